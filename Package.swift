@@ -1,0 +1,32 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "EndToEnd",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "EndToEnd", targets: ["EndToEnd"]),
+        .library(name: "EndToEndKernels", targets: ["EndToEndKernels"]),
+        .executable(name: "e2e", targets: ["e2e"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // Layer 0: raw Float32 kernels (GEMM, BLAS loading, threading). No tensor types.
+        .target(name: "EndToEndKernels", path: "Sources/EndToEndKernels"),
+        // Layer 1: tensor engine, reverse-mode autodiff and differentiable ops.
+        .target(name: "EndToEnd", dependencies: ["EndToEndKernels"], path: "Sources/EndToEnd"),
+        // Command line.
+        .executableTarget(
+            name: "e2e",
+            dependencies: [
+                "EndToEnd", "EndToEndKernels",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/e2e"),
+        .testTarget(name: "EndToEndKernelsTests", dependencies: ["EndToEndKernels"], path: "Tests/EndToEndKernelsTests"),
+        .testTarget(name: "EndToEndTests", dependencies: ["EndToEnd"], path: "Tests/EndToEndTests"),
+    ],
+    swiftLanguageModes: [.v6]
+)

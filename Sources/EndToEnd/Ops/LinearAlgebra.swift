@@ -1,0 +1,113 @@
+import EndToEndKernels
+
+/// Matrix products: `matmul` with NumPy/PyTorch semantics (1-D promotion, broadcast batch
+/// dimensions), running on the GEMM kernel. Transposed views are passed to GEMM as
+/// transpose flags, so the backward pass copies nothing.
+extension Tensor {
+    /// Matrix product with `torch.matmul` semantics: 1-D operands are promoted to a row
+    /// (left) or column (right) and the added dimension removed; leading dimensions are
+    /// batch dimensions and broadcast.
+    public func matmul(_ other: Tensor) -> Tensor {
+        guard rank >= 1 && other.rank >= 1 else {
+            fail(TensorError("matmul", "both operands need at least 1 dimension, got \(shapeString(shape)) x \(shapeString(other.shape))"))
+        }
+        if rank == 1 && other.rank == 1 {
+            return unsqueezed(axis: 0).matmul(other.unsqueezed(axis: 1)).reshaped([])
+        }
+        if rank == 1 { return unsqueezed(axis: 0).matmul(other).squeezed(axis: -2) }
+        if other.rank == 1 { return matmul(other.unsqueezed(axis: 1)).squeezed(axis: -1) }
+        let k1 = shape[rank - 1], k2 = other.shape[other.rank - 2]
+        guard k1 == k2 else {
+            fail(TensorError("matmul", "inner dimensions differ: \(shapeString(shape)) x \(shapeString(other.shape)) (\(k1) vs \(k2))"))
+        }
+        _ = check { () throws(TensorError) in
+            try Shape.broadcast(Array(shape.dropLast(2)), Array(other.shape.dropLast(2)), op: "matmul")
+        }
+        var out = Tensor.gemmForward(self, other)
+        let (a, b) = (detached(), other.detached())
+        let (na, nb) = (requiresGrad, other.requiresGrad)
+        out.record(op: "matmul", inputs: [self, other]) { g in
+            var ga: Tensor? = nil, gb: Tensor? = nil
+            if na { ga = Tensor.gemmForward(g, b.transposed()).sumToShape(a.shape) }
+            if nb {
+                if b.rank == 2 && a.rank > 2 {
+                    // Shared weight applied over a batch: fold the batch into the rows.
+                    let af = a.reshaped([-1, a.shape[a.rank - 1]]), gf = g.reshaped([-1, g.shape[g.rank - 1]])
+                    gb = Tensor.gemmForward(af.transposed(), gf)
+                } else {
+                    gb = Tensor.gemmForward(a.transposed(), g).sumToShape(b.shape)
+                }
+            }
+            return [ga, gb]
+        }
+        return out
+    }
+
+    /// How GEMM can read the last two dimensions of a strided tensor without a copy:
+    /// row-major (`trans == false`) or column-major (`trans == true`) with leading dimension `ld`.
+    static func gemmLayout(rows: Int, cols: Int, s0: Int, s1: Int) -> (trans: Bool, ld: Int)? {
+        if (cols == 1 || s1 == 1) && (rows == 1 || s0 >= Swift.max(cols, 1)) {
+            return (false, rows == 1 ? Swift.max(cols, 1) : s0)
+        }
+        if (rows == 1 || s0 == 1) && (cols == 1 || s1 >= Swift.max(rows, 1)) {
+            return (true, cols == 1 ? Swift.max(rows, 1) : s1)
+        }
+        return nil
+    }
+
+    /// `a @ b` for rank >= 2 operands with broadcast batch dimensions, no autodiff.
+    static func gemmForward(_ a0: Tensor, _ b0: Tensor) -> Tensor {
+        var a = a0, b = b0
+        let m = a.shape[a.rank - 2], k = a.shape[a.rank - 1], n = b.shape[b.rank - 1]
+        let batch = check { () throws(TensorError) in
+            try Shape.broadcast(Array(a.shape.dropLast(2)), Array(b.shape.dropLast(2)), op: "matmul")
+        }
+        let outShape = batch + [m, n]
+        // GEMM with beta 0 writes every element (zeros when k == 0), so no fill is needed.
+        let out = Tensor(shape: outShape) { _, _ in }
+        if m == 0 || n == 0 { return out }
+
+        func layout(_ t: inout Tensor) -> (Bool, Int) {
+            let r = t.rank
+            if let l = gemmLayout(rows: t.shape[r - 2], cols: t.shape[r - 1], s0: t.strides[r - 2], s1: t.strides[r - 1]) { return l }
+            t = t.contiguousCopy()
+            return (false, Swift.max(t.shape[r - 1], 1))
+        }
+
+        // One big GEMM when a dense batch of `a` multiplies a single matrix `b`.
+        if b.rank == 2 && a.rank > 2 && a.isContiguous {
+            let (tb, ldb) = layout(&b)
+            let rows = a.count / Swift.max(k, 1)
+            sgemm(transA: false, transB: tb, m: rows, n: n, k: k, alpha: 1,
+                  a: a.storage.pointer + a.offset, lda: Swift.max(k, 1),
+                  b: b.storage.pointer + b.offset, ldb: ldb,
+                  beta: 0, c: out.storage.pointer, ldc: n)
+            return out
+        }
+        let (ta, lda) = layout(&a)
+        let (tb, ldb) = layout(&b)
+        let batchCount = Shape.count(batch)
+        let sa = Array(a.broadcastStrides(to: batch + [m, k]).dropLast(2))
+        let sb = Array(b.broadcastStrides(to: batch + [k, n]).dropLast(2))
+        var index = [Int](repeating: 0, count: batch.count)
+        let pc = out.storage.pointer
+        for bi in 0..<batchCount {
+            var oa = a.offset, ob = b.offset
+            for d in 0..<batch.count { oa += index[d] * sa[d]; ob += index[d] * sb[d] }
+            sgemm(transA: ta, transB: tb, m: m, n: n, k: k, alpha: 1,
+                  a: a.storage.pointer + oa, lda: lda, b: b.storage.pointer + ob, ldb: ldb,
+                  beta: 0, c: pc + bi * m * n, ldc: n)
+            var d = batch.count - 1
+            while d >= 0 {
+                index[d] += 1
+                if index[d] < batch[d] { break }
+                index[d] = 0
+                d -= 1
+            }
+        }
+        return out
+    }
+}
+
+/// Free-function matrix product.
+public func matmul(_ a: Tensor, _ b: Tensor) -> Tensor { a.matmul(b) }

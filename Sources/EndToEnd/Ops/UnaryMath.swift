@@ -1,0 +1,106 @@
+import Foundation
+
+/// Element-wise functions and activations with their derivatives.
+extension Tensor {
+    /// A unary op whose derivative is a function of the input `x` alone.
+    @inline(__always)
+    func unary(_ op: String, cost: Int = ParallelThreshold.transcendental, _ f: @escaping (Float) -> Float, derivative: @escaping (Float) -> Float) -> Tensor {
+        var out = mapElements(cost: cost, f)
+        let x = detached()
+        out.recordUnary(self, op: op) { g in g.zipElements(x, op: op) { $0 * derivative($1) } }
+        return out
+    }
+
+    /// A unary op whose derivative is cheapest from the output `y` (exp, sigmoid, tanh).
+    @inline(__always)
+    func unaryFromOutput(_ op: String, _ f: @escaping (Float) -> Float, derivative: @escaping (Float) -> Float) -> Tensor {
+        var out = mapElements(cost: ParallelThreshold.transcendental, f)
+        let y = out.detached()
+        out.recordUnary(self, op: op) { g in g.zipElements(y, op: op) { $0 * derivative($1) } }
+        return out
+    }
+
+    /// |x|; the gradient at 0 is 0.
+    public func abs() -> Tensor {
+        unary("abs", cost: ParallelThreshold.elementwise, { Swift.abs($0) }) { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) }
+    }
+
+    /// e^x.
+    public func exp() -> Tensor { unaryFromOutput("exp", { Foundation.exp($0) }) { $0 } }
+
+    /// Natural logarithm.
+    public func log() -> Tensor { unary("log", { Foundation.log($0) }) { 1 / $0 } }
+
+    /// Square root.
+    public func sqrt() -> Tensor { unaryFromOutput("sqrt", { $0.squareRoot() }) { 0.5 / $0 } }
+
+    /// Hyperbolic tangent.
+    public func tanh() -> Tensor { unaryFromOutput("tanh", { Foundation.tanh($0) }) { 1 - $0 * $0 } }
+
+    /// The logistic function 1 / (1 + e^-x), computed without overflow.
+    public func sigmoid() -> Tensor { unaryFromOutput("sigmoid", Tensor.sigmoidScalar) { $0 * (1 - $0) } }
+
+    @inline(__always)
+    static func sigmoidScalar(_ x: Float) -> Float {
+        if x >= 0 { return 1 / (1 + Foundation.exp(-x)) }
+        let e = Foundation.exp(x)
+        return e / (1 + e)
+    }
+
+    /// max(x, 0); the gradient at 0 is 0, as in PyTorch.
+    public func relu() -> Tensor {
+        unaryFromOutput("relu", { $0 > 0 ? $0 : 0 }) { $0 > 0 ? 1 : 0 }
+    }
+
+    /// x for x > 0, else `slope * x`.
+    public func leakyRelu(negativeSlope slope: Float = 0.01) -> Tensor {
+        unary("leakyRelu", cost: ParallelThreshold.elementwise, { $0 > 0 ? $0 : slope * $0 }) { $0 > 0 ? 1 : slope }
+    }
+
+    /// Gaussian error linear unit. `approximate: false` is x·Φ(x) with the exact normal CDF
+    /// (PyTorch's default); `true` uses the tanh approximation.
+    public func gelu(approximate: Bool = false) -> Tensor {
+        if approximate {
+            let c = Float((2 / Double.pi).squareRoot())
+            return unary("gelu", { x in
+                0.5 * x * (1 + Foundation.tanh(c * (x + 0.044715 * x * x * x)))
+            }) { x in
+                let u = c * (x + 0.044715 * x * x * x)
+                let t = Foundation.tanh(u)
+                return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * c * (1 + 3 * 0.044715 * x * x)
+            }
+        }
+        let invSqrt2 = Float(1 / 2.0.squareRoot())
+        let invSqrt2Pi = Float(1 / (2 * Double.pi).squareRoot())
+        return unary("gelu", { x in 0.5 * x * (1 + Foundation.erf(x * invSqrt2)) }) { x in
+            0.5 * (1 + Foundation.erf(x * invSqrt2)) + x * invSqrt2Pi * Foundation.exp(-0.5 * x * x)
+        }
+    }
+
+    /// log(1 + e^(βx)) / β, linear above `threshold` (PyTorch's definition).
+    public func softplus(beta: Float = 1, threshold: Float = 20) -> Tensor {
+        unary("softplus", { x in
+            let z = beta * x
+            if z > threshold { return x }
+            return (Swift.max(z, 0) + Foundation.log1p(Foundation.exp(-Swift.abs(z)))) / beta
+        }) { x in
+            let z = beta * x
+            return z > threshold ? 1 : Tensor.sigmoidScalar(z)
+        }
+    }
+
+    /// Limits values to `[min, max]`; the gradient is 1 inside the closed interval, else 0.
+    public func clamped(min lo: Float? = nil, max hi: Float? = nil) -> Tensor {
+        let l = lo ?? -.infinity, h = hi ?? .infinity
+        guard l <= h else { fail(TensorError("clamp", "min \(l) is greater than max \(h)")) }
+        return unary("clamp", cost: ParallelThreshold.elementwise, { Swift.min(Swift.max($0, l), h) }) { $0 >= l && $0 <= h ? 1 : 0 }
+    }
+
+    /// 1 / x.
+    public func reciprocal() -> Tensor { 1 / self }
+
+    /// -1, 0 or 1 by sign (no gradient flows).
+    public func sign() -> Tensor {
+        withNoGrad { mapElements { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) } }
+    }
+}

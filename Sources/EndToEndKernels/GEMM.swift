@@ -1,0 +1,87 @@
+// Public SGEMM entry points: dispatch to the run-time loaded BLAS or the Swift kernels.
+
+/// Single-precision GEMM with exactly the semantics of
+/// `cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? ..., ...)`:
+/// `C = alpha * op(A) * op(B) + beta * C`.
+///
+/// - `op(A)` is `m x k` (stored `k x m` when `transA`), `op(B)` is `k x n`, `C` is `m x n`.
+/// - `lda`, `ldb`, `ldc` are row strides in elements of the matrices *as stored*
+///   (`lda >= (transA ? m : k)`, `ldb >= (transB ? k : n)`, `ldc >= n`).
+/// - `m == 0 || n == 0`: no-op. `k == 0` (or `alpha == 0`): `C = beta * C`.
+/// - `beta == 0`: `C` is write-only (existing NaNs are not propagated).
+///
+/// Uses the BLAS reported by ``BLAS/backend`` when one is loaded (honouring
+/// ``GEMM/withBackend(_:_:)`` overrides), otherwise
+/// ``sgemmSwift(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``. Thread use is bounded by
+/// ``Threading/threadCount``.
+public func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+                  a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                  beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    if m <= 0 || n <= 0 { return }
+    if k <= 0 || alpha == 0 {
+        // Handled here so BLAS never sees degenerate leading dimensions (lda = 0 etc.).
+        scaleMatrix(m: m, n: n, beta: beta, c: c, ldc: ldc)
+        return
+    }
+    if GEMM.preference != .swift,
+       blasSgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a,
+                 lda: max(lda, 1), b: b, ldb: max(ldb, 1), beta: beta, c: c, ldc: max(ldc, 1)) {
+        return
+    }
+    sgemmSwift(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+               b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+}
+
+/// Batched GEMM: for `i in 0..<batch`,
+/// `C_i = alpha * op(A_i) * op(B_i) + beta * C_i` with `A_i = a + i * strideA`, etc.
+/// (strides in elements; a stride of 0 broadcasts that operand across the batch, which is
+/// allowed for A and B but not C).
+///
+/// Small matrices (≤ 64³ multiply-adds each) are parallelised over the batch with each
+/// product single-threaded; larger ones run one after another, each using all threads.
+public func sgemmBatched(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+                         a: UnsafePointer<Float>, lda: Int, strideA: Int,
+                         b: UnsafePointer<Float>, ldb: Int, strideB: Int,
+                         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, strideC: Int,
+                         batch: Int) {
+    if batch <= 0 || m <= 0 || n <= 0 { return }
+    if batch == 1 {
+        sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+              b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        return
+    }
+    let work = m * n * max(k, 1)
+    let useSwift = GEMM.preference == .swift || BLASLibrary.shared == nil
+    // 64^3 is below OpenBLAS's own multithreading threshold, so concurrent BLAS calls from
+    // our workers stay single-threaded inside OpenBLAS (no oversubscription).
+    if work <= 64 * 64 * 64 && Threading.threadCount > 1 {
+        BLASLibrary.shared?.syncThreads()
+        // Enough products per chunk to amortise dispatch (~2^17 multiply-adds per chunk).
+        let grain = max(1, (1 << 17) / work)
+        parallelFor(batch, grain: grain) { range in
+            for i in range {
+                let ai = a + i * strideA, bi = b + i * strideB, ci = c + i * strideC
+                if k <= 0 || alpha == 0 {
+                    scaleMatrix(m: m, n: n, beta: beta, c: ci, ldc: ldc)
+                } else if useSwift || !blasSgemm(transA: transA, transB: transB, m: m, n: n, k: k,
+                                                  alpha: alpha, a: ai, lda: max(lda, 1), b: bi,
+                                                  ldb: max(ldb, 1), beta: beta, c: ci, ldc: max(ldc, 1),
+                                                  syncThreads: false) {
+                    sgemmSwift(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+                               a: ai, lda: lda, b: bi, ldb: ldb, beta: beta, c: ci, ldc: ldc, threads: 1)
+                }
+            }
+        }
+        return
+    }
+    for i in 0..<batch {
+        let ai = a + i * strideA, bi = b + i * strideB, ci = c + i * strideC
+        if useSwift {
+            sgemmSwift(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: ai, lda: lda,
+                       b: bi, ldb: ldb, beta: beta, c: ci, ldc: ldc)
+        } else {
+            sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: ai, lda: lda,
+                  b: bi, ldb: ldb, beta: beta, c: ci, ldc: ldc)
+        }
+    }
+}
