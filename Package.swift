@@ -26,7 +26,7 @@ let package = Package(
             ],
             path: "Sources/e2e"),
         .testTarget(name: "EndToEndKernelsTests", dependencies: ["EndToEndKernels"], path: "Tests/EndToEndKernelsTests"),
-        .testTarget(name: "EndToEndTests", dependencies: ["EndToEnd"], path: "Tests/EndToEndTests"),
+        .testTarget(name: "EndToEndTests", dependencies: ["EndToEnd"], path: "Tests/EndToEndTests", exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

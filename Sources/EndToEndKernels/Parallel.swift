@@ -131,7 +131,8 @@ public func parallelFor(_ n: Int, grain: Int = 1, _ body: (Range<Int>) -> Void) 
         body(0..<n)
         return
     }
-    let chunks = min(Threading.threadCount, (n + g - 1) / g)
+    // Floor division so every chunk gets at least `grain` indices.
+    let chunks = min(Threading.threadCount, n / g)
     if chunks <= 1 {
         body(0..<n)
         return

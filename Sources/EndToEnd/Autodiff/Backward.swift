@@ -7,22 +7,24 @@ extension Tensor {
     ///   - retainGraph: keep the graph so that backward can be called again through it.
     ///     By default the graph is freed, releasing every tensor saved for backward.
     public func backward(_ gradient: Tensor? = nil, retainGraph: Bool = false) {
-        guard let root = node else {
-            fail(TensorError("backward", "tensor of shape \(shapeString(shape)) does not require a gradient: no parameter that requires one was used to compute it (or it was computed inside withNoGrad)"))
+        if let error = backwardError(gradient: gradient) { fail(error) }
+        let seed = gradient?.detached() ?? Tensor.ones(shape)
+        Autodiff.run(root: node!, seed: seed, retainGraph: retainGraph)
+    }
+
+    /// Why ``backward(_:retainGraph:)`` would refuse to run, or `nil` if it can.
+    public func backwardError(gradient: Tensor? = nil) -> TensorError? {
+        guard node != nil else {
+            return TensorError("backward", "tensor of shape \(shapeString(shape)) does not require a gradient: no parameter that requires one was used to compute it (or it was computed inside withNoGrad)")
         }
-        let seed: Tensor
         if let gradient {
-            guard gradient.shape == shape else {
-                fail(TensorError("backward", "gradient of shape \(shapeString(gradient.shape)) does not match tensor shape \(shapeString(shape))"))
+            if gradient.shape != shape {
+                return TensorError("backward", "gradient of shape \(shapeString(gradient.shape)) does not match tensor shape \(shapeString(shape))")
             }
-            seed = gradient.detached()
-        } else {
-            guard count == 1 else {
-                fail(TensorError("backward", "called on a non-scalar tensor of shape \(shapeString(shape)); pass a gradient of the same shape, or reduce it (e.g. .sum() or .mean()) first"))
-            }
-            seed = Tensor.ones(shape)
+        } else if count != 1 {
+            return TensorError("backward", "called on a non-scalar tensor of shape \(shapeString(shape)); pass a gradient of the same shape, or reduce it (e.g. .sum() or .mean()) first")
         }
-        Autodiff.run(root: root, seed: seed, retainGraph: retainGraph)
+        return nil
     }
 }
 

@@ -64,7 +64,7 @@ enum ReductionKernels {
         var total: Double = 0
         var start = 0
         while start < n {
-            let end = Swift.min(n, start + 4096)
+            let end = Swift.min(n, start + 256)
             var acc = SIMD8<Float>(repeating: 0)
             var i = start
             let raw = UnsafeRawPointer(p)
