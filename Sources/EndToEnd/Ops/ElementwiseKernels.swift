@@ -7,7 +7,8 @@ extension Tensor {
     /// `f` applied to every element, as a new contiguous tensor (no autodiff).
     @inline(__always)
     func mapElements(cost: Int = ParallelThreshold.elementwise, _ f: @escaping (Float) -> Float) -> Tensor {
-        let src = self.contiguous()
+        // A raw copy, not `contiguous()`: the caller records the op's own autodiff node.
+        let src = isContiguous ? self : contiguousCopy()
         let n = count
         let input = src.storage.pointer + src.offset
         return Tensor(shape: shape) { out, _ in

@@ -56,14 +56,15 @@ extension Tensor {
     /// Checks a ``concat(_:axis:)`` call; returns the normalized axis. The error lists every shape.
     static func validateConcat(_ shapes: [[Int]], axis: Int) throws(TensorError) -> Int {
         guard let first = shapes.first else { throw TensorError("concat", "needs at least one tensor") }
-        let all = shapes.map(shapeString).joined(separator: ", ")
-        guard !first.isEmpty else { throw TensorError("concat", "cannot concatenate scalars (shapes \(all)); use stack") }
+        // Built only on failure: concat sits in per-step loops (LSTMs).
+        func all() -> String { shapes.map(shapeString).joined(separator: ", ") }
+        guard !first.isEmpty else { throw TensorError("concat", "cannot concatenate scalars (shapes \(all())); use stack") }
         let ax = try Shape.normalizeAxis(axis, rank: first.count, op: "concat", shape: first)
         for s in shapes {
             var ok = s.count == first.count
             if ok { for d in 0..<s.count where d != ax && s[d] != first[d] { ok = false } }
             guard ok else {
-                throw TensorError("concat", "shapes must match except along axis \(axis), got \(all)")
+                throw TensorError("concat", "shapes must match except along axis \(axis), got \(all())")
             }
         }
         return ax
