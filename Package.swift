@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "EndToEnd", targets: ["EndToEnd"]),
+        .library(name: "EndToEndNN", targets: ["EndToEndNN"]),
         .library(name: "EndToEndKernels", targets: ["EndToEndKernels"]),
         .executable(name: "e2e", targets: ["e2e"]),
     ],
@@ -17,15 +18,18 @@ let package = Package(
         .target(name: "EndToEndKernels", path: "Sources/EndToEndKernels"),
         // Layer 1: tensor engine, reverse-mode autodiff and differentiable ops.
         .target(name: "EndToEnd", dependencies: ["EndToEndKernels"], path: "Sources/EndToEnd"),
+        // Layer 2: neural-network modules, layers, initializers and optimizers.
+        .target(name: "EndToEndNN", dependencies: ["EndToEnd"], path: "Sources/EndToEndNN"),
         // Command line.
         .executableTarget(
             name: "e2e",
             dependencies: [
-                "EndToEnd", "EndToEndKernels",
+                "EndToEnd", "EndToEndNN", "EndToEndKernels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/e2e"),
         .testTarget(name: "EndToEndKernelsTests", dependencies: ["EndToEndKernels"], path: "Tests/EndToEndKernelsTests"),
+        .testTarget(name: "EndToEndNNTests", dependencies: ["EndToEndNN"], path: "Tests/EndToEndNNTests", exclude: ["Fixtures"]),
         .testTarget(name: "EndToEndTests", dependencies: ["EndToEnd"], path: "Tests/EndToEndTests", exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,57 @@
+import EndToEnd
+import Foundation
+
+/// Adam (Kingma and Ba 2015) with PyTorch's update rule and bias correction; with
+/// `decoupledWeightDecay` it is AdamW (Loshchilov and Hutter 2019).
+public class Adam: Optimizer, @unchecked Sendable {
+    public let beta1: Float
+    public let beta2: Float
+    public let epsilon: Float
+    let decoupled: Bool
+
+    public init(_ parameters: [Parameter], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+                epsilon: Float = 1e-8, weightDecay: Float = 0, decoupledWeightDecay: Bool = false) {
+        precondition((0..<1).contains(beta1) && (0..<1).contains(beta2), "Adam: betas must be in [0, 1), got (\(beta1), \(beta2))")
+        precondition(epsilon >= 0, "Adam: epsilon must be non-negative")
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        decoupled = decoupledWeightDecay
+        super.init(parameters, learningRate: learningRate, weightDecay: weightDecay)
+    }
+
+    public override func update(_ parameter: Parameter, gradient: Tensor, state: inout [String: Tensor], group: ParameterGroup) {
+        var m = buffer("m", &state, like: parameter), v = buffer("v", &state, like: parameter)
+        let t = (state["step"]?.item ?? 0) + 1
+        state["m"] = nil; state["v"] = nil  // sole owner: update the moments in place
+        let (b1, b2, eps, lr, wd, dec) = (beta1, beta2, epsilon, group.learningRate, group.weightDecay, decoupled)
+        let bc1 = 1 - Float(Foundation.pow(Double(b1), Double(t)))
+        let bc2Sqrt = Float((1 - Foundation.pow(Double(b2), Double(t))).squareRoot())
+        let stepSize = lr / bc1
+        gradient.withContiguousData { g in
+            parameter.value.withUnsafeMutableData { p, n in
+                m.withUnsafeMutableData { pm, _ in
+                    v.withUnsafeMutableData { pv, _ in
+                        for i in 0..<n {
+                            var gi = g[i]
+                            if dec { p[i] *= 1 - lr * wd } else { gi += wd * p[i] }
+                            pm[i] = b1 * pm[i] + (1 - b1) * gi
+                            pv[i] = b2 * pv[i] + (1 - b2) * gi * gi
+                            p[i] -= stepSize * pm[i] / (pv[i].squareRoot() / bc2Sqrt + eps)
+                        }
+                    }
+                }
+            }
+        }
+        state["m"] = m; state["v"] = v; state["step"] = Tensor(t)
+    }
+}
+
+/// AdamW: Adam with decoupled weight decay (default 0.01, as in PyTorch).
+public final class AdamW: Adam, @unchecked Sendable {
+    public init(_ parameters: [Parameter], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+                epsilon: Float = 1e-8, weightDecay: Float = 0.01) {
+        super.init(parameters, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
+                   weightDecay: weightDecay, decoupledWeightDecay: true)
+    }
+}

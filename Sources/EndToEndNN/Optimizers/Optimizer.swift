@@ -1,0 +1,111 @@
+import EndToEnd
+
+/// Parameters that share optimizer settings (PyTorch's parameter groups).
+public struct ParameterGroup: @unchecked Sendable {
+    public var parameters: [Parameter]
+    /// Learning rate of this group; schedules scale it.
+    public var learningRate: Float
+    /// L2 penalty (SGD, Adam) or decoupled decay (AdamW).
+    public var weightDecay: Float
+
+    public init(_ parameters: [Parameter], learningRate: Float, weightDecay: Float = 0) {
+        self.parameters = parameters
+        self.learningRate = learningRate
+        self.weightDecay = weightDecay
+    }
+}
+
+/// The base class of optimizers: parameter groups, per-parameter state, and `step()`.
+///
+/// A subclass implements one small update rule, ``update(_:gradient:state:group:)``, that
+/// writes the parameter's new values in place.
+open class Optimizer: @unchecked Sendable {
+    /// The parameter groups.
+    public var groups: [ParameterGroup]
+    /// Number of completed `step()` calls.
+    public private(set) var stepCount = 0
+    /// Per-parameter buffers (momentum, moments), keyed by parameter identity.
+    public var state: [ObjectIdentifier: [String: Tensor]] = [:]
+
+    /// One group holding `parameters`.
+    public init(_ parameters: [Parameter], learningRate: Float, weightDecay: Float = 0) {
+        groups = [ParameterGroup(parameters, learningRate: learningRate, weightDecay: weightDecay)]
+        validateGroups()
+    }
+
+    /// Several groups, each with its own learning rate and weight decay.
+    public init(groups: [ParameterGroup]) {
+        self.groups = groups
+        validateGroups()
+    }
+
+    private func validateGroups() {
+        for (i, g) in groups.enumerated() {
+            precondition(g.learningRate >= 0 && g.learningRate.isFinite, "\(type(of: self)): group \(i) has invalid learning rate \(g.learningRate)")
+            precondition(g.weightDecay >= 0, "\(type(of: self)): group \(i) has negative weight decay \(g.weightDecay)")
+        }
+    }
+
+    /// The first group's learning rate; setting it sets every group's.
+    public var learningRate: Float {
+        get { groups.first?.learningRate ?? 0 }
+        set { for i in groups.indices { groups[i].learningRate = newValue } }
+    }
+
+    /// Every parameter of every group.
+    public var parameters: [Parameter] { groups.flatMap(\.parameters) }
+
+    /// Applies one update to every parameter that has a gradient.
+    public func step() {
+        stepCount += 1
+        withNoGrad {
+            for group in groups {
+                for p in group.parameters where p.requiresGrad {
+                    guard let g = p.grad else { continue }
+                    let key = ObjectIdentifier(p)
+                    var s = state[key] ?? [:]
+                    update(p, gradient: g.contiguous(), state: &s, group: group)
+                    state[key] = s
+                }
+            }
+        }
+    }
+
+    /// Clears the gradients of every parameter.
+    public func zeroGrad() { for p in parameters { p.zeroGrad() } }
+
+    /// The update rule: write `parameter`'s new values in place.
+    open func update(_ parameter: Parameter, gradient: Tensor, state: inout [String: Tensor], group: ParameterGroup) {
+        fatalError("\(type(of: self)) does not override update(_:gradient:state:group:)")
+    }
+
+    /// A zero buffer shaped like `p`, created on first use.
+    func buffer(_ name: String, _ state: inout [String: Tensor], like p: Parameter) -> Tensor {
+        if let b = state[name] { return b }
+        let b = Tensor.zeros(p.shape)
+        state[name] = b
+        return b
+    }
+}
+
+/// Gradient clipping, applied between backward and `step()`.
+public enum GradientClipping {
+    /// Scales all gradients so their global L2 norm is at most `maxNorm`; returns the norm
+    /// before clipping (PyTorch's `clip_grad_norm_`).
+    @discardableResult
+    public static func clipByGlobalNorm(_ parameters: [Parameter], maxNorm: Float) -> Float {
+        var total: Double = 0
+        for p in parameters { if let g = p.grad { total += Double(g.square().sum().item) } }
+        let norm = Float(total.squareRoot())
+        let scale = maxNorm / (norm + 1e-6)
+        if scale < 1 {
+            for p in parameters { if let g = p.grad { p.grad = g * scale } }
+        }
+        return norm
+    }
+
+    /// Clamps every gradient element to `[-limit, limit]`.
+    public static func clipByValue(_ parameters: [Parameter], limit: Float) {
+        for p in parameters { if let g = p.grad { p.grad = g.clamped(min: -limit, max: limit) } }
+    }
+}

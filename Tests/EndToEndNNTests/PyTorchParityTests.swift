@@ -1,0 +1,87 @@
+import EndToEnd
+import Foundation
+import XCTest
+@testable import EndToEndNN
+
+/// Layers and optimizer steps against PyTorch, from scripts/make_nn_fixtures.py.
+final class NNPyTorchParityTests: XCTestCase {
+    struct Arr: Decodable { let shape: [Int]; let values: [Float]; var tensor: Tensor { Tensor(shape: shape, scalars: values) } }
+    struct LinearCase: Decodable { let weight, bias, x, y, w, grad_weight, grad_bias: Arr }
+    struct File: Decodable { let linear: LinearCase; let optimizers: [String: AnyTrajectory] }
+    enum AnyTrajectory: Decodable {
+        case vector([Float]), trajectory([[Float]])
+        init(from d: Decoder) throws {
+            let c = try d.singleValueContainer()
+            if let v = try? c.decode([Float].self) { self = .vector(v) } else { self = .trajectory(try c.decode([[Float]].self)) }
+        }
+        var vector: [Float] { if case .vector(let v) = self { return v }; return [] }
+        var trajectory: [[Float]] { if case .trajectory(let t) = self { return t }; return [] }
+    }
+
+    static let file: File = {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/nn.json")
+        return try! JSONDecoder().decode(File.self, from: Data(contentsOf: url))
+    }()
+
+    func assertClose(_ a: [Float], _ b: [Float], _ what: String, rtol: Float = 1e-4, atol: Float = 1e-5) {
+        XCTAssertEqual(a.count, b.count, what)
+        for (i, (x, y)) in zip(a, b).enumerated() where Swift.abs(x - y) > atol + rtol * Swift.abs(y) {
+            XCTFail("\(what)[\(i)]: \(x) vs PyTorch \(y)"); return
+        }
+    }
+
+    func testLinearMatchesPyTorch() {
+        let c = Self.file.linear
+        let lin = Linear(weight: c.weight.tensor, bias: c.bias.tensor)
+        let y = lin(c.x.tensor)
+        assertClose(y.scalars, c.y.values, "linear forward")
+        (y * c.w.tensor).sum().backward()
+        assertClose(lin.weight.grad!.scalars, c.grad_weight.values, "linear grad weight")
+        assertClose(lin.bias!.grad!.scalars, c.grad_bias.values, "linear grad bias")
+    }
+
+    func testOptimizerStepsMatchPyTorch() {
+        let o = Self.file.optimizers
+        let p0 = o["p0"]!.vector, target = Tensor(o["target"]!.vector)
+        let makers: [String: (Parameter) -> Optimizer] = [
+            "sgd": { SGD([$0], learningRate: 0.1) },
+            "sgd_momentum_wd": { SGD([$0], learningRate: 0.1, momentum: 0.9, dampening: 0.1, weightDecay: 0.01) },
+            "sgd_nesterov": { SGD([$0], learningRate: 0.1, momentum: 0.9, nesterov: true) },
+            "adam": { Adam([$0], learningRate: 0.01) },
+            "adam_wd": { Adam([$0], learningRate: 0.01, beta1: 0.8, beta2: 0.95, epsilon: 1e-5, weightDecay: 0.1) },
+            "adamw": { AdamW([$0], learningRate: 0.01, weightDecay: 0.1) },
+        ]
+        for (name, make) in makers {
+            let p = Parameter(Tensor(p0))
+            let opt = make(p)
+            for (step, expected) in o[name]!.trajectory.enumerated() {
+                opt.zeroGrad()
+                let loss = ((p.value - target).square() * Tensor.arange(1, 7)).sum() + p.value.pow(3).sum() * 0.1
+                loss.backward()
+                opt.step()
+                assertClose(p.value.scalars, expected, "\(name) step \(step + 1)")
+            }
+        }
+    }
+
+    func testGradientClipping() {
+        let a = Parameter(Tensor([3, 0])), b = Parameter(Tensor([0, 4]))
+        a.grad = Tensor([3, 0]); b.grad = Tensor([0, 4])
+        let norm = GradientClipping.clipByGlobalNorm([a, b], maxNorm: 1)
+        XCTAssertEqual(norm, 5, accuracy: 1e-5)
+        XCTAssertEqual(a.grad!.scalars[0], 0.6, accuracy: 1e-4)
+        XCTAssertEqual(b.grad!.scalars[1], 0.8, accuracy: 1e-4)
+        GradientClipping.clipByValue([b], limit: 0.5)
+        XCTAssertEqual(b.grad!.scalars, [0, 0.5])
+    }
+
+    func testParameterGroupsHaveTheirOwnLearningRates() {
+        let a = Parameter(Tensor([1])), b = Parameter(Tensor([1]))
+        let opt = SGD([], learningRate: 0)
+        opt.groups = [ParameterGroup([a], learningRate: 0.1), ParameterGroup([b], learningRate: 1)]
+        a.grad = Tensor([1]); b.grad = Tensor([1])
+        opt.step()
+        XCTAssertEqual(a.value.item, 0.9, accuracy: 1e-6)
+        XCTAssertEqual(b.value.item, 0, accuracy: 1e-6)
+    }
+}
