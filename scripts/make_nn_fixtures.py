@@ -41,6 +41,41 @@ for name, make in configs.items():
     opt_out[name] = traj
 out["optimizers"] = opt_out
 
+# Losses: value and gradient w.r.t. the prediction for each reduction.
+import torch.nn.functional as F
+logits = torch.randn(6, 4) * 2
+labels = torch.tensor([0, 3, 1, 1, 2, 3])
+cw = torch.tensor([0.5, 1.0, 2.0, 1.5])
+pred, tgt = torch.randn(3, 5), torch.randn(3, 5)
+bin_t = (torch.rand(3, 5) > 0.5).float()
+pm = torch.where(torch.rand(3, 5) > 0.5, 1.0, -1.0)
+logp = torch.log_softmax(torch.randn(3, 5), 1)
+q = torch.softmax(torch.randn(3, 5), 1)
+loss_cases = {
+    "mse": (lambda x, r: F.mse_loss(x, tgt, reduction=r), pred),
+    "l1": (lambda x, r: F.l1_loss(x, tgt, reduction=r), pred),
+    "huber": (lambda x, r: F.huber_loss(x, tgt * 2, reduction=r, delta=0.7), pred),
+    "hinge": (lambda x, r: getattr(torch, r if r != "none" else "clone")(torch.clamp(1 - pm * x, min=0)), pred),
+    "kl": (lambda x, r: F.kl_div(x, q, reduction=r), logp),
+    "bce_logits": (lambda x, r: F.binary_cross_entropy_with_logits(x, bin_t, reduction=r), pred * 3),
+    "bce_logits_posweight": (lambda x, r: F.binary_cross_entropy_with_logits(x, bin_t, pos_weight=torch.tensor([1., 2, 3, 4, 5]), reduction=r), pred * 3),
+    "cross_entropy": (lambda x, r: F.cross_entropy(x, labels, reduction=r), logits),
+    "cross_entropy_weight": (lambda x, r: F.cross_entropy(x, labels, weight=cw, reduction=r), logits),
+    "cross_entropy_smooth": (lambda x, r: F.cross_entropy(x, labels, label_smoothing=0.2, reduction=r), logits),
+    "cross_entropy_weight_smooth": (lambda x, r: F.cross_entropy(x, labels, weight=cw, label_smoothing=0.1, reduction=r), logits),
+    "nll": (lambda x, r: F.nll_loss(torch.log_softmax(x, 1), labels, weight=cw, reduction=r), logits),
+}
+losses = {"tgt": flat(tgt), "labels": labels.tolist(), "cw": cw.tolist(), "bin_t": flat(bin_t), "pm": flat(pm), "q": flat(q)}
+for name, (fn, x0) in loss_cases.items():
+    for r in ["mean", "sum", "none"]:
+        x = x0.clone().requires_grad_(True)
+        v = fn(x, r)
+        wv = torch.linspace(-1, 1, v.numel()).reshape(v.shape) if v.numel() > 1 else torch.ones_like(v)
+        (v * wv).sum().backward()
+        losses[f"{name}/{r}"] = {"x": flat(x0), "value": flat(v), "grad": flat(x.grad)}
+losses["kl/batchmean"] = {"x": flat(logp), "value": flat(F.kl_div(logp, q, reduction="batchmean")), "grad": flat(torch.zeros(1))}
+out["losses"] = losses
+
 path = os.path.join(os.path.dirname(__file__), "..", "Tests", "EndToEndNNTests", "Fixtures", "nn.json")
 with open(path + ".tmp", "w") as f: json.dump(out, f)
 os.replace(path + ".tmp", path)
