@@ -26,6 +26,9 @@ configs = {
     "adam": lambda p: torch.optim.Adam([p], lr=0.01),
     "adam_wd": lambda p: torch.optim.Adam([p], lr=0.01, betas=(0.8, 0.95), eps=1e-5, weight_decay=0.1),
     "adamw": lambda p: torch.optim.AdamW([p], lr=0.01, weight_decay=0.1),
+    "rmsprop": lambda p: torch.optim.RMSprop([p], lr=0.01),
+    "rmsprop_centered_momentum": lambda p: torch.optim.RMSprop([p], lr=0.01, alpha=0.9, momentum=0.5, centered=True, weight_decay=0.01),
+    "adagrad": lambda p: torch.optim.Adagrad([p], lr=0.1, lr_decay=0.01, weight_decay=0.01, initial_accumulator_value=0.1),
 }
 opt_out = {"p0": p0.tolist(), "target": target.tolist()}
 for name, make in configs.items():
@@ -40,6 +43,31 @@ for name, make in configs.items():
         traj.append(p.detach().clone().tolist())
     opt_out[name] = traj
 out["optimizers"] = opt_out
+
+# Learning-rate schedules: the rate after each of 12 scheduler steps, base rate 0.1.
+def lrs(make, n=12):
+    p = torch.zeros(1, requires_grad=True)
+    opt = torch.optim.SGD([p], lr=0.1)
+    sch = make(opt)
+    rates = [opt.param_groups[0]["lr"]]
+    for _ in range(n):
+        opt.step(); sch.step(); rates.append(opt.param_groups[0]["lr"])
+    return rates
+out["schedules"] = {
+    "step": lrs(lambda o: torch.optim.lr_scheduler.StepLR(o, step_size=3, gamma=0.5)),
+    "exponential": lrs(lambda o: torch.optim.lr_scheduler.ExponentialLR(o, gamma=0.9)),
+    "cosine": lrs(lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=10, eta_min=0.01)),
+    "onecycle": lrs(lambda o: torch.optim.lr_scheduler.OneCycleLR(o, max_lr=0.1, total_steps=13), 12),
+}
+def plateau():
+    p = torch.zeros(1, requires_grad=True)
+    opt = torch.optim.SGD([p], lr=0.1)
+    sch = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=2, cooldown=1)
+    rates = []
+    for m in [1.0, 0.9, 0.95, 0.95, 0.95, 0.95, 0.8, 0.85, 0.85, 0.85, 0.85, 0.85]:
+        sch.step(m); rates.append(opt.param_groups[0]["lr"])
+    return rates
+out["schedules"]["plateau"] = plateau()
 
 # Losses: value and gradient w.r.t. the prediction for each reduction.
 import torch.nn.functional as F

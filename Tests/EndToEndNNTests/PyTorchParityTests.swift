@@ -7,7 +7,7 @@ import XCTest
 final class NNPyTorchParityTests: XCTestCase {
     struct Arr: Decodable { let shape: [Int]; let values: [Float]; var tensor: Tensor { Tensor(shape: shape, scalars: values) } }
     struct LinearCase: Decodable { let weight, bias, x, y, w, grad_weight, grad_bias: Arr }
-    struct File: Decodable { let linear: LinearCase; let optimizers: [String: AnyTrajectory] }
+    struct File: Decodable { let linear: LinearCase; let optimizers: [String: AnyTrajectory]; let schedules: [String: [Float]] }
     enum AnyTrajectory: Decodable {
         case vector([Float]), trajectory([[Float]])
         init(from d: Decoder) throws {
@@ -50,6 +50,9 @@ final class NNPyTorchParityTests: XCTestCase {
             "adam": { Adam([$0], learningRate: 0.01) },
             "adam_wd": { Adam([$0], learningRate: 0.01, beta1: 0.8, beta2: 0.95, epsilon: 1e-5, weightDecay: 0.1) },
             "adamw": { AdamW([$0], learningRate: 0.01, weightDecay: 0.1) },
+            "rmsprop": { RMSProp([$0], learningRate: 0.01) },
+            "rmsprop_centered_momentum": { RMSProp([$0], learningRate: 0.01, alpha: 0.9, weightDecay: 0.01, momentum: 0.5, centered: true) },
+            "adagrad": { Adagrad([$0], learningRate: 0.1, learningRateDecay: 0.01, weightDecay: 0.01, initialAccumulatorValue: 0.1) },
         ]
         for (name, make) in makers {
             let p = Parameter(Tensor(p0))
@@ -62,6 +65,30 @@ final class NNPyTorchParityTests: XCTestCase {
                 assertClose(p.value.scalars, expected, "\(name) step \(step + 1)")
             }
         }
+    }
+
+    func testSchedulesMatchPyTorch() {
+        let s = Self.file.schedules
+        let schedules: [String: any LearningRateSchedule] = [
+            "step": StepSchedule(stepSize: 3, gamma: 0.5), "exponential": ExponentialSchedule(gamma: 0.9),
+            "cosine": CosineSchedule(period: 10, minimum: 0.01), "onecycle": OneCycleSchedule(totalSteps: 13),
+        ]
+        for (name, schedule) in schedules {
+            let opt = SGD([Parameter(Tensor([0]))], learningRate: 0.1)
+            let sch = LearningRateScheduler(opt, schedule: schedule)
+            var rates = [opt.learningRate]
+            for _ in 0..<12 { sch.step(); rates.append(opt.learningRate) }
+            assertClose(rates, s[name]!, name, rtol: 1e-4, atol: 1e-7)
+        }
+        let opt = SGD([Parameter(Tensor([0]))], learningRate: 0.1)
+        let plateau = ReduceOnPlateau(opt, factor: 0.5, patience: 2, cooldown: 1)
+        var rates: [Float] = []
+        for m: Float in [1.0, 0.9, 0.95, 0.95, 0.95, 0.95, 0.8, 0.85, 0.85, 0.85, 0.85, 0.85] { plateau.step(metric: m); rates.append(opt.learningRate) }
+        assertClose(rates, s["plateau"]!, "plateau")
+        let warm = WarmupCosineSchedule(warmup: 4, total: 10)
+        XCTAssertEqual(warm.learningRate(base: 1, step: 0), 0.25, accuracy: 1e-6)
+        XCTAssertEqual(warm.learningRate(base: 1, step: 4), 1, accuracy: 1e-6)
+        XCTAssertEqual(warm.learningRate(base: 1, step: 10), 0, accuracy: 1e-6)
     }
 
     func testGradientClipping() {
