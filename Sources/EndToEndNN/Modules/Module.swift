@@ -54,6 +54,27 @@ open class Module: @unchecked Sendable {
         return out
     }
 
+    /// The module's own buffers (not those of sub-modules), in declaration order.
+    open func namedOwnBuffers() -> [(String, Buffer)] {
+        var out: [(String, Buffer)] = []
+        Module.reflect(self) { name, value in
+            if let b = value as? Buffer { out.append((name, b)) }
+        }
+        return out
+    }
+
+    /// Every buffer in the tree with its dotted name.
+    public func namedBuffers() -> [(String, Buffer)] {
+        var seen = Set<ObjectIdentifier>()
+        var out: [(String, Buffer)] = []
+        for (prefix, m) in namedModules() {
+            for (n, b) in m.namedOwnBuffers() where seen.insert(ObjectIdentifier(b)).inserted {
+                out.append((prefix.isEmpty ? n : prefix + "." + n, b))
+            }
+        }
+        return out
+    }
+
     /// Every parameter in the tree with its dotted name, parents before children. A
     /// parameter shared by two modules is listed once, under its first name.
     public func namedParameters() -> [(String, Parameter)] {
