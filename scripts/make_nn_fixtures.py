@@ -16,6 +16,32 @@ w = torch.linspace(-1, 1, y.numel()).reshape(y.shape)
 out["linear"] = {"weight": flat(lin.weight), "bias": flat(lin.bias), "x": flat(x), "y": flat(y), "w": flat(w),
                  "grad_weight": flat(lin.weight.grad), "grad_bias": flat(lin.bias.grad)}
 
+# Normalization layers and embedding: forward and gradients with random affine weights;
+# batch norm also the running statistics after one training step, and eval-mode output.
+def layer_case(mod, x, int_input=False):
+    for prm in mod.parameters():
+        with torch.no_grad(): prm.copy_(torch.randn_like(prm))
+    params = {n: flat(p) for n, p in mod.named_parameters()}
+    xi = x if int_input else x.clone().requires_grad_(True)
+    y = mod(xi)
+    w = torch.linspace(-1, 1, y.numel()).reshape(y.shape)
+    (y * w).sum().backward()
+    case = {"params": params, "x": flat(x), "y": flat(y), "w": flat(w),
+            "grads": {n: flat(p.grad) for n, p in mod.named_parameters()}}
+    if not int_input: case["grad_x"] = flat(xi.grad)
+    bufs = {n: flat(b.float()) for n, b in mod.named_buffers()}
+    if bufs:
+        case["buffers"] = bufs
+        mod.eval(); case["y_eval"] = flat(mod(x))
+    return case
+out["layers"] = {
+    "batchnorm1d": layer_case(torch.nn.BatchNorm1d(3), torch.randn(5, 3)),
+    "batchnorm1d_seq": layer_case(torch.nn.BatchNorm1d(3), torch.randn(4, 3, 6)),
+    "batchnorm2d": layer_case(torch.nn.BatchNorm2d(2), torch.randn(3, 2, 4, 5) * 2 + 1),
+    "layernorm": layer_case(torch.nn.LayerNorm([3, 4]), torch.randn(2, 3, 4)),
+    "embedding": layer_case(torch.nn.Embedding(7, 3), torch.tensor([[1, 2, 1], [6, 0, 1]]), int_input=True),
+}
+
 # Optimizers: three steps on a fixed quadratic-ish loss.
 p0 = torch.randn(6)
 target = torch.randn(6)
