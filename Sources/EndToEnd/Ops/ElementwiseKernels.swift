@@ -22,6 +22,22 @@ extension Tensor {
         }
     }
 
+    /// A whole-buffer kernel (e.g. ``VectorMath/exp(_:_:count:)``) applied to every element,
+    /// as a new contiguous tensor (no autodiff). Large buffers are split across threads.
+    func mapBuffer(cost: Int = ParallelThreshold.transcendental,
+                   _ kernel: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void) -> Tensor {
+        let src = isContiguous ? self : contiguousCopy()
+        let input = UnsafePointer(src.storage.pointer + src.offset)
+        let n = count
+        return Tensor(shape: shape) { out, _ in
+            if n >= cost {
+                parallelFor(n, grain: 4096) { r in kernel(input + r.lowerBound, out + r.lowerBound, r.count) }
+            } else {
+                kernel(input, out, n)
+            }
+        }
+    }
+
     /// `f(self, other)` element by element with NumPy broadcasting (no autodiff).
     @inline(__always)
     func zipElements(_ other: Tensor, op: String, _ f: @escaping (Float, Float) -> Float) -> Tensor {

@@ -152,8 +152,10 @@ enum SoftmaxKernels {
                 var m = -Float.infinity
                 for j in 0..<n where xi[j] > m { m = xi[j] }
                 if !m.isFinite { m = 0 }
+                for j in 0..<n { yi[j] = xi[j] - m }
+                VectorMath.exp(yi, yi, count: n)
                 var s: Float = 0
-                for j in 0..<n { let e = Foundation.exp(xi[j] - m); yi[j] = e; s += e }
+                for j in 0..<n { s += yi[j] }
                 if log {
                     let ls = Foundation.log(s) + m
                     for j in 0..<n { yi[j] = xi[j] - ls }
@@ -174,7 +176,8 @@ enum SoftmaxKernels {
                     // d logsoftmax: g - softmax * sum(g)
                     var s: Float = 0
                     for j in 0..<n { s += gi[j] }
-                    for j in 0..<n { di[j] = gi[j] - Foundation.exp(yi[j]) * s }
+                    VectorMath.exp(yi, di, count: n)
+                    for j in 0..<n { di[j] = gi[j] - di[j] * s }
                 } else {
                     // d softmax: y * (g - sum(g * y))
                     var s: Float = 0

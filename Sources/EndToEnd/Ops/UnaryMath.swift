@@ -1,3 +1,4 @@
+import EndToEndKernels
 import Foundation
 
 /// Element-wise functions and activations with their derivatives.
@@ -25,20 +26,34 @@ extension Tensor {
         unary("abs", cost: ParallelThreshold.elementwise, { Swift.abs($0) }) { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) }
     }
 
+    /// A unary op computed by a vectorized buffer kernel, with a derivative from the output.
+    func vectorized(_ op: String, _ kernel: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void,
+                    derivative: @escaping (Float) -> Float) -> Tensor {
+        var out = mapBuffer(kernel)
+        let y = out.detached()
+        out.recordUnary(self, op: op) { g in g.zipElements(y, op: op) { $0 * derivative($1) } }
+        return out
+    }
+
     /// e^x.
-    public func exp() -> Tensor { unaryFromOutput("exp", { Foundation.exp($0) }) { $0 } }
+    public func exp() -> Tensor { vectorized("exp", { VectorMath.exp($0, $1, count: $2) }) { $0 } }
 
     /// Natural logarithm.
-    public func log() -> Tensor { unary("log", { Foundation.log($0) }) { 1 / $0 } }
+    public func log() -> Tensor {
+        var out = mapBuffer { VectorMath.log($0, $1, count: $2) }
+        let x = detached()
+        out.recordUnary(self, op: "log") { g in g / x }
+        return out
+    }
 
     /// Square root.
     public func sqrt() -> Tensor { unaryFromOutput("sqrt", { $0.squareRoot() }) { 0.5 / $0 } }
 
     /// Hyperbolic tangent.
-    public func tanh() -> Tensor { unaryFromOutput("tanh", { Foundation.tanh($0) }) { 1 - $0 * $0 } }
+    public func tanh() -> Tensor { vectorized("tanh", { VectorMath.tanh($0, $1, count: $2) }) { 1 - $0 * $0 } }
 
     /// The logistic function 1 / (1 + e^-x), computed without overflow.
-    public func sigmoid() -> Tensor { unaryFromOutput("sigmoid", Tensor.sigmoidScalar) { $0 * (1 - $0) } }
+    public func sigmoid() -> Tensor { vectorized("sigmoid", { VectorMath.sigmoid($0, $1, count: $2) }) { $0 * (1 - $0) } }
 
     @inline(__always)
     static func sigmoidScalar(_ x: Float) -> Float {
