@@ -1,0 +1,242 @@
+import Foundation
+import XCTest
+@testable import EndToEnd
+
+final class ConvolutionTests: XCTestCase {
+    /// Direct (seven nested loops) 2-D convolution, the definition the fast path must match.
+    static func naiveConv2d(_ x: Tensor, _ w: Tensor, _ b: Tensor?, stride: (Int, Int), padding: (Int, Int),
+                            dilation: (Int, Int), groups: Int) -> Tensor {
+        let (n, c, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let (o, cg, kh, kw) = (w.shape[0], w.shape[1], w.shape[2], w.shape[3])
+        let og = o / groups
+        let oh = (h + 2 * padding.0 - dilation.0 * (kh - 1) - 1) / stride.0 + 1
+        let ow = (wd + 2 * padding.1 - dilation.1 * (kw - 1) - 1) / stride.1 + 1
+        let xs = x.scalars, ws = w.scalars, bs = b?.scalars
+        var out = [Float](repeating: 0, count: n * o * oh * ow)
+        for ni in 0..<n {
+            for oc in 0..<o {
+                let grp = oc / og
+                for i in 0..<oh {
+                    for j in 0..<ow {
+                        var s: Double = Double(bs?[oc] ?? 0)
+                        for ci in 0..<cg {
+                            let cin = grp * cg + ci
+                            for a in 0..<kh {
+                                for bb in 0..<kw {
+                                    let ih = i * stride.0 - padding.0 + a * dilation.0
+                                    let iw = j * stride.1 - padding.1 + bb * dilation.1
+                                    if ih < 0 || ih >= h || iw < 0 || iw >= wd { continue }
+                                    s += Double(xs[((ni * c + cin) * h + ih) * wd + iw]) * Double(ws[((oc * cg + ci) * kh + a) * kw + bb])
+                                }
+                            }
+                        }
+                        out[((ni * o + oc) * oh + i) * ow + j] = Float(s)
+                    }
+                }
+            }
+        }
+        return Tensor(shape: [n, o, oh, ow], scalars: out)
+    }
+
+    func assertClose(_ a: Tensor, _ b: Tensor, tol: Float = 1e-4, _ msg: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(a.shape, b.shape, msg, file: file, line: line)
+        guard a.shape == b.shape else { return }
+        let x = a.scalars, y = b.scalars
+        var worst: Float = 0
+        for i in 0..<x.count { worst = max(worst, abs(x[i] - y[i]) / max(1, abs(y[i]))) }
+        XCTAssertLessThanOrEqual(worst, tol, msg, file: file, line: line)
+    }
+
+    func testConv2dMatchesNaiveOnRandomConfigurations() {
+        var rng = RandomGenerator(seed: 42)
+        func r(_ lo: Int, _ hi: Int) -> Int { lo + Int(rng.nextUniform() * Float(hi - lo + 1)) % (hi - lo + 1) }
+        var tested = 0
+        while tested < 60 {
+            let groups = [1, 1, 2, 3][r(0, 3)]
+            let cg = r(1, 3), og = r(1, 3)
+            let c = cg * groups, o = og * groups
+            let kh = r(1, 4), kw = r(1, 4)
+            let s = (r(1, 3), r(1, 3)), d = (r(1, 2), r(1, 2))
+            let p = (r(0, 2), r(0, 2))
+            let n = r(1, 3), h = r(1, 9), w = r(1, 9)
+            guard d.0 * (kh - 1) + 1 <= h + 2 * p.0, d.1 * (kw - 1) + 1 <= w + 2 * p.1 else { continue }
+            let x = Tensor.normal([n, c, h, w], using: &rng)
+            let wt = Tensor.normal([o, cg, kh, kw], using: &rng)
+            let b: Tensor? = r(0, 1) == 0 ? Tensor.normal([o], using: &rng) : nil
+            let got = x.conv2d(wt, bias: b, stride: s, padding: p, dilation: d, groups: groups)
+            let want = Self.naiveConv2d(x, wt, b, stride: s, padding: p, dilation: d, groups: groups)
+            assertClose(got, want, "x \(x.shape) w \(wt.shape) stride \(s) padding \(p) dilation \(d) groups \(groups) bias \(b != nil)")
+            tested += 1
+        }
+    }
+
+    func testConv2dHandComputed() {
+        // 1x1x3x3 input 1...9, 2x2 kernel of ones: each output sums a 2x2 window.
+        let x = Tensor(shape: [1, 1, 3, 3], scalars: (1...9).map(Float.init))
+        let y = x.conv2d(Tensor.ones([1, 1, 2, 2]), bias: Tensor([0.5]))
+        XCTAssertEqual(y.shape, [1, 1, 2, 2])
+        XCTAssertEqual(y.scalars, [12.5, 16.5, 24.5, 28.5])
+        // Padding 1, stride 2: corners see only the input's corners' neighbourhoods.
+        let z = x.conv2d(Tensor.ones([1, 1, 2, 2]), stride: 2, padding: 1)
+        XCTAssertEqual(z.scalars, [1, 5, 11, 28])
+    }
+
+    func testConv2dNonContiguousInputsAndLargerBatch() {
+        var rng = RandomGenerator(seed: 3)
+        let x = Tensor.normal([5, 7, 4, 6], using: &rng).permuted([0, 3, 2, 1])  // [5, 6, 4, 7]
+        let w = Tensor.normal([3, 4, 6, 2], using: &rng).permuted([0, 2, 3, 1])  // [3, 6, 2, 4]
+        let got = x.conv2d(w, stride: (1, 2), padding: (1, 1))
+        let want = Self.naiveConv2d(x.contiguous(), w.contiguous(), nil, stride: (1, 2), padding: (1, 1), dilation: (1, 1), groups: 1)
+        assertClose(got, want, "non-contiguous")
+        let xb = Tensor.normal([64, 1, 28, 28], using: &rng), wb = Tensor.normal([8, 1, 5, 5], using: &rng)
+        assertClose(xb.conv2d(wb, bias: Tensor.ones([8])),
+                    Self.naiveConv2d(xb, wb, Tensor.ones([8]), stride: (1, 1), padding: (0, 0), dilation: (1, 1), groups: 1), "batch 64")
+    }
+
+    func testConv1dMatchesNaive() {
+        var rng = RandomGenerator(seed: 9)
+        for (n, c, l, o, k, s, p, d, groups) in [(2, 3, 10, 4, 3, 1, 0, 1, 1), (1, 4, 9, 6, 2, 2, 1, 3, 2), (3, 2, 5, 2, 5, 1, 2, 1, 2), (2, 1, 4, 3, 1, 3, 0, 1, 1)] {
+            let x = Tensor.normal([n, c, l], using: &rng), w = Tensor.normal([o, c / groups, k], using: &rng)
+            let b = Tensor.normal([o], using: &rng)
+            let got = x.conv1d(w, bias: b, stride: s, padding: p, dilation: d, groups: groups)
+            let want = Self.naiveConv2d(x.reshaped([n, c, 1, l]), w.reshaped([o, c / groups, 1, k]), b, stride: (1, s),
+                                        padding: (0, p), dilation: (1, d), groups: groups)
+            assertClose(got, want.reshaped([n, o, want.shape[3]]), "conv1d x \(x.shape) w \(w.shape) s \(s) p \(p) d \(d) g \(groups)")
+        }
+    }
+
+    func testIntConvenienceOverloadsMatchTuples() {
+        var rng = RandomGenerator(seed: 5)
+        let x = Tensor.normal([2, 2, 7, 7], using: &rng), w = Tensor.normal([2, 2, 3, 3], using: &rng)
+        XCTAssertEqual(x.conv2d(w, stride: 2, padding: 1, dilation: 2).scalars,
+                       x.conv2d(w, stride: (2, 2), padding: (1, 1), dilation: (2, 2)).scalars)
+        XCTAssertEqual(x.conv2d(w, padding: 1).shape, [2, 2, 7, 7])
+        XCTAssertEqual(x.conv2d(w).shape, [2, 2, 5, 5])
+    }
+
+    func testGradientsOnlyForInputsThatNeedThem() {
+        var rng = RandomGenerator(seed: 11)
+        let x = Tensor.normal([2, 2, 5, 5], using: &rng)
+        let w = Tensor.normal([3, 2, 3, 3], using: &rng).requiringGrad()
+        let b = Tensor.zeros([3]).requiringGrad()
+        x.conv2d(w, bias: b, padding: 1).sum().backward()
+        XCTAssertEqual(w.grad?.shape, [3, 2, 3, 3])
+        // d(sum)/db = number of output positions per channel, summed over the batch.
+        XCTAssertEqual(b.grad?.scalars, [50, 50, 50])
+        XCTAssertFalse(x.requiresGrad)
+        // No recording at all when nothing requires a gradient.
+        XCTAssertFalse(x.conv2d(w.detached()).requiresGrad)
+    }
+
+    func testGradCheckCases() {
+        var rng = RandomGenerator(seed: 17)
+        let cases = GradCheckCatalog.convolutionCases(&rng)
+        XCTAssertGreaterThan(cases.count, 20)
+        let ops = Set(cases.map(\.op))
+        for op in ["conv1d", "conv2d", "maxPool2d", "avgPool2d", "maxPool1d", "avgPool1d", "globalAvgPool2d"] {
+            XCTAssertTrue(ops.contains(op), "missing \(op)")
+        }
+        for c in cases {
+            let r = GradCheck.run(c)
+            XCTAssertTrue(r.passed, c.name + " " + r.detail)
+        }
+    }
+
+    /// Timing of the benchmark's two conv layers (batch 64), only when `E2E_CONV_BENCH` is
+    /// set; run in release: `swift test -c release -Xswiftc -enable-testing --filter ConvolutionTests/testBenchmarkTiming`.
+    func testBenchmarkTiming() throws {
+        guard ProcessInfo.processInfo.environment["E2E_CONV_BENCH"] != nil else { throw XCTSkip("set E2E_CONV_BENCH to time") }
+        var rng = RandomGenerator(seed: 1)
+        let x = Tensor.normal([64, 1, 28, 28], using: &rng)
+        let w1 = (Tensor.normal([32, 1, 5, 5], using: &rng) * 0.2).requiringGrad(), b1 = Tensor.zeros([32]).requiringGrad()
+        let w2 = (Tensor.normal([64, 32, 5, 5], using: &rng) * 0.05).requiringGrad(), b2 = Tensor.zeros([64]).requiringGrad()
+        func time(_ label: String, _ reps: Int = 20, _ body: () -> Void) {
+            body()
+            var best = Double.infinity, total = 0.0
+            for _ in 0..<reps {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                body()
+                let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
+                best = min(best, ms); total += ms
+            }
+            print(String(format: "TIMING %@: best %.2f ms, mean %.2f ms", label, best, total / Double(reps)))
+        }
+        let h1 = withNoGrad { x.conv2d(w1, bias: b1).relu().maxPool2d(kernelSize: 2) }
+        time("conv1 forward [64,1,28,28] -> [64,32,24,24]") { _ = withNoGrad { x.conv2d(w1, bias: b1) } }
+        time("conv2 forward [64,32,12,12] -> [64,64,8,8]") { _ = withNoGrad { h1.conv2d(w2, bias: b2) } }
+        time("conv1 forward+backward (weight, bias)") {
+            x.conv2d(w1, bias: b1).sum().backward()
+            w1.zeroGrad(); b1.zeroGrad()
+        }
+        let h1g = h1.requiringGrad()
+        time("conv2 forward+backward (input, weight, bias)") {
+            h1g.conv2d(w2, bias: b2).sum().backward()
+            w2.zeroGrad(); b2.zeroGrad(); h1g.zeroGrad()
+        }
+        time("conv1-relu-pool-conv2-pool forward+backward") {
+            let y = x.conv2d(w1, bias: b1).relu().maxPool2d(kernelSize: 2).conv2d(w2, bias: b2).maxPool2d(kernelSize: 2)
+            y.sum().backward()
+            for t in [w1, b1, w2, b2] { t.zeroGrad() }
+        }
+        time("maxPool2d 2x2 forward+backward [64,32,12,12]") {
+            let p = h1g.maxPool2d(kernelSize: 2)
+            p.sum().backward()
+            h1g.zeroGrad()
+        }
+    }
+
+    // MARK: validation messages
+
+    func conv2dError(_ x: [Int], _ w: [Int], bias: [Int]? = nil, stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
+                     dilation: (Int, Int) = (1, 1), groups: Int = 1) -> String? {
+        do {
+            _ = try Tensor.conv2dGeometry(input: x, weight: w, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
+            return nil
+        } catch {
+            return error.description
+        }
+    }
+
+    func testConv2dValidationMessages() {
+        XCTAssertEqual(conv2dError([2, 3, 8], [4, 3, 3, 3]), "conv2d: input must be 4-D [N, C, H, W], got [2, 3, 8]")
+        XCTAssertEqual(conv2dError([2, 3, 8, 8], [4, 3, 3]),
+                       "conv2d: weight must be 4-D [outC, C / groups, kH, kW], got [4, 3, 3] for input [2, 3, 8, 8]")
+        XCTAssertEqual(conv2dError([2, 3, 8, 8], [4, 2, 3, 3]),
+                       "conv2d: input [2, 3, 8, 8] has 3 channels but weight [4, 2, 3, 3] expects 2 (2 per group × groups 1)")
+        XCTAssertEqual(conv2dError([2, 6, 8, 8], [4, 2, 3, 3], groups: 4),
+                       "conv2d: input [2, 6, 8, 8] has 6 channels, which is not divisible by groups 4 (weight [4, 2, 3, 3])")
+        XCTAssertEqual(conv2dError([2, 6, 8, 8], [5, 3, 3, 3], groups: 2),
+                       "conv2d: weight [5, 3, 3, 3] has 5 output channels, which is not divisible by groups 2 (input [2, 6, 8, 8])")
+        XCTAssertEqual(conv2dError([2, 3, 4, 4], [4, 3, 5, 5]),
+                       "conv2d: kernel of (dilated) size 5x5 is larger than the padded input 4x4 (input [2, 3, 4, 4], weight [4, 3, 5, 5], padding (0, 0), dilation (1, 1))")
+        XCTAssertEqual(conv2dError([2, 3, 4, 4], [4, 3, 3, 3], dilation: (2, 1)),
+                       "conv2d: kernel of (dilated) size 5x3 is larger than the padded input 4x4 (input [2, 3, 4, 4], weight [4, 3, 3, 3], padding (0, 0), dilation (2, 1))")
+        XCTAssertNil(conv2dError([2, 3, 4, 4], [4, 3, 5, 5], padding: (1, 1)))
+        XCTAssertEqual(conv2dError([2, 3, 8, 8], [4, 3, 3, 3], stride: (0, 1)),
+                       "conv2d: stride must be positive, got (0, 1) (input [2, 3, 8, 8], weight [4, 3, 3, 3])")
+        XCTAssertEqual(conv2dError([2, 3, 8, 8], [4, 3, 3, 3], dilation: (1, -1)),
+                       "conv2d: dilation must be positive, got (1, -1) (input [2, 3, 8, 8], weight [4, 3, 3, 3])")
+        XCTAssertEqual(conv2dError([2, 3, 8, 8], [4, 3, 3, 3], padding: (-1, 0)),
+                       "conv2d: padding must be non-negative, got (-1, 0) (input [2, 3, 8, 8], weight [4, 3, 3, 3])")
+        XCTAssertEqual(conv2dError([2, 3, 8, 8], [4, 3, 3, 3], groups: 0),
+                       "conv2d: groups must be positive, got 0 (input [2, 3, 8, 8], weight [4, 3, 3, 3])")
+        XCTAssertEqual(conv2dError([2, 3, 8, 8], [4, 3, 3, 3], bias: [3]),
+                       "conv2d: bias [3] must be [4], one value per output channel of weight [4, 3, 3, 3] (input [2, 3, 8, 8])")
+        XCTAssertEqual(conv2dError([2, 3, 8, 8], [4, 3, 0, 3]), "conv2d: weight [4, 3, 0, 3] has an empty dimension (input [2, 3, 8, 8])")
+    }
+
+    func testConv1dValidationMessages() {
+        func err(_ x: [Int], _ w: [Int], stride: Int = 1, padding: Int = 0, dilation: Int = 1, groups: Int = 1) -> String? {
+            do {
+                _ = try Tensor.conv1dGeometry(input: x, weight: w, bias: nil, stride: stride, padding: padding, dilation: dilation, groups: groups)
+                return nil
+            } catch { return error.description }
+        }
+        XCTAssertEqual(err([2, 3, 8, 8], [4, 3, 3]), "conv1d: input must be 3-D [N, C, L], got [2, 3, 8, 8]")
+        XCTAssertEqual(err([2, 3, 8], [4, 3, 3, 3]), "conv1d: weight must be 3-D [outC, C / groups, k], got [4, 3, 3, 3] for input [2, 3, 8]")
+        XCTAssertEqual(err([2, 3, 8], [4, 2, 3]), "conv1d: input [2, 3, 8] has 3 channels but weight [4, 2, 3] expects 2 (2 per group × groups 1)")
+        XCTAssertEqual(err([2, 3, 4], [4, 3, 3], dilation: 2),
+                       "conv1d: kernel of (dilated) size 5 is larger than the padded input 4 (input [2, 3, 4], weight [4, 3, 3], padding 0, dilation 2)")
+        XCTAssertEqual(err([2, 3, 8], [4, 3, 3], stride: 0), "conv1d: stride must be positive, got 0 (input [2, 3, 8], weight [4, 3, 3])")
+    }
+}
