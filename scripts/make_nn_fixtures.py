@@ -39,6 +39,11 @@ out["layers"] = {
     "batchnorm1d_seq": layer_case(torch.nn.BatchNorm1d(3), torch.randn(4, 3, 6)),
     "batchnorm2d": layer_case(torch.nn.BatchNorm2d(2), torch.randn(3, 2, 4, 5) * 2 + 1),
     "layernorm": layer_case(torch.nn.LayerNorm([3, 4]), torch.randn(2, 3, 4)),
+    "conv2d": layer_case(torch.nn.Conv2d(2, 4, 3, stride=2, padding=1), torch.randn(2, 2, 7, 6)),
+    "conv2d_groups": layer_case(torch.nn.Conv2d(4, 6, (3, 2), dilation=(1, 2), groups=2, bias=False), torch.randn(1, 4, 6, 7)),
+    "conv1d": layer_case(torch.nn.Conv1d(3, 2, 3, padding=2), torch.randn(2, 3, 8)),
+    "maxpool2d": layer_case(torch.nn.MaxPool2d(2), torch.randn(2, 3, 6, 5)),
+    "avgpool2d": layer_case(torch.nn.AvgPool2d(3, stride=2, padding=1, count_include_pad=False), torch.randn(2, 2, 7, 7)),
     "embedding": layer_case(torch.nn.Embedding(7, 3), torch.tensor([[1, 2, 1], [6, 0, 1]]), int_input=True),
 }
 

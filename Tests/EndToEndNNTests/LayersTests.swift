@@ -49,6 +49,17 @@ final class LayersTests: XCTestCase {
         check("layernorm", LayerNorm([3, 4]), input: Self.cases["layernorm"]!.x.tensor)
     }
 
+    func testConvolutionAndPoolingMatchPyTorch() {
+        func x(_ n: String) -> Tensor { Self.cases[n]!.x.tensor }
+        check("conv2d", Conv2d(2, 4, kernelSize: 3, stride: 2, padding: 1), input: x("conv2d"))
+        check("conv2d_groups", Conv2d(4, 6, kernelSize: (3, 2), dilation: (1, 2), groups: 2, bias: false), input: x("conv2d_groups"))
+        check("conv1d", Conv1d(3, 2, kernelSize: 3, padding: 2), input: x("conv1d"))
+        check("maxpool2d", MaxPool2d(2), input: x("maxpool2d"))
+        check("avgpool2d", AvgPool2d(3, stride: 2, padding: 1, countIncludePad: false), input: x("avgpool2d"))
+        let names = Conv2d(2, 4, kernelSize: 3).namedParameters().map(\.0)
+        XCTAssertEqual(names, ["weight", "bias"])
+    }
+
     func testEmbeddingMatchesPyTorch() {
         let c = Self.cases["embedding"]!
         let emb = Embedding(7, 3)
