@@ -89,14 +89,14 @@ extension Tensor {
         let batchCount = Shape.count(batch)
         let sa = Array(a.broadcastStrides(to: batch + [m, k]).dropLast(2))
         let sb = Array(b.broadcastStrides(to: batch + [k, n]).dropLast(2))
+        // Offsets of every batch matrix; uniform strides allow one batched call that
+        // parallelizes small products across the batch.
+        var offsetsA = [Int](repeating: 0, count: batchCount), offsetsB = offsetsA
         var index = [Int](repeating: 0, count: batch.count)
-        let pc = out.storage.pointer
         for bi in 0..<batchCount {
             var oa = a.offset, ob = b.offset
             for d in 0..<batch.count { oa += index[d] * sa[d]; ob += index[d] * sb[d] }
-            sgemm(transA: ta, transB: tb, m: m, n: n, k: k, alpha: 1,
-                  a: a.storage.pointer + oa, lda: lda, b: b.storage.pointer + ob, ldb: ldb,
-                  beta: 0, c: pc + bi * m * n, ldc: n)
+            offsetsA[bi] = oa; offsetsB[bi] = ob
             var d = batch.count - 1
             while d >= 0 {
                 index[d] += 1
@@ -104,6 +104,25 @@ extension Tensor {
                 index[d] = 0
                 d -= 1
             }
+        }
+        let pc = out.storage.pointer
+        func uniformStride(_ o: [Int]) -> Int? {
+            guard o.count > 1 else { return 0 }
+            let s = o[1] - o[0]
+            for i in 1..<o.count where o[i] - o[i - 1] != s { return nil }
+            return s
+        }
+        if let strideA = uniformStride(offsetsA), let strideB = uniformStride(offsetsB) {
+            sgemmBatched(transA: ta, transB: tb, m: m, n: n, k: k, alpha: 1,
+                         a: a.storage.pointer + offsetsA[0], lda: lda, strideA: strideA,
+                         b: b.storage.pointer + offsetsB[0], ldb: ldb, strideB: strideB,
+                         beta: 0, c: pc, ldc: n, strideC: m * n, batch: batchCount)
+            return out
+        }
+        for bi in 0..<batchCount {
+            sgemm(transA: ta, transB: tb, m: m, n: n, k: k, alpha: 1,
+                  a: a.storage.pointer + offsetsA[bi], lda: lda, b: b.storage.pointer + offsetsB[bi], ldb: ldb,
+                  beta: 0, c: pc + bi * m * n, ldc: n)
         }
         return out
     }
