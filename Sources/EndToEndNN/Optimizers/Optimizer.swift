@@ -74,6 +74,12 @@ open class Optimizer: @unchecked Sendable {
     /// Clears the gradients of every parameter.
     public func zeroGrad() { for p in parameters { p.zeroGrad() } }
 
+    /// Sets the completed-step count when resuming from a checkpoint.
+    public func restore(stepCount: Int) {
+        precondition(stepCount >= 0, "\(type(of: self)): step count must be non-negative, got \(stepCount)")
+        self.stepCount = stepCount
+    }
+
     /// The update rule: write `parameter`'s new values in place.
     open func update(_ parameter: Parameter, gradient: Tensor, state: inout [String: Tensor], group: ParameterGroup) {
         fatalError("\(type(of: self)) does not override update(_:gradient:state:group:)")
