@@ -50,9 +50,7 @@ struct BenchCommand: ParsableCommand {
         if preference == .blas && !BLAS.isAvailable {
             throw ValidationError("--backend blas: no BLAS library could be loaded (\(BLAS.loadFailureReason ?? "unknown reason")); install Debian's libopenblas0-pthread")
         }
-        let results = GEMM.withBackend(preference) {
-            benchmarkGEMM(sizes: ns, threads: Threading.threadCount)
-        }
+        let results = benchmarkGEMM(sizes: ns, threads: Threading.threadCount, backend: preference)
         let used = GEMM.withBackend(preference) { GEMM.effectiveBackend.description }
         for r in results {
             print("gemm n=\(r.n) threads=\(Threading.threadCount) backend=\(used): \(String(format: "%.1f", r.gflops)) GFLOP/s")
