@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "EndToEnd", targets: ["EndToEnd"]),
         .library(name: "EndToEndNN", targets: ["EndToEndNN"]),
+        .library(name: "EndToEndData", targets: ["EndToEndData"]),
         .library(name: "EndToEndKernels", targets: ["EndToEndKernels"]),
         .executable(name: "e2e", targets: ["e2e"]),
     ],
@@ -20,16 +21,19 @@ let package = Package(
         .target(name: "EndToEnd", dependencies: ["EndToEndKernels"], path: "Sources/EndToEnd"),
         // Layer 2: neural-network modules, layers, initializers and optimizers.
         .target(name: "EndToEndNN", dependencies: ["EndToEnd"], path: "Sources/EndToEndNN"),
+        // Layer 3: data sets, readers, loaders and transforms.
+        .target(name: "EndToEndData", dependencies: ["EndToEnd"], path: "Sources/EndToEndData"),
         // Command line.
         .executableTarget(
             name: "e2e",
             dependencies: [
-                "EndToEnd", "EndToEndNN", "EndToEndKernels",
+                "EndToEnd", "EndToEndNN", "EndToEndData", "EndToEndKernels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/e2e"),
         .testTarget(name: "EndToEndKernelsTests", dependencies: ["EndToEndKernels"], path: "Tests/EndToEndKernelsTests"),
         .testTarget(name: "EndToEndNNTests", dependencies: ["EndToEndNN"], path: "Tests/EndToEndNNTests", exclude: ["Fixtures"]),
+        .testTarget(name: "EndToEndDataTests", dependencies: ["EndToEndData"], path: "Tests/EndToEndDataTests"),
         .testTarget(name: "EndToEndTests", dependencies: ["EndToEnd"], path: "Tests/EndToEndTests", exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
