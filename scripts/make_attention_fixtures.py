@@ -1,18 +1,36 @@
 """Writes PyTorch reference values for EndToEnd's attention layers (MultiHeadAttention,
-TransformerEncoderLayer) to Tests/EndToEndNNTests/Fixtures/attention.json.
+TransformerEncoderLayer) to Tests/EndToEndNNTests/Fixtures/attention.safetensors.
 Usage: /tmp/torch-venv/bin/python scripts/make_attention_fixtures.py
 
 Each case records the (randomized) parameters by state_dict name, the inputs and masks,
 the output, the attention weights (if any), and the gradients of
-sum(y * w) [+ sum(weights * ww)] with respect to every parameter and every input."""
+sum(y * w) [+ sum(weights * ww)] with respect to every parameter and every input.
+
+Tensors are float32 under hierarchical keys `cases/<case>/{y,w,weights,ww}`,
+`cases/<case>/{params,grads,inputs,input_grads,masks}/<name>` (masks as 0/1 floats).
+Metadata (strings): `generator`, `cases/<case>/config` (JSON), `state_dict_keys/<module>`
+(JSON list) and `fully_masked_row_is_nan` ("true"/"false")."""
 import json, os, torch
+from safetensors.torch import save
+
+
+def save_deterministic(tensors, path, metadata):
+    """safetensors.torch.save_file, but with the JSON header's keys sorted: safetensors writes
+    the metadata map in hash order, which would make every regeneration differ byte-wise.
+    Data offsets are relative to the data buffer, so only the header is rewritten."""
+    raw = save(tensors, metadata=metadata)
+    n = int.from_bytes(raw[:8], "little")
+    header = json.dumps(json.loads(raw[8:8 + n]), sort_keys=True, separators=(",", ":")).encode()
+    header += b" " * (-len(header) % 8)
+    with open(path, "wb") as f:
+        f.write(len(header).to_bytes(8, "little") + header + raw[8 + n:])
 
 torch.manual_seed(0)
 torch.set_default_dtype(torch.float64)  # reference values in double, stored as float
 out = {"generator": f"torch {torch.__version__}", "cases": {}, "state_dict_keys": {}}
 
 
-def flat(t): return {"shape": list(t.shape), "values": t.detach().double().flatten().tolist()}
+def flat(t): return t.detach().to(torch.float32).contiguous().clone()
 
 
 def randomize(mod):
@@ -103,7 +121,26 @@ with torch.no_grad():
     yy, aa = m(x, x, x, key_padding_mask=full)
     out["fully_masked_row_is_nan"] = bool(torch.isnan(yy[0]).all() and torch.isfinite(yy[1]).all())
 
-path = os.path.join(os.path.dirname(__file__), "..", "Tests", "EndToEndNNTests", "Fixtures", "attention.json")
-with open(path + ".tmp", "w") as f: json.dump(out, f)
-os.replace(path + ".tmp", path)
-print("wrote", os.path.normpath(path), "| fully masked row NaN:", out["fully_masked_row_is_nan"])
+tensors = {}
+metadata = {"generator": out["generator"],
+            "fully_masked_row_is_nan": "true" if out["fully_masked_row_is_nan"] else "false"}
+for name, keys in out["state_dict_keys"].items():
+    metadata[f"state_dict_keys/{name}"] = json.dumps(keys)
+
+
+def put(prefix, d):
+    for k, v in d.items():
+        if isinstance(v, dict): put(f"{prefix}/{k}", v)
+        else: tensors[f"{prefix}/{k}"] = v
+
+
+for name, case in cases.items():
+    metadata[f"cases/{name}/config"] = json.dumps(case.pop("config"))
+    put(f"cases/{name}", case)
+
+path = os.path.join(os.path.dirname(__file__), "..", "Tests", "EndToEndNNTests", "Fixtures", "attention.safetensors")
+tmp = path + ".tmp"
+save_deterministic(tensors, tmp, metadata)
+os.replace(tmp, path)
+print("wrote", os.path.normpath(path), f"({len(tensors)} tensors, {os.path.getsize(path)} bytes)",
+      "| fully masked row NaN:", out["fully_masked_row_is_nan"])

@@ -1,13 +1,30 @@
 """Writes PyTorch reference values for EndToEnd's recurrent layers (RNN, LSTM, GRU) to
-Tests/EndToEndNNTests/Fixtures/recurrent.json: parameters, forward output, final states,
+Tests/EndToEndNNTests/Fixtures/recurrent.safetensors: parameters, forward output, final states,
 and the gradients of a weighted sum of output and final states with respect to every
 parameter, the input and the initial state.
-Usage: /tmp/torch-venv/bin/python scripts/make_recurrent_fixtures.py"""
+Usage: /tmp/torch-venv/bin/python scripts/make_recurrent_fixtures.py
+
+Tensors are float32 under `cases/<case>/{x,y,hn,w,wh,cn,wc,h0,c0,grad_x,grad_h0,grad_c0}` and
+`cases/<case>/{params,grads}/<name>`. Metadata (strings): `generator` and
+`cases/<case>/config` (JSON)."""
 import json, os, torch
+from safetensors.torch import save
+
+
+def save_deterministic(tensors, path, metadata):
+    """safetensors.torch.save_file, but with the JSON header's keys sorted: safetensors writes
+    the metadata map in hash order, which would make every regeneration differ byte-wise.
+    Data offsets are relative to the data buffer, so only the header is rewritten."""
+    raw = save(tensors, metadata=metadata)
+    n = int.from_bytes(raw[:8], "little")
+    header = json.dumps(json.loads(raw[8:8 + n]), sort_keys=True, separators=(",", ":")).encode()
+    header += b" " * (-len(header) % 8)
+    with open(path, "wb") as f:
+        f.write(len(header).to_bytes(8, "little") + header + raw[8 + n:])
 
 torch.manual_seed(0)
 
-def flat(t): return {"shape": list(t.shape), "values": t.detach().flatten().tolist()}
+def flat(t): return t.detach().to(torch.float32).contiguous().clone()
 
 def case(kind, input_size=4, hidden_size=6, num_layers=1, bias=True, batch_first=False,
          nonlinearity="tanh", x_shape=(5, 3, 4), initial_state=True):
@@ -54,7 +71,22 @@ cases = {
     "gru_2layers": case("gru", num_layers=2),
     "gru_nobias_nostate": case("gru", bias=False, initial_state=False),
 }
-path = os.path.join(os.path.dirname(__file__), "..", "Tests", "EndToEndNNTests", "Fixtures", "recurrent.json")
-with open(path, "w") as f:
-    json.dump({"generator": f"torch {torch.__version__}", "cases": cases}, f)
-print("wrote", os.path.normpath(path))
+tensors = {}
+metadata = {"generator": f"torch {torch.__version__}"}
+
+
+def put(prefix, d):
+    for k, v in d.items():
+        if isinstance(v, dict): put(f"{prefix}/{k}", v)
+        else: tensors[f"{prefix}/{k}"] = v
+
+
+for name, c in cases.items():
+    metadata[f"cases/{name}/config"] = json.dumps(c.pop("config"))
+    put(f"cases/{name}", c)
+
+path = os.path.join(os.path.dirname(__file__), "..", "Tests", "EndToEndNNTests", "Fixtures", "recurrent.safetensors")
+tmp = path + ".tmp"
+save_deterministic(tensors, tmp, metadata)
+os.replace(tmp, path)
+print("wrote", os.path.normpath(path), f"({len(tensors)} tensors, {os.path.getsize(path)} bytes)")

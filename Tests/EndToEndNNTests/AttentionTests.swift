@@ -4,30 +4,39 @@ import XCTest
 @testable import EndToEndNN
 
 /// MultiHeadAttention and TransformerEncoderLayer against PyTorch
-/// (fixtures from scripts/make_attention_fixtures.py), plus names, masks and shape errors.
+/// (fixtures from scripts/make_attention_fixtures.py, Fixtures/attention.safetensors), plus
+/// names, masks and shape errors.
 final class AttentionTests: XCTestCase {
-    struct Arr: Decodable { let shape: [Int]; let values: [Float]; var tensor: Tensor { Tensor(shape: shape, scalars: values) } }
-    struct Case: Decodable {
-        let params: [String: Arr]; let inputs: [String: Arr]; let masks: [String: Arr]
-        let y: Arr; let w: Arr; let weights: Arr?; let ww: Arr?
-        let grads: [String: Arr]; let input_grads: [String: Arr]
+    /// One case as PyTorch recorded it under `cases/<case>/...`.
+    struct Case {
+        let params: [String: Tensor]; let inputs: [String: Tensor]; let masks: [String: Tensor]
+        let y: Tensor; let w: Tensor; let weights: Tensor?; let ww: Tensor?
+        let grads: [String: Tensor]; let input_grads: [String: Tensor]
     }
-    struct File: Decodable {
-        let cases: [String: Case]; let state_dict_keys: [String: [String]]; let fully_masked_row_is_nan: Bool
+    static var file: Fixture { Fixtures.attention }
+
+    static func attentionCase(_ name: String) throws -> Case {
+        let f = file, p = "cases/\(name)"
+        return Case(params: try f.group("\(p)/params"), inputs: try f.group("\(p)/inputs"), masks: try f.group("\(p)/masks"),
+                    y: try f.tensor("\(p)/y"), w: try f.tensor("\(p)/w"),
+                    weights: try f.optionalTensor("\(p)/weights"), ww: try f.optionalTensor("\(p)/ww"),
+                    grads: try f.group("\(p)/grads"), input_grads: try f.group("\(p)/input_grads"))
     }
-    static let file: File = {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/attention.json")
-        return try! JSONDecoder().decode(File.self, from: Data(contentsOf: url))
-    }()
+
+    /// `cases/<case>/<what>`, which this case must have.
+    static func required(_ value: Tensor?, _ name: String, _ what: String) throws -> Tensor {
+        guard let value else { throw FixtureError(description: "fixture attention.safetensors has no tensor 'cases/\(name)/\(what)'") }
+        return value
+    }
 
     /// Relative error ≤ 1e-4 against PyTorch's float64 values, element by element. Elements
     /// much smaller than the tensor's largest are measured relative to 1% of that largest
     /// magnitude: gradients such as the key-projection bias's are exactly zero in theory and
     /// float32 rounding of cancelling sums leaves ~1e-6 there.
-    func assertClose(_ a: Tensor, _ b: Arr, _ what: String, file: StaticString = #filePath, line: UInt = #line) {
+    func assertClose(_ a: Tensor, _ b: Tensor, _ what: String, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertEqual(a.shape, b.shape, what, file: file, line: line)
-        let floor = 1e-2 * (b.values.map { Swift.abs($0) }.max() ?? 0)
-        for (i, (x, y)) in zip(a.scalars, b.values).enumerated() where !(Swift.abs(x - y) <= 1e-4 * Swift.max(Swift.abs(y), floor)) {
+        let floor = 1e-2 * (b.scalars.map { Swift.abs($0) }.max() ?? 0)
+        for (i, (x, y)) in zip(a.scalars, b.scalars).enumerated() where !(Swift.abs(x - y) <= 1e-4 * Swift.max(Swift.abs(y), floor)) {
             XCTFail("\(what)[\(i)]: \(x) vs PyTorch \(y)", file: file, line: line); return
         }
     }
@@ -36,83 +45,85 @@ final class AttentionTests: XCTestCase {
     func load(_ module: Module, _ c: Case) -> [String: Parameter] {
         let params = Dictionary(uniqueKeysWithValues: module.namedParameters())
         XCTAssertEqual(Set(params.keys), Set(c.params.keys), "parameter names match PyTorch's")
-        for (n, v) in c.params { params[n]!.assign(v.tensor) }
+        for (n, v) in c.params { params[n]!.assign(v) }
         return params
     }
 
     enum MaskUse { case none, boolean, additive, causal }
 
-    func checkMHA(_ name: String, batchFirst: Bool = true, mask: MaskUse = .none, average: Bool = true) {
-        let c = Self.file.cases[name]!
+    func checkMHA(_ name: String, batchFirst: Bool = true, mask: MaskUse = .none, average: Bool = true) throws {
+        let c = try Self.attentionCase(name)
         let mha = MultiHeadAttention(embedDim: 8, numHeads: 2, batchFirst: batchFirst)
         let params = load(mha, c)
         var inputs: [String: Tensor] = [:]
-        for (n, a) in c.inputs { inputs[n] = a.tensor.requiringGrad() }
-        let (q, k, v) = inputs["x"].map { ($0, $0, $0) } ?? (inputs["query"]!, inputs["key"]!, inputs["value"]!)
-        let attn = c.masks["attn"]?.tensor
-        let (y, weights) = mha(query: q, key: k, value: v, keyPaddingMask: c.masks["key_padding"]?.tensor,
+        for (n, a) in c.inputs { inputs[n] = a.requiringGrad() }
+        func input(_ n: String) throws -> Tensor { try Self.required(inputs[n], name, "inputs/\(n)") }
+        let (q, k, v) = try inputs["x"].map { ($0, $0, $0) } ?? (input("query"), input("key"), input("value"))
+        let attn = c.masks["attn"]
+        let (y, weights) = mha(query: q, key: k, value: v, keyPaddingMask: c.masks["key_padding"],
                                attentionMask: mask == .boolean ? attn : nil, additiveMask: mask == .additive ? attn : nil,
                                causal: mask == .causal, averageWeights: average)
         assertClose(y, c.y, "\(name) output")
-        assertClose(weights!, c.weights!, "\(name) attention weights")
-        ((y * c.w.tensor).sum() + (weights! * c.ww!.tensor).sum()).backward()
+        let expectedWeights = try Self.required(c.weights, name, "weights"), ww = try Self.required(c.ww, name, "ww")
+        assertClose(weights!, expectedWeights, "\(name) attention weights")
+        ((y * c.w).sum() + (weights! * ww).sum()).backward()
         for (n, g) in c.grads { assertClose(params[n]!.grad!, g, "\(name) grad \(n)") }
         for (n, g) in c.input_grads { assertClose(inputs[n]!.grad!, g, "\(name) grad input \(n)") }
     }
 
-    func testSelfAttentionMatchesPyTorch() { checkMHA("mha_self") }
+    func testSelfAttentionMatchesPyTorch() throws { try checkMHA("mha_self") }
 
-    func testKeyPaddingMaskMatchesPyTorch() { checkMHA("mha_padding") }
+    func testKeyPaddingMaskMatchesPyTorch() throws { try checkMHA("mha_padding") }
 
-    func testCausalMaskMatchesPyTorch() {
-        checkMHA("mha_causal", mask: .causal)
-        checkMHA("mha_causal", mask: .boolean)
+    func testCausalMaskMatchesPyTorch() throws {
+        try checkMHA("mha_causal", mask: .causal)
+        try checkMHA("mha_causal", mask: .boolean)
     }
 
-    func testCrossAttentionMatchesPyTorch() { checkMHA("mha_cross") }
+    func testCrossAttentionMatchesPyTorch() throws { try checkMHA("mha_cross") }
 
-    func testAdditiveMaskSequenceFirstPerHeadWeightsMatchPyTorch() {
-        checkMHA("mha_additive_seqfirst", batchFirst: false, mask: .additive, average: false)
+    func testAdditiveMaskSequenceFirstPerHeadWeightsMatchPyTorch() throws {
+        try checkMHA("mha_additive_seqfirst", batchFirst: false, mask: .additive, average: false)
     }
 
-    func checkEncoder(_ name: String, normFirst: Bool, activation: TransformerActivation, causal: Bool = false) {
-        let c = Self.file.cases[name]!
+    func checkEncoder(_ name: String, normFirst: Bool, activation: TransformerActivation, causal: Bool = false) throws {
+        let c = try Self.attentionCase(name)
         let layer = TransformerEncoderLayer(dModel: 8, numHeads: 2, feedForward: 16, dropout: 0.1,
                                             activation: activation, normFirst: normFirst)
         layer.eval()
         XCTAssertFalse(layer.selfAttention.isTraining, "eval reaches self_attn")
         let params = load(layer, c)
-        let x = c.inputs["x"]!.tensor.requiringGrad()
+        let x = try Self.required(c.inputs["x"], name, "inputs/x").requiringGrad()
         let y = causal
-            ? layer(x, keyPaddingMask: c.masks["key_padding"]?.tensor, causal: true)
-            : layer(x, mask: c.masks["attn"]?.tensor, keyPaddingMask: c.masks["key_padding"]?.tensor)
+            ? layer(x, keyPaddingMask: c.masks["key_padding"], causal: true)
+            : layer(x, mask: c.masks["attn"], keyPaddingMask: c.masks["key_padding"])
         assertClose(y, c.y, "\(name) output")
-        (y * c.w.tensor).sum().backward()
+        (y * c.w).sum().backward()
         for (n, g) in c.grads { assertClose(params[n]!.grad!, g, "\(name) grad \(n)") }
-        assertClose(x.grad!, c.input_grads["x"]!, "\(name) grad input")
+        assertClose(x.grad!, try Self.required(c.input_grads["x"], name, "input_grads/x"), "\(name) grad input")
     }
 
-    func testPostNormEncoderLayerMatchesPyTorch() {
-        checkEncoder("encoder_post", normFirst: false, activation: .relu)
+    func testPostNormEncoderLayerMatchesPyTorch() throws {
+        try checkEncoder("encoder_post", normFirst: false, activation: .relu)
         // forward(_:) is the unmasked call.
-        let c = Self.file.cases["encoder_post"]!
+        let c = try Self.attentionCase("encoder_post")
         let layer = TransformerEncoderLayer(dModel: 8, numHeads: 2, feedForward: 16)
         layer.eval()
         _ = load(layer, c)
-        assertClose(layer.forward(c.inputs["x"]!.tensor), c.y, "encoder_post forward(_:)")
+        assertClose(layer.forward(try Self.required(c.inputs["x"], "encoder_post", "inputs/x")), c.y, "encoder_post forward(_:)")
     }
 
-    func testPreNormEncoderLayerMatchesPyTorch() {
-        checkEncoder("encoder_pre", normFirst: true, activation: .gelu)
-        checkEncoder("encoder_pre", normFirst: true, activation: .gelu, causal: true)
+    func testPreNormEncoderLayerMatchesPyTorch() throws {
+        try checkEncoder("encoder_pre", normFirst: true, activation: .gelu)
+        try checkEncoder("encoder_pre", normFirst: true, activation: .gelu, causal: true)
     }
 
-    func testParameterNamesAreTorchStateDictKeys() {
-        let keys = Self.file.state_dict_keys
-        XCTAssertEqual(MultiHeadAttention(embedDim: 8, numHeads: 2).namedParameters().map(\.0), keys["mha"]!)
-        XCTAssertEqual(MultiHeadAttention(embedDim: 8, numHeads: 2, bias: false).namedParameters().map(\.0), keys["mha_nobias"]!)
+    func testParameterNamesAreTorchStateDictKeys() throws {
+        func keys(_ module: String) throws -> [String] { try Self.file.metaJSON([String].self, "state_dict_keys/\(module)") }
+        XCTAssertEqual(MultiHeadAttention(embedDim: 8, numHeads: 2).namedParameters().map(\.0), try keys("mha"))
+        XCTAssertEqual(MultiHeadAttention(embedDim: 8, numHeads: 2, bias: false).namedParameters().map(\.0), try keys("mha_nobias"))
         let layer = TransformerEncoderLayer(dModel: 8, numHeads: 2, feedForward: 16)
-        XCTAssertEqual(layer.namedParameters().map(\.0), keys["encoder"]!)
+        XCTAssertEqual(layer.namedParameters().map(\.0), try keys("encoder"))
         XCTAssertEqual(layer.namedModules().map(\.0),
                        ["", "self_attn", "self_attn.out_proj", "linear1", "dropout", "linear2", "norm1", "norm2", "dropout1", "dropout2"])
         let shapes = Dictionary(uniqueKeysWithValues: layer.namedParameters().map { ($0.0, $0.1.shape) })
@@ -134,8 +145,8 @@ final class AttentionTests: XCTestCase {
         XCTAssertEqual(mha.headDim, 4)
     }
 
-    func testFullyMaskedRowIsNaNLikePyTorch() {
-        XCTAssertTrue(Self.file.fully_masked_row_is_nan, "PyTorch reference")
+    func testFullyMaskedRowIsNaNLikePyTorch() throws {
+        XCTAssertEqual(try Self.file.meta("fully_masked_row_is_nan"), "true", "PyTorch reference")
         let mha = MultiHeadAttention(embedDim: 8, numHeads: 2)
         let x = Tensor.randn([2, 5, 8], seed: 4)
         var pad = [Float](repeating: 0, count: 10)

@@ -3,25 +3,10 @@ import Foundation
 import XCTest
 @testable import EndToEndNN
 
-/// Layers and optimizer steps against PyTorch, from scripts/make_nn_fixtures.py.
+/// Layers and optimizer steps against PyTorch, from scripts/make_nn_fixtures.py
+/// (Fixtures/nn.safetensors: `linear/...`, `optimizers/<name>/step<k>`, `schedules/<name>`).
 final class NNPyTorchParityTests: XCTestCase {
-    struct Arr: Decodable { let shape: [Int]; let values: [Float]; var tensor: Tensor { Tensor(shape: shape, scalars: values) } }
-    struct LinearCase: Decodable { let weight, bias, x, y, w, grad_weight, grad_bias: Arr }
-    struct File: Decodable { let linear: LinearCase; let optimizers: [String: AnyTrajectory]; let schedules: [String: [Float]] }
-    enum AnyTrajectory: Decodable {
-        case vector([Float]), trajectory([[Float]])
-        init(from d: Decoder) throws {
-            let c = try d.singleValueContainer()
-            if let v = try? c.decode([Float].self) { self = .vector(v) } else { self = .trajectory(try c.decode([[Float]].self)) }
-        }
-        var vector: [Float] { if case .vector(let v) = self { return v }; return [] }
-        var trajectory: [[Float]] { if case .trajectory(let t) = self { return t }; return [] }
-    }
-
-    static let file: File = {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/nn.json")
-        return try! JSONDecoder().decode(File.self, from: Data(contentsOf: url))
-    }()
+    static var file: Fixture { Fixtures.nn }
 
     func assertClose(_ a: [Float], _ b: [Float], _ what: String, rtol: Float = 1e-4, atol: Float = 1e-5) {
         XCTAssertEqual(a.count, b.count, what)
@@ -30,19 +15,20 @@ final class NNPyTorchParityTests: XCTestCase {
         }
     }
 
-    func testLinearMatchesPyTorch() {
-        let c = Self.file.linear
-        let lin = Linear(weight: c.weight.tensor, bias: c.bias.tensor)
-        let y = lin(c.x.tensor)
-        assertClose(y.scalars, c.y.values, "linear forward")
-        (y * c.w.tensor).sum().backward()
-        assertClose(lin.weight.grad!.scalars, c.grad_weight.values, "linear grad weight")
-        assertClose(lin.bias!.grad!.scalars, c.grad_bias.values, "linear grad bias")
+    func testLinearMatchesPyTorch() throws {
+        let f = Self.file
+        func c(_ key: String) throws -> Tensor { try f.tensor("linear/\(key)") }
+        let lin = Linear(weight: try c("weight"), bias: try c("bias"))
+        let y = lin(try c("x"))
+        assertClose(y.scalars, try c("y").scalars, "linear forward")
+        (y * (try c("w"))).sum().backward()
+        assertClose(lin.weight.grad!.scalars, try c("grad_weight").scalars, "linear grad weight")
+        assertClose(lin.bias!.grad!.scalars, try c("grad_bias").scalars, "linear grad bias")
     }
 
-    func testOptimizerStepsMatchPyTorch() {
-        let o = Self.file.optimizers
-        let p0 = o["p0"]!.vector, target = Tensor(o["target"]!.vector)
+    func testOptimizerStepsMatchPyTorch() throws {
+        let f = Self.file
+        let p0 = try f.tensor("optimizers/p0").scalars, target = Tensor(try f.tensor("optimizers/target").scalars)
         let makers: [String: (Parameter) -> Optimizer] = [
             "sgd": { SGD([$0], learningRate: 0.1) },
             "sgd_momentum_wd": { SGD([$0], learningRate: 0.1, momentum: 0.9, dampening: 0.1, weightDecay: 0.01) },
@@ -57,18 +43,20 @@ final class NNPyTorchParityTests: XCTestCase {
         for (name, make) in makers {
             let p = Parameter(Tensor(p0))
             let opt = make(p)
-            for (step, expected) in o[name]!.trajectory.enumerated() {
+            for step in 1...3 {
+                let expected = try f.tensor("optimizers/\(name)/step\(step)").scalars
                 opt.zeroGrad()
                 let loss = ((p.value - target).square() * Tensor.arange(1, 7)).sum() + p.value.pow(3).sum() * 0.1
                 loss.backward()
                 opt.step()
-                assertClose(p.value.scalars, expected, "\(name) step \(step + 1)")
+                assertClose(p.value.scalars, expected, "\(name) step \(step)")
             }
         }
     }
 
-    func testSchedulesMatchPyTorch() {
-        let s = Self.file.schedules
+    func testSchedulesMatchPyTorch() throws {
+        let f = Self.file
+        func s(_ name: String) throws -> [Float] { try f.tensor("schedules/\(name)").scalars }
         let schedules: [String: any LearningRateSchedule] = [
             "step": StepSchedule(stepSize: 3, gamma: 0.5), "exponential": ExponentialSchedule(gamma: 0.9),
             "cosine": CosineSchedule(period: 10, minimum: 0.01), "onecycle": OneCycleSchedule(totalSteps: 13),
@@ -78,13 +66,13 @@ final class NNPyTorchParityTests: XCTestCase {
             let sch = LearningRateScheduler(opt, schedule: schedule)
             var rates = [opt.learningRate]
             for _ in 0..<12 { sch.step(); rates.append(opt.learningRate) }
-            assertClose(rates, s[name]!, name, rtol: 1e-4, atol: 1e-7)
+            assertClose(rates, try s(name), name, rtol: 1e-4, atol: 1e-7)
         }
         let opt = SGD([Parameter(Tensor([0]))], learningRate: 0.1)
         let plateau = ReduceOnPlateau(opt, factor: 0.5, patience: 2, cooldown: 1)
         var rates: [Float] = []
         for m: Float in [1.0, 0.9, 0.95, 0.95, 0.95, 0.95, 0.8, 0.85, 0.85, 0.85, 0.85, 0.85] { plateau.step(metric: m); rates.append(opt.learningRate) }
-        assertClose(rates, s["plateau"]!, "plateau")
+        assertClose(rates, try s("plateau"), "plateau")
         let warm = WarmupCosineSchedule(warmup: 4, total: 10)
         XCTAssertEqual(warm.learningRate(base: 1, step: 0), 0.25, accuracy: 1e-6)
         XCTAssertEqual(warm.learningRate(base: 1, step: 4), 1, accuracy: 1e-6)

@@ -4,29 +4,41 @@ import XCTest
 @testable import EndToEndNN
 
 /// RNN, LSTM and GRU: PyTorch parity (outputs, final states, gradients), names, shape errors.
-/// Fixtures: scripts/make_recurrent_fixtures.py.
+/// Fixtures: scripts/make_recurrent_fixtures.py (Fixtures/recurrent.safetensors; each case's
+/// configuration is the JSON metadata entry `cases/<case>/config`).
 final class RecurrentTests: XCTestCase {
-    struct Arr: Decodable { let shape: [Int]; let values: [Float]; var tensor: Tensor { Tensor(shape: shape, scalars: values) } }
     struct Config: Decodable {
         let kind: String; let input_size, hidden_size, num_layers: Int
         let bias, batch_first: Bool; let nonlinearity: String
     }
-    struct Case: Decodable {
+    struct Case {
         let config: Config
-        let params, grads: [String: Arr]
-        let x, y, hn, w, wh, grad_x: Arr
-        let cn, wc, h0, grad_h0, c0, grad_c0: Arr?
+        let params, grads: [String: Tensor]
+        let x, y, hn, w, wh, grad_x: Tensor
+        let cn, wc, h0, grad_h0, c0, grad_c0: Tensor?
     }
-    struct File: Decodable { let cases: [String: Case] }
-    static let cases: [String: Case] = {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/recurrent.json")
-        return try! JSONDecoder().decode(File.self, from: Data(contentsOf: url)).cases
-    }()
+    static var file: Fixture { Fixtures.recurrent }
 
-    func assertClose(_ a: Tensor, _ b: Arr, _ what: String, file: StaticString = #filePath, line: UInt = #line) {
+    static func recurrentCase(_ name: String) throws -> Case {
+        let f = file, p = "cases/\(name)"
+        func t(_ key: String) throws -> Tensor { try f.tensor("\(p)/\(key)") }
+        func o(_ key: String) throws -> Tensor? { try f.optionalTensor("\(p)/\(key)") }
+        return Case(config: try f.metaJSON(Config.self, "\(p)/config"),
+                    params: try f.group("\(p)/params"), grads: try f.group("\(p)/grads"),
+                    x: try t("x"), y: try t("y"), hn: try t("hn"), w: try t("w"), wh: try t("wh"), grad_x: try t("grad_x"),
+                    cn: try o("cn"), wc: try o("wc"), h0: try o("h0"), grad_h0: try o("grad_h0"), c0: try o("c0"), grad_c0: try o("grad_c0"))
+    }
+
+    /// `cases/<case>/<what>`, which this case must have.
+    static func required(_ value: Tensor?, _ name: String, _ what: String) throws -> Tensor {
+        guard let value else { throw FixtureError(description: "fixture recurrent.safetensors has no tensor 'cases/\(name)/\(what)'") }
+        return value
+    }
+
+    func assertClose(_ a: Tensor, _ b: Tensor, _ what: String, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertEqual(a.shape, b.shape, what, file: file, line: line)
-        let scale = b.values.map { Swift.abs($0) }.max() ?? 0
-        for (i, (x, y)) in zip(a.scalars, b.values).enumerated() where Swift.abs(x - y) > 1e-4 * Swift.max(Swift.abs(y), 1e-2 * scale, 1e-3) {
+        let scale = b.scalars.map { Swift.abs($0) }.max() ?? 0
+        for (i, (x, y)) in zip(a.scalars, b.scalars).enumerated() where Swift.abs(x - y) > 1e-4 * Swift.max(Swift.abs(y), 1e-2 * scale, 1e-3) {
             XCTFail("\(what)[\(i)]: \(x) vs PyTorch \(y)", file: file, line: line); return
         }
     }
@@ -45,21 +57,23 @@ final class RecurrentTests: XCTestCase {
 
     /// Loads PyTorch's parameters by name, runs forward and backward of the same weighted
     /// sum of output and final states, and compares everything PyTorch recorded.
-    func check(_ name: String) {
-        let c = Self.cases[name]!
+    func check(_ name: String) throws {
+        let c = try Self.recurrentCase(name)
         let module = Self.make(c.config)
         let params = module.namedParameters()
         XCTAssertEqual(params.map(\.0).sorted(), c.params.keys.sorted(), "\(name) parameter names")
         for (n, p) in params {
-            XCTAssertEqual(p.shape, c.params[n]!.shape, "\(name) shape of \(n)")
-            p.assign(c.params[n]!.tensor)
+            let value = try Self.required(c.params[n], name, "params/\(n)")
+            XCTAssertEqual(p.shape, value.shape, "\(name) shape of \(n)")
+            p.assign(value)
         }
-        let x = c.x.tensor.requiringGrad()
-        let h0 = c.h0?.tensor.requiringGrad(), c0 = c.c0?.tensor.requiringGrad()
+        let x = c.x.requiringGrad()
+        let h0 = c.h0?.requiringGrad(), c0 = c.c0?.requiringGrad()
         let y: Tensor, hn: Tensor, cn: Tensor?
         switch module {
         case let lstm as LSTM:
-            let r = lstm(x, initialState: h0.map { ($0, c0!) })
+            let state = try h0.map { ($0, try Self.required(c0, name, "c0")) }
+            let r = lstm(x, initialState: state)
             (y, hn, cn) = (r.output, r.state.h, r.state.c)
         case let rnn as RNN:
             let r = rnn(x, initialState: h0)
@@ -71,25 +85,25 @@ final class RecurrentTests: XCTestCase {
         }
         assertClose(y, c.y, "\(name) output")
         assertClose(hn, c.hn, "\(name) final h")
-        if let cn { assertClose(cn, c.cn!, "\(name) final c") }
-        var loss = (y * c.w.tensor).sum() + (hn * c.wh.tensor).sum()
-        if let cn { loss = loss + (cn * c.wc!.tensor).sum() }
+        if let cn { assertClose(cn, try Self.required(c.cn, name, "cn"), "\(name) final c") }
+        var loss = (y * c.w).sum() + (hn * c.wh).sum()
+        if let cn { loss = loss + (cn * (try Self.required(c.wc, name, "wc"))).sum() }
         loss.backward()
         let byName = Dictionary(uniqueKeysWithValues: params)
         for (n, g) in c.grads { assertClose(byName[n]!.grad!, g, "\(name) grad \(n)") }
         assertClose(x.grad!, c.grad_x, "\(name) grad input")
-        if let h0 { assertClose(h0.grad!, c.grad_h0!, "\(name) grad h0") }
-        if let c0 { assertClose(c0.grad!, c.grad_c0!, "\(name) grad c0") }
+        if let h0 { assertClose(h0.grad!, try Self.required(c.grad_h0, name, "grad_h0"), "\(name) grad h0") }
+        if let c0 { assertClose(c0.grad!, try Self.required(c.grad_c0, name, "grad_c0"), "\(name) grad c0") }
         // forward(_:) (Sequential's entry point) is the output from a zero state.
-        if h0 == nil { assertClose(module(c.x.tensor), c.y, "\(name) forward(_:)") }
+        if h0 == nil { assertClose(module(c.x), c.y, "\(name) forward(_:)") }
     }
 
-    func testRNNTanhMatchesPyTorch() { check("rnn_tanh") }
-    func testRNNReLUStackedBatchFirstNoBiasMatchesPyTorch() { check("rnn_relu_2layers_batchfirst_nobias_nostate") }
-    func testLSTMStackedBatchFirstMatchesPyTorch() { check("lstm_2layers_batchfirst") }
-    func testLSTMUnbatchedMatchesPyTorch() { check("lstm_unbatched") }
-    func testGRUStackedMatchesPyTorch() { check("gru_2layers") }
-    func testGRUNoBiasNoStateMatchesPyTorch() { check("gru_nobias_nostate") }
+    func testRNNTanhMatchesPyTorch() throws { try check("rnn_tanh") }
+    func testRNNReLUStackedBatchFirstNoBiasMatchesPyTorch() throws { try check("rnn_relu_2layers_batchfirst_nobias_nostate") }
+    func testLSTMStackedBatchFirstMatchesPyTorch() throws { try check("lstm_2layers_batchfirst") }
+    func testLSTMUnbatchedMatchesPyTorch() throws { try check("lstm_unbatched") }
+    func testGRUStackedMatchesPyTorch() throws { try check("gru_2layers") }
+    func testGRUNoBiasNoStateMatchesPyTorch() throws { try check("gru_nobias_nostate") }
 
     func testParameterNamesShapesAndInit() {
         let lstm = LSTM(inputSize: 4, hiddenSize: 6, numLayers: 2)
