@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "EndToEnd", targets: ["EndToEnd"]),
         .library(name: "EndToEndNN", targets: ["EndToEndNN"]),
         .library(name: "EndToEndData", targets: ["EndToEndData"]),
+        .library(name: "EndToEndTraining", targets: ["EndToEndTraining"]),
         .library(name: "EndToEndKernels", targets: ["EndToEndKernels"]),
         .executable(name: "e2e", targets: ["e2e"]),
     ],
@@ -23,17 +24,20 @@ let package = Package(
         .target(name: "EndToEndNN", dependencies: ["EndToEnd"], path: "Sources/EndToEndNN"),
         // Layer 3: data sets, readers, loaders and transforms.
         .target(name: "EndToEndData", dependencies: ["EndToEnd"], path: "Sources/EndToEndData"),
+        // Layer 4: training loop, metrics, callbacks and reports.
+        .target(name: "EndToEndTraining", dependencies: ["EndToEnd", "EndToEndNN", "EndToEndData"], path: "Sources/EndToEndTraining"),
         // Command line.
         .executableTarget(
             name: "e2e",
             dependencies: [
-                "EndToEnd", "EndToEndNN", "EndToEndData", "EndToEndKernels",
+                "EndToEnd", "EndToEndNN", "EndToEndData", "EndToEndTraining", "EndToEndKernels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/e2e"),
         .testTarget(name: "EndToEndKernelsTests", dependencies: ["EndToEndKernels"], path: "Tests/EndToEndKernelsTests"),
         .testTarget(name: "EndToEndNNTests", dependencies: ["EndToEndNN"], path: "Tests/EndToEndNNTests", exclude: ["Fixtures"]),
         .testTarget(name: "EndToEndDataTests", dependencies: ["EndToEndData"], path: "Tests/EndToEndDataTests"),
+        .testTarget(name: "EndToEndTrainingTests", dependencies: ["EndToEndTraining"], path: "Tests/EndToEndTrainingTests"),
         .testTarget(name: "EndToEndTests", dependencies: ["EndToEnd"], path: "Tests/EndToEndTests", exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
