@@ -50,6 +50,10 @@ public enum GEMMBackend: Sendable, Equatable, CustomStringConvertible {
 ///   `/usr/lib/x86_64-linux-gnu/libopenblas.so.0`, then `libblas.so.3`.
 /// - `OPENBLAS_CORETYPE`: honoured if set; otherwise set to `SkylakeX` on CPUs with
 ///   AVX-512F before loading (Debian's OpenBLAS 0.3.21 misdetects newer CPUs as Haswell).
+/// - `OPENBLAS_THREAD_TIMEOUT`: honoured if set; otherwise set to `4` so idle OpenBLAS
+///   workers sleep instead of spinning on cores that ``parallelFor(_:grain:_:)`` needs.
+///
+/// OpenBLAS's thread count follows ``Threading/threadCount`` (synced before each call).
 public enum BLAS {
     /// The backend selected at load time (``GEMMBackend/swift`` when no BLAS is available).
     public static var backend: GEMMBackend { BLASLibrary.shared?.backend ?? .swift }
@@ -198,9 +202,15 @@ final class BLASLibrary: @unchecked Sendable {
             candidates = [getenvString("E2E_BLAS")!]
         }
 
-        // Must happen before OpenBLAS's constructor runs (i.e. before dlopen).
+        // Both must happen before OpenBLAS's constructor runs (i.e. before dlopen).
         if getenv("OPENBLAS_CORETYPE") == nil && cpuHasAVX512F() {
             setenv("OPENBLAS_CORETYPE", "SkylakeX", 0)
+        }
+        // OpenBLAS workers busy-wait ~2^28 cycles (~0.1 s) after each call, stealing the
+        // cores our own parallelFor needs: measured 2x slower element-wise ops right after
+        // a GEMM on 2 vCPUs. 2^4 cycles makes them sleep at once, with no measurable GEMM cost.
+        if getenv("OPENBLAS_THREAD_TIMEOUT") == nil {
+            setenv("OPENBLAS_THREAD_TIMEOUT", "4", 0)
         }
 
         var tried: [String] = []

@@ -179,6 +179,28 @@ final class GEMMTests: XCTestCase {
                 }
             }
         }
+        // Many small products: exercises the parallel-over-batch path (concurrent BLAS calls).
+        for pref in [GEMM.BackendPreference.automatic, .swift] {
+            let bs = 64, s = 16
+            let a = rng.array(bs * s * s), b = rng.array(bs * s * s)
+            var c = [Float](repeating: .nan, count: bs * s * s)
+            Threading.withThreadCount(2) {
+                GEMM.withBackend(pref) {
+                    sgemmBatched(transA: false, transB: true, m: s, n: s, k: s, alpha: 1, a: a, lda: s,
+                                 strideA: s * s, b: b, ldb: s, strideB: s * s, beta: 0, c: &c, ldc: s,
+                                 strideC: s * s, batch: bs)
+                }
+            }
+            for i in 0..<bs {
+                var expected = [Float](repeating: 0, count: s * s)
+                referenceGEMM(transA: false, transB: true, m: s, n: s, k: s, alpha: 1,
+                              a: Array(a[i * s * s..<(i + 1) * s * s]), lda: s,
+                              b: Array(b[i * s * s..<(i + 1) * s * s]), ldb: s, beta: 0, c: &expected, ldc: s)
+                for j in 0..<(s * s) {
+                    XCTAssertEqual(c[i * s * s + j], expected[j], accuracy: 1e-4, "\(pref) batch \(i)")
+                }
+            }
+        }
         // Broadcast B (stride 0) and a large-ish batch element (sequential path).
         let m2 = 80, k2 = 70, n2 = 90
         let a2 = rng.array(3 * m2 * k2), b2 = rng.array(k2 * n2)
