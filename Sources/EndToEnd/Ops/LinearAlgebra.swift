@@ -30,10 +30,17 @@ extension Tensor {
             var ga: Tensor? = nil, gb: Tensor? = nil
             if na { ga = Tensor.gemmForward(g, b.transposed()).sumToShape(a.shape) }
             if nb {
-                if b.rank == 2 && a.rank > 2 {
-                    // Shared weight applied over a batch: fold the batch into the rows.
+                if b.rank == 2 {
+                    // A weight shared over the batch: fold batch dimensions into the rows.
                     let af = a.reshaped([-1, a.shape[a.rank - 1]]), gf = g.reshaped([-1, g.shape[g.rank - 1]])
-                    gb = Tensor.gemmForward(af.transposed(), gf)
+                    if b.strides[0] == 1 && b.shape[0] > 1 && b.shape[1] > 1 {
+                        // `b` is a transposed view (a Linear weight [out, in] read as [in, out]):
+                        // produce the gradient in the weight's own layout, so the parameter
+                        // receives a dense gradient and the optimizer copies nothing.
+                        gb = Tensor.gemmForward(gf.transposed(), af).transposed()
+                    } else {
+                        gb = Tensor.gemmForward(af.transposed(), gf)
+                    }
                 } else {
                     gb = Tensor.gemmForward(a.transposed(), g).sumToShape(b.shape)
                 }

@@ -63,7 +63,9 @@ open class Optimizer: @unchecked Sendable {
                 for p in group.parameters where p.requiresGrad {
                     guard let g = p.grad else { continue }
                     let key = ObjectIdentifier(p)
-                    var s = state[key] ?? [:]
+                    // Taken out of the dictionary so the update rule holds the only reference
+                    // to each buffer and writes it in place instead of copying it.
+                    var s = state.removeValue(forKey: key) ?? [:]
                     update(p, gradient: g.contiguous(), state: &s, group: group)
                     state[key] = s
                 }
