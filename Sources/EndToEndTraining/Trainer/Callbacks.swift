@@ -1,0 +1,172 @@
+import EndToEnd
+import EndToEndNN
+import Foundation
+
+/// Hooks into ``Trainer/fit(train:validation:test:epochs:steps:evaluateEvery:)``, like Keras
+/// callbacks. Every hook has an empty default implementation.
+///
+/// Metric dictionaries use the trainer's prefixed names (`train_loss`,
+/// `validation_accuracy`, `test_f1_macro`, ...). A callback can also stop training after
+/// the current step with ``Trainer/requestStop()``.
+public protocol TrainerCallback: AnyObject {
+    /// Before the first step of a `fit` call.
+    func onTrainBegin(_ trainer: Trainer) throws
+    /// Before the first step of epoch `epoch` (0-based).
+    func onEpochBegin(_ trainer: Trainer, epoch: Int) throws
+    /// After each optimizer step; `step` is the global step count after it (1-based).
+    func onStepEnd(_ trainer: Trainer, step: Int, loss: Double) throws
+    /// After epoch `epoch` (0-based) and its evaluations. Return `true` to stop training.
+    func onEpochEnd(_ trainer: Trainer, epoch: Int, metrics: [String: Double]) throws -> Bool
+    /// At the end of a `fit` call (also after an early stop).
+    func onTrainEnd(_ trainer: Trainer, summary: TrainingSummary) throws
+}
+
+extension TrainerCallback {
+    public func onTrainBegin(_ trainer: Trainer) throws {}
+    public func onEpochBegin(_ trainer: Trainer, epoch: Int) throws {}
+    public func onStepEnd(_ trainer: Trainer, step: Int, loss: Double) throws {}
+    public func onEpochEnd(_ trainer: Trainer, epoch: Int, metrics: [String: Double]) throws -> Bool { false }
+    public func onTrainEnd(_ trainer: Trainer, summary: TrainingSummary) throws {}
+}
+
+/// Whether smaller or larger values of a monitored metric are better.
+public enum MonitorMode: Sendable, Equatable {
+    case min, max
+    /// `.max` for names containing accuracy, precision, recall, f1, auc; else `.min`.
+    case auto
+
+    func resolved(for name: String) -> MonitorMode {
+        guard self == .auto else { return self }
+        let n = name.lowercased()
+        return ["accuracy", "precision", "recall", "f1", "auc"].contains { n.contains($0) } ? .max : .min
+    }
+}
+
+/// Tracks the best value of a monitored metric.
+struct BestTracker {
+    let mode: MonitorMode
+    let minDelta: Double
+    private(set) var best: Double?
+
+    init(mode: MonitorMode, minDelta: Double) {
+        self.mode = mode
+        self.minDelta = abs(minDelta)
+    }
+
+    /// Records `value`; returns whether it improves on the best by more than `minDelta`.
+    mutating func update(_ value: Double) -> Bool {
+        guard !value.isNaN else { return false }
+        guard let b = best else { best = value; return true }
+        let better = mode == .max ? value > b + minDelta : value < b - minDelta
+        if better { best = value }
+        return better
+    }
+}
+
+/// Stops training when a monitored metric has not improved for `patience` epochs
+/// (Keras' `EarlyStopping`). An improvement must exceed `minDelta`.
+public final class EarlyStopping: TrainerCallback {
+    public let monitor: String
+    public let mode: MonitorMode
+    public let patience: Int
+    public let minDelta: Double
+    private var tracker: BestTracker
+    /// Epochs since the last improvement.
+    public private(set) var wait = 0
+    /// The epoch (0-based) after which training was stopped, if it was.
+    public private(set) var stoppedEpoch: Int?
+    /// The best value seen so far.
+    public var best: Double? { tracker.best }
+
+    public init(monitor: String = "validation_loss", mode: MonitorMode = .auto, patience: Int = 5, minDelta: Double = 0) {
+        precondition(patience >= 0, "EarlyStopping: patience must be non-negative, got \(patience)")
+        self.monitor = monitor
+        self.mode = mode.resolved(for: monitor)
+        self.patience = patience
+        self.minDelta = minDelta
+        tracker = BestTracker(mode: self.mode, minDelta: minDelta)
+    }
+
+    public func onTrainBegin(_ trainer: Trainer) throws { stoppedEpoch = nil }
+
+    public func onEpochEnd(_ trainer: Trainer, epoch: Int, metrics: [String: Double]) throws -> Bool {
+        guard let value = metrics[monitor] else {
+            throw TrainerError("EarlyStopping: metric '\(monitor)' is not among \(metrics.keys.sorted())")
+        }
+        if tracker.update(value) {
+            wait = 0
+            return false
+        }
+        wait += 1
+        if wait >= patience {
+            stoppedEpoch = epoch
+            return true
+        }
+        return false
+    }
+}
+
+/// Writes `last.safetensors` after every epoch (and at the end of training) and
+/// `best.safetensors` whenever the monitored metric improves, with
+/// ``Trainer/saveCheckpoint(to:extra:)`` (model, optimizer state, and the epoch and step
+/// counters, so that ``Trainer/resume(from:)`` continues from either file).
+public final class CheckpointCallback: TrainerCallback {
+    public let directory: URL
+    public let monitor: String?
+    public let mode: MonitorMode
+    private var tracker: BestTracker
+    /// The best monitored value so far.
+    public var best: Double? { tracker.best }
+    /// The epoch (0-based) whose weights are in `best.safetensors`.
+    public private(set) var bestEpoch: Int?
+    private var lastExtra: [String: String] = [:]
+
+    public var lastURL: URL { directory.appendingPathComponent("last.safetensors") }
+    public var bestURL: URL { directory.appendingPathComponent("best.safetensors") }
+
+    /// - Parameter monitor: the metric deciding `best.safetensors`; `nil` writes only `last`.
+    public init(directory: URL, monitor: String? = "validation_loss", mode: MonitorMode = .auto) {
+        self.directory = directory
+        self.monitor = monitor
+        let m = monitor.map { mode.resolved(for: $0) } ?? .min
+        self.mode = m
+        tracker = BestTracker(mode: m, minDelta: 0)
+    }
+
+    public func onTrainBegin(_ trainer: Trainer) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    public func onEpochEnd(_ trainer: Trainer, epoch: Int, metrics: [String: Double]) throws -> Bool {
+        var extra: [String: String] = [:]
+        for (k, v) in metrics { extra["metric." + k] = "\(v)" }
+        try trainer.saveCheckpoint(to: lastURL, extra: extra)
+        lastExtra = extra
+        if let monitor {
+            guard let value = metrics[monitor] else {
+                throw TrainerError("CheckpointCallback: metric '\(monitor)' is not among \(metrics.keys.sorted())")
+            }
+            if tracker.update(value) {
+                bestEpoch = epoch
+                extra["monitor"] = monitor
+                try trainer.saveCheckpoint(to: bestURL, extra: extra)
+            }
+        }
+        return false
+    }
+
+    public func onTrainEnd(_ trainer: Trainer, summary: TrainingSummary) throws {
+        // Training may have stopped mid-epoch (a step limit): keep `last` current. At an
+        // epoch boundary, keep the epoch's metrics in it.
+        try trainer.saveCheckpoint(to: lastURL, extra: trainer.batchInEpoch == 0 ? lastExtra : [:])
+    }
+}
+
+/// Calls a closure at each epoch end (for logging or custom stopping rules).
+public final class LambdaCallback: TrainerCallback {
+    let epochEnd: (Trainer, Int, [String: Double]) throws -> Bool
+    public init(onEpochEnd: @escaping (Trainer, Int, [String: Double]) throws -> Bool) { epochEnd = onEpochEnd }
+    public func onEpochEnd(_ trainer: Trainer, epoch: Int, metrics: [String: Double]) throws -> Bool {
+        try epochEnd(trainer, epoch, metrics)
+    }
+}
