@@ -14,6 +14,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // Layer 0: raw Float32 kernels (GEMM, BLAS loading, threading). No tensor types.
@@ -25,7 +26,10 @@ let package = Package(
         // Layer 3: data sets, readers, loaders and transforms.
         .target(name: "EndToEndData", dependencies: ["EndToEnd"], path: "Sources/EndToEndData"),
         // Layer 4: training loop, metrics, callbacks and reports.
-        .target(name: "EndToEndTraining", dependencies: ["EndToEnd", "EndToEndNN", "EndToEndData"], path: "Sources/EndToEndTraining"),
+        .target(
+            name: "EndToEndTraining",
+            dependencies: ["EndToEnd", "EndToEndNN", "EndToEndData", .product(name: "Yams", package: "Yams")],
+            path: "Sources/EndToEndTraining"),
         // Command line.
         .executableTarget(
             name: "e2e",
