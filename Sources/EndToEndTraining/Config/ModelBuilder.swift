@@ -1,0 +1,386 @@
+import Foundation
+import EndToEnd
+import EndToEndNN
+import EndToEndData
+
+/// One layer of `model.layers`.
+public enum LayerSpec: Sendable, Equatable {
+    case linear(inFeatures: Int?, out: Int, bias: Bool)
+    case conv2d(inChannels: Int?, out: Int, kernelSize: Int, stride: Int, padding: Int, bias: Bool)
+    case maxPool2d(kernelSize: Int, stride: Int?, padding: Int)
+    case avgPool2d(kernelSize: Int, stride: Int?, padding: Int)
+    case globalAvgPool2d, flatten, identity
+    case batchNorm1d(features: Int?), batchNorm2d(features: Int?), layerNorm(shape: [Int]?)
+    case dropout(p: Double)
+    case relu, tanh, sigmoid, gelu(approximate: Bool), leakyReLU(slope: Double), softplus(beta: Double, threshold: Double)
+
+    public static let typeNames = ["linear", "conv2d", "maxpool2d", "avgpool2d", "global_avg_pool2d", "flatten", "identity",
+                                   "batchnorm1d", "batchnorm2d", "layernorm", "dropout",
+                                   "relu", "tanh", "sigmoid", "gelu", "leaky_relu", "softplus"]
+    static let keys: [String: [String]] = [
+        "linear": ["in", "out", "bias"], "conv2d": ["in", "out", "kernel_size", "stride", "padding", "bias"],
+        "maxpool2d": ["kernel_size", "stride", "padding"], "avgpool2d": ["kernel_size", "stride", "padding"],
+        "batchnorm1d": ["features"], "batchnorm2d": ["features"], "layernorm": ["shape"], "dropout": ["p"],
+        "gelu": ["approximate"], "leaky_relu": ["negative_slope"], "softplus": ["beta", "threshold"],
+    ]
+
+    init(_ r: ConfigReader) throws(ConfigError) {
+        if case .string = r.node.value {   // shorthand: "- relu"
+            let t = try r.choice(Self.typeNames, what: "layer")
+            guard Self.keys[t] == nil || ["dropout", "gelu", "leaky_relu", "softplus", "batchnorm1d", "batchnorm2d", "layernorm"].contains(t) else {
+                throw r.error("layer '\(t)' needs settings; write it as an object with 'type: \(t)'")
+            }
+            self = try Self(ConfigReader(ConfigNode(.object([.init(key: "type", value: r.node)]), line: r.node.line), path: r.path, file: r.file))
+            return
+        }
+        try r.object(allowed: ["type"] + Set(Self.keys.values.flatMap { $0 }).sorted())
+        let t = try r.required("type").choice(Self.typeNames, what: "layer")
+        let allowed = ["type"] + (Self.keys[t] ?? [])
+        for key in r.keys where !allowed.contains(key) {
+            throw r.child(key)?.error("not a setting of layer '\(t)'; \(allowed.count > 1 ? "its settings are \(allowed.joined(separator: ", "))" : "it takes none")")
+                ?? r.error("unexpected key '\(key)'")
+        }
+        func pos(_ k: String) throws(ConfigError) -> Int? { try r.optInt(k) { c throws(ConfigError) in try c.positiveInt() } }
+        let bias = try r.optBool("bias") ?? true
+        switch t {
+        case "linear": self = .linear(inFeatures: try pos("in"), out: try r.required("out").positiveInt(), bias: bias)
+        case "conv2d":
+            self = .conv2d(inChannels: try pos("in"), out: try r.required("out").positiveInt(),
+                           kernelSize: try r.required("kernel_size").positiveInt(), stride: try pos("stride") ?? 1,
+                           padding: try r.optInt("padding") { c throws(ConfigError) in try c.nonNegativeInt() } ?? 0, bias: bias)
+        case "maxpool2d", "avgpool2d":
+            let k = try r.required("kernel_size").positiveInt(), s = try pos("stride")
+            let p = try r.optInt("padding") { c throws(ConfigError) in try c.nonNegativeInt() } ?? 0
+            self = t == "maxpool2d" ? .maxPool2d(kernelSize: k, stride: s, padding: p) : .avgPool2d(kernelSize: k, stride: s, padding: p)
+        case "global_avg_pool2d": self = .globalAvgPool2d
+        case "flatten": self = .flatten
+        case "identity": self = .identity
+        case "batchnorm1d": self = .batchNorm1d(features: try pos("features"))
+        case "batchnorm2d": self = .batchNorm2d(features: try pos("features"))
+        case "layernorm":
+            if let c = r.child("shape") {
+                var dims: [Int] = []
+                if case .int = c.node.value { dims = [try c.positiveInt()] } else { for d in try c.list() { dims.append(try d.positiveInt()) } }
+                self = .layerNorm(shape: dims)
+            } else { self = .layerNorm(shape: nil) }
+        case "dropout": self = .dropout(p: try r.optNumber("p") { c throws(ConfigError) in try c.number(in: 0...1, upperOpen: true) } ?? 0.5)
+        case "relu": self = .relu
+        case "tanh": self = .tanh
+        case "sigmoid": self = .sigmoid
+        case "gelu": self = .gelu(approximate: try r.optBool("approximate") ?? false)
+        case "leaky_relu": self = .leakyReLU(slope: try r.optNumber("negative_slope") { c throws(ConfigError) in try c.nonNegativeNumber() } ?? 0.01)
+        default:
+            self = .softplus(beta: try r.optNumber("beta") { c throws(ConfigError) in try c.positiveNumber() } ?? 1,
+                             threshold: try r.optNumber("threshold") { c throws(ConfigError) in try c.positiveNumber() } ?? 20)
+        }
+    }
+}
+
+/// `model:` section: an explicit `layers` list, or an `architecture` (mlp, cnn) that
+/// expands to one.
+public struct ModelConfig: Sendable {
+    public var layers: [LayerSpec]
+    /// The config path of each layer (`model.layers[3]`), for messages.
+    public var layerPaths: [String]
+    public var architecture: String?
+
+    static let archKeys = ["architecture", "hidden", "activation", "dropout", "channels", "kernel_size", "padding", "pool", "out", "in", "batchnorm"]
+
+    init(_ r: ConfigReader) throws(ConfigError) {
+        try r.object(allowed: ["layers"] + Self.archKeys)
+        if let list = r.child("layers") {
+            if let a = r.child("architecture") { throw a.error("give either 'layers' or 'architecture', not both") }
+            for key in Self.archKeys where r.has(key) { throw r.child(key)!.error("only used with 'architecture'; with 'layers' set it on the layer") }
+            layers = []; layerPaths = []
+            let items = try list.list()
+            if items.isEmpty { throw list.error("expected at least one layer") }
+            for item in items { layers.append(try LayerSpec(item)); layerPaths.append(item.path) }
+            return
+        }
+        guard let a = r.child("architecture") else { throw r.error("missing required field 'layers' (or 'architecture')") }
+        let arch = try a.choice(["mlp", "cnn"], what: "architecture")
+        architecture = arch
+        let allowed = arch == "mlp" ? ["architecture", "in", "hidden", "out", "activation", "dropout", "batchnorm"]
+                                    : ["architecture", "in", "channels", "kernel_size", "padding", "pool", "hidden", "out", "activation", "dropout"]
+        for key in r.keys where !allowed.contains(key) {
+            throw r.child(key)!.error("not a setting of architecture '\(arch)'; its settings are \(allowed.joined(separator: ", "))")
+        }
+        func ints(_ key: String, _ d: [Int]) throws(ConfigError) -> [Int] {
+            guard let c = r.child(key) else { return d }
+            if case .int = c.node.value { return [try c.positiveInt()] }
+            var out: [Int] = []; for x in try c.list() { out.append(try x.positiveInt()) }; return out
+        }
+        let inSize = try r.optInt("in") { c throws(ConfigError) in try c.positiveInt() }
+        let out = try r.required("out").positiveInt()
+        let act = try r.child("activation").map { c throws(ConfigError) in try c.choice(["relu", "tanh", "sigmoid", "gelu", "leaky_relu"], what: "activation") } ?? "relu"
+        let activation: LayerSpec = ["relu": .relu, "tanh": .tanh, "sigmoid": .sigmoid, "gelu": .gelu(approximate: false), "leaky_relu": .leakyReLU(slope: 0.01)][act]!
+        let dropout = try r.optNumber("dropout") { c throws(ConfigError) in try c.number(in: 0...1, upperOpen: true) } ?? 0
+        var specs: [LayerSpec] = []
+        if arch == "mlp" {
+            let bn = try r.optBool("batchnorm") ?? false
+            var first = true
+            for h in try ints("hidden", [128]) {
+                specs.append(.linear(inFeatures: first ? inSize : nil, out: h, bias: true)); first = false
+                if bn { specs.append(.batchNorm1d(features: nil)) }
+                specs.append(activation)
+                if dropout > 0 { specs.append(.dropout(p: dropout)) }
+            }
+            specs.append(.linear(inFeatures: first ? inSize : nil, out: out, bias: true))
+        } else {
+            let k = try r.optInt("kernel_size") { c throws(ConfigError) in try c.positiveInt() } ?? 3
+            let p = try r.optInt("padding") { c throws(ConfigError) in try c.nonNegativeInt() } ?? 0
+            let pool = try r.optInt("pool") { c throws(ConfigError) in try c.positiveInt() } ?? 2
+            var first = true
+            for ch in try ints("channels", [32, 64]) {
+                specs.append(.conv2d(inChannels: first ? inSize : nil, out: ch, kernelSize: k, stride: 1, padding: p, bias: true)); first = false
+                specs.append(activation)
+                if pool > 1 { specs.append(.maxPool2d(kernelSize: pool, stride: nil, padding: 0)) }
+            }
+            specs.append(.flatten)
+            for h in try ints("hidden", [128]) {
+                specs.append(.linear(inFeatures: nil, out: h, bias: true)); specs.append(activation)
+                if dropout > 0 { specs.append(.dropout(p: dropout)) }
+            }
+            specs.append(.linear(inFeatures: nil, out: out, bias: true))
+        }
+        layers = specs
+        layerPaths = Array(repeating: r.path, count: specs.count)
+    }
+}
+
+/// Builds modules, optimizers, schedules and losses from a ``TrainingConfig``.
+public enum ModelBuilder {
+    /// Per-layer resolved input sizes and the final output shape.
+    struct Resolved {
+        var layers: [(spec: LayerSpec, inSize: Int?)] = []
+        var output: [Int]?
+        var outputPath: String = "model"
+        var prependFlatten = false
+    }
+
+    /// Checks every layer against the previous one's output (and the data's feature shape),
+    /// inferring omitted `in`/`features` sizes.
+    static func inferShapes(_ model: ModelConfig, inputShape: [Int]?, file: String) throws(ConfigError) -> Resolved {
+        var r = Resolved()
+        var shape = inputShape
+        func fail(_ i: Int, _ field: String?, _ message: String) -> ConfigError {
+            let base = model.layerPaths[i]
+            let p = model.architecture == nil ? base + (field.map { "." + $0 } ?? "") : base
+            return ConfigError(file: file, path: p, message: model.architecture == nil ? message : "layer \(i) (\(layerName(model.layers[i]))): " + message)
+        }
+        func source(_ i: Int) -> String { i == 0 ? "the data" : "the previous layer" }
+        for (i, spec) in model.layers.enumerated() {
+            if i == 0, case .linear = spec, let s = shape, s.count > 1 {
+                r.prependFlatten = true; shape = [s.reduce(1, *)]
+            }
+            var inSize: Int?
+            switch spec {
+            case .linear(let declared, let out, _):
+                if let s = shape {
+                    guard let last = s.last else { throw fail(i, nil, "linear needs a feature dimension") }
+                    if let declared, declared != last {
+                        throw fail(i, "in", "linear expects \(declared) input features but \(source(i)) produces \(last) (shape \(s))")
+                    }
+                    inSize = last; shape = Array(s.dropLast()) + [out]
+                } else {
+                    guard let declared else { throw fail(i, "in", "cannot infer the input size; set 'in' (or data.features)") }
+                    inSize = declared; shape = [out]
+                }
+            case .conv2d(let declared, let out, let k, let stride, let pad, _):
+                if let s = shape {
+                    guard s.count == 3 else { throw fail(i, nil, "conv2d needs [channels, height, width] input but \(source(i)) produces shape \(s)") }
+                    if let declared, declared != s[0] {
+                        throw fail(i, "in", "conv2d expects \(declared) input channels but \(source(i)) produces \(s[0])")
+                    }
+                    let h = (s[1] + 2 * pad - k) / stride + 1, w = (s[2] + 2 * pad - k) / stride + 1
+                    guard s[1] + 2 * pad >= k, s[2] + 2 * pad >= k else {
+                        throw fail(i, "kernel_size", "kernel \(k)x\(k) is larger than the padded \(s[1])x\(s[2]) input")
+                    }
+                    inSize = s[0]; shape = [out, h, w]
+                } else {
+                    guard let declared else { throw fail(i, "in", "cannot infer the input channels; set 'in' (or data.features)") }
+                    inSize = declared; shape = nil
+                }
+            case .maxPool2d(let k, let stride, let pad), .avgPool2d(let k, let stride, let pad):
+                if let s = shape {
+                    guard s.count == 3 else { throw fail(i, nil, "pooling needs [channels, height, width] input but \(source(i)) produces shape \(s)") }
+                    let st = stride ?? k
+                    guard s[1] + 2 * pad >= k, s[2] + 2 * pad >= k else {
+                        throw fail(i, "kernel_size", "pool \(k)x\(k) is larger than the \(s[1])x\(s[2]) input")
+                    }
+                    shape = [s[0], (s[1] + 2 * pad - k) / st + 1, (s[2] + 2 * pad - k) / st + 1]
+                }
+            case .globalAvgPool2d:
+                if let s = shape {
+                    guard s.count == 3 else { throw fail(i, nil, "global_avg_pool2d needs [channels, height, width] input, got \(s)") }
+                    shape = [s[0]]
+                }
+            case .flatten:
+                if let s = shape { shape = [s.reduce(1, *)] }
+            case .batchNorm1d(let declared), .batchNorm2d(let declared):
+                let is2d: Bool = { if case .batchNorm2d = spec { return true } else { return false } }()
+                if let s = shape {
+                    if is2d && s.count != 3 { throw fail(i, nil, "batchnorm2d needs [channels, height, width] input, got \(s)") }
+                    if !is2d && !(1...2).contains(s.count) { throw fail(i, nil, "batchnorm1d needs [features] or [channels, length] input, got \(s)") }
+                    if let declared, declared != s[0] {
+                        throw fail(i, "features", "expects \(declared) features but \(source(i)) produces \(s[0])")
+                    }
+                    inSize = s[0]
+                } else {
+                    guard let declared else { throw fail(i, "features", "cannot infer the feature count; set 'features'") }
+                    inSize = declared
+                }
+            case .layerNorm(let declared):
+                if let s = shape, let declared, Array(s.suffix(declared.count)) != declared {
+                    throw fail(i, "shape", "normalized shape \(declared) does not match the trailing dimensions of \(s)")
+                }
+                if shape == nil && declared == nil { throw fail(i, "shape", "cannot infer the normalized shape; set 'shape'") }
+                inSize = declared?.last ?? shape?.last
+            default: break
+            }
+            r.layers.append((spec, inSize))
+        }
+        r.output = shape
+        if let last = model.layers.indices.last {
+            r.outputPath = model.architecture == nil ? model.layerPaths[last] + ".out" : model.layerPaths[last] + ".out"
+        }
+        return r
+    }
+
+    static func layerName(_ spec: LayerSpec) -> String {
+        switch spec {
+        case .linear: return "linear"
+        case .conv2d: return "conv2d"
+        case .maxPool2d: return "maxpool2d"
+        case .avgPool2d: return "avgpool2d"
+        case .globalAvgPool2d: return "global_avg_pool2d"
+        case .flatten: return "flatten"
+        case .identity: return "identity"
+        case .batchNorm1d: return "batchnorm1d"
+        case .batchNorm2d: return "batchnorm2d"
+        case .layerNorm: return "layernorm"
+        case .dropout: return "dropout"
+        case .relu: return "relu"
+        case .tanh: return "tanh"
+        case .sigmoid: return "sigmoid"
+        case .gelu: return "gelu"
+        case .leakyReLU: return "leaky_relu"
+        case .softplus: return "softplus"
+        }
+    }
+
+    /// A `Sequential` of the configured layers, with omitted sizes inferred from the
+    /// previous layer (or `inputShape`, one example's shape without the batch dimension).
+    /// When the input has several dimensions and the first layer is `linear`, a `Flatten`
+    /// is put in front.
+    public static func build(_ model: ModelConfig, inputShape: [Int]?, file: String = "<config>") throws(ConfigError) -> Module {
+        let resolved = try inferShapes(model, inputShape: inputShape, file: file)
+        var modules: [Module] = resolved.prependFlatten ? [Flatten()] : []
+        for (spec, inSize) in resolved.layers {
+            switch spec {
+            case .linear(_, let out, let bias): modules.append(Linear(inSize!, out, bias: bias))
+            case .conv2d(_, let out, let k, let s, let p, let bias):
+                modules.append(Conv2d(inSize!, out, kernelSize: k, stride: s, padding: p, bias: bias))
+            case .maxPool2d(let k, let s, let p): modules.append(MaxPool2d(k, stride: s, padding: p))
+            case .avgPool2d(let k, let s, let p): modules.append(AvgPool2d(k, stride: s, padding: p))
+            case .globalAvgPool2d: modules.append(GlobalAvgPool2d())
+            case .flatten: modules.append(Flatten())
+            case .identity: modules.append(Identity())
+            case .batchNorm1d: modules.append(BatchNorm1d(inSize!))
+            case .batchNorm2d: modules.append(BatchNorm2d(inSize!))
+            case .layerNorm(let shape): modules.append(LayerNorm(shape ?? [inSize!]))
+            case .dropout(let p): modules.append(Dropout(Float(p)))
+            case .relu: modules.append(ReLU())
+            case .tanh: modules.append(Tanh())
+            case .sigmoid: modules.append(Sigmoid())
+            case .gelu(let a): modules.append(GELU(approximate: a))
+            case .leakyReLU(let s): modules.append(LeakyReLU(negativeSlope: Float(s)))
+            case .softplus(let b, let t): modules.append(Softplus(beta: Float(b), threshold: Float(t)))
+            }
+        }
+        return Sequential(modules)
+    }
+
+    /// The configured optimizer over `parameters` (usually `model.parameters()`).
+    public static func optimizer(_ c: OptimizerConfig, parameters: [Parameter]) -> Optimizer {
+        let lr = Float(c.lr), wd = Float(c.weightDecay)
+        switch c.kind {
+        case .sgd:
+            return SGD(parameters, learningRate: lr, momentum: Float(c.momentum), dampening: Float(c.dampening),
+                       nesterov: c.nesterov, weightDecay: wd)
+        case .adam:
+            return Adam(parameters, learningRate: lr, beta1: Float(c.betas.0), beta2: Float(c.betas.1),
+                        epsilon: Float(c.epsilon ?? 1e-8), weightDecay: wd)
+        case .adamw:
+            return AdamW(parameters, learningRate: lr, beta1: Float(c.betas.0), beta2: Float(c.betas.1),
+                         epsilon: Float(c.epsilon ?? 1e-8), weightDecay: wd)
+        case .rmsprop:
+            return RMSProp(parameters, learningRate: lr, alpha: Float(c.alpha), epsilon: Float(c.epsilon ?? 1e-8),
+                           weightDecay: wd, momentum: Float(c.momentum), centered: c.centered)
+        case .adagrad:
+            return Adagrad(parameters, learningRate: lr, learningRateDecay: Float(c.lrDecay), weightDecay: wd,
+                           epsilon: Float(c.epsilon ?? 1e-10))
+        }
+    }
+
+    /// What a schedule config turns into.
+    public enum BuiltSchedule {
+        case scheduler(LearningRateScheduler, SchedulePer)
+        /// Call `step(metric:)` with `monitor`'s value after each evaluation.
+        case plateau(ReduceOnPlateau, monitor: String)
+    }
+
+    /// The schedule for `optimizer`. `totalSteps` is the number of scheduler steps in the run
+    /// (epochs or optimizer steps, per `schedule.per`) and is the default period/total.
+    public static func schedule(_ c: ScheduleConfig, optimizer: Optimizer, totalSteps: Int) -> BuiltSchedule {
+        let per: SchedulePer = c.per == .epoch ? .epoch : .step
+        let s: any LearningRateSchedule
+        switch c.kind {
+        case .step(let size, let gamma): s = StepSchedule(stepSize: size, gamma: Float(gamma))
+        case .exponential(let gamma): s = ExponentialSchedule(gamma: Float(gamma))
+        case .cosine(let period, let minimum): s = CosineSchedule(period: period ?? max(totalSteps, 1), minimum: Float(minimum))
+        case .warmupCosine(let warmup, let total, let minimum):
+            s = WarmupCosineSchedule(warmup: warmup, total: total ?? max(totalSteps, warmup + 1), minimum: Float(minimum))
+        case .oneCycle(let total, let pct, let div, let finalDiv):
+            s = OneCycleSchedule(totalSteps: total ?? max(totalSteps, 1), pctStart: pct, divFactor: Float(div), finalDivFactor: Float(finalDiv))
+        case .plateau(let monitor, let mode, let factor, let patience, let threshold, let cooldown, let minLR):
+            return .plateau(ReduceOnPlateau(optimizer, mode: mode == "max" ? .max : .min, factor: Float(factor), patience: patience,
+                                            threshold: Float(threshold), cooldown: cooldown, minimumRate: Float(minLR)), monitor: monitor)
+        }
+        return .scheduler(LearningRateScheduler(optimizer, schedule: s), per)
+    }
+
+    /// The loss as the trainer's `(output, batch) -> loss` closure.
+    public static func loss(_ c: LossConfig) -> (Tensor, Batch) -> Tensor {
+        let reduction: Reduction = c.reduction == "sum" ? .sum : .mean
+        let smoothing = Float(c.labelSmoothing), delta = Float(c.delta)
+        func labels(_ b: Batch) -> IntTensor {
+            guard let l = b.labels else { fatalError("loss \(c.kind.rawValue): the batch has no labels") }
+            return l
+        }
+        func targets(_ b: Batch) -> Tensor {
+            guard let t = b.targets else { fatalError("loss \(c.kind.rawValue): the batch has no float targets") }
+            return t
+        }
+        switch c.kind {
+        case .crossEntropy: return { Loss.crossEntropy($0, labels($1), labelSmoothing: smoothing, reduction: reduction) }
+        case .nll: return { Loss.nllLoss($0, labels($1), reduction: reduction) }
+        case .mse: return { Loss.mse($0, targets($1), reduction: reduction) }
+        case .l1: return { Loss.l1($0, targets($1), reduction: reduction) }
+        case .huber: return { Loss.huber($0, targets($1), delta: delta, reduction: reduction) }
+        case .bceWithLogits: return { Loss.binaryCrossEntropyWithLogits($0, targets($1), reduction: reduction) }
+        }
+    }
+
+    /// The early-stopping callback, if configured.
+    public static func earlyStopping(_ c: EarlyStoppingConfig?) -> EarlyStopping? {
+        guard let c else { return nil }
+        let mode: MonitorMode = c.mode == "min" ? .min : c.mode == "max" ? .max : .auto
+        return EarlyStopping(monitor: c.monitor, mode: mode, patience: c.patience, minDelta: c.minDelta)
+    }
+}
+
+extension TrainingConfig {
+    /// The model for this configuration's data.
+    public func buildModel() throws(ConfigError) -> Module { try ModelBuilder.build(model, inputShape: data.featureShape, file: file) }
+}
