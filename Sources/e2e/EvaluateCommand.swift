@@ -1,0 +1,61 @@
+import ArgumentParser
+import EndToEnd
+import EndToEndData
+import EndToEndKernels
+import EndToEndNN
+import EndToEndTraining
+import Foundation
+
+/// `e2e evaluate CONFIG --checkpoint FILE`: the configured model with saved weights, on the test split.
+struct EvaluateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate",
+        abstract: "Evaluate saved weights on the test split of a configuration's data.",
+        discussion: """
+            The checkpoint is a training checkpoint (checkpoints/last.safetensors or best.safetensors \
+            of a report, written by Checkpoint.save) or a plain model file (Module.save). The last \
+            line of standard output is a JSON summary.
+            """
+    )
+
+    @Argument(help: "The configuration file the model was trained with.") var config: String
+    @Option(help: "The weights: a training checkpoint or a model .safetensors file.") var checkpoint: String
+    @OptionGroup var threads: ThreadOptions
+
+    func run() throws {
+        let start = Date()
+        let config = try RunSupport.loadConfig(self.config).config
+        try RunSupport.applyThreads(threads, config: config)
+        let url = URL(fileURLWithPath: checkpoint)
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            RunSupport.err("error: no such checkpoint: \(checkpoint)")
+            throw ExitCode(1)
+        }
+        let data = try RunSupport.buildData(config)
+        let model = try config.buildModel()
+        do {
+            let metadata = try SafeTensors.readHeader(contentsOf: url).metadata
+            if metadata["format"] == "endtoend.checkpoint.v1" {
+                try Checkpoint.load(into: model, from: url)
+            } else {
+                try model.load(from: url)
+            }
+        } catch {
+            RunSupport.err("error: cannot load \(checkpoint) into the configured model: \(error)")
+            throw ExitCode(1)
+        }
+        let optimizer = ModelBuilder.optimizer(config.optimizer, parameters: model.parameters())
+        let trainer = try Trainer(model: model, optimizer: optimizer, loss: ModelBuilder.loss(config.loss),
+                                  metrics: config.metrics, classes: config.data.classes)
+        let (split, loader): (String, DataLoader<TensorDataset>)
+        if let test = data.test { (split, loader) = ("test", test) }
+        else if let validation = data.validation { (split, loader) = ("validation", validation) }
+        else { (split, loader) = ("train", data.train) }
+        var metrics: [String: Double] = [:]
+        for (k, v) in try trainer.evaluate(loader) { metrics[split + "_" + k] = v }
+        let wall = Date().timeIntervalSince(start)
+        RunSupport.out("\(split) (\(loader.sampleCount) examples): " + RunSupport.format(metrics))
+        RunSupport.out("{\"command\": \"evaluate\", \"metrics\": \(RunSupport.jsonMetrics(metrics)), "
+                       + "\"wall_seconds\": \(String(format: "%.2f", wall)), \"checkpoint\": \(RunSupport.jsonString(checkpoint))}")
+    }
+}
