@@ -11,19 +11,9 @@ Tensors are float32 under hierarchical keys `cases/<case>/{y,w,weights,ww}`,
 Metadata (strings): `generator`, `cases/<case>/config` (JSON), `state_dict_keys/<module>`
 (JSON list) and `fully_masked_row_is_nan` ("true"/"false")."""
 import json, os, torch
-from safetensors.torch import save
+from fixture_io import save_deterministic, put_nested
 
 
-def save_deterministic(tensors, path, metadata):
-    """safetensors.torch.save_file, but with the JSON header's keys sorted: safetensors writes
-    the metadata map in hash order, which would make every regeneration differ byte-wise.
-    Data offsets are relative to the data buffer, so only the header is rewritten."""
-    raw = save(tensors, metadata=metadata)
-    n = int.from_bytes(raw[:8], "little")
-    header = json.dumps(json.loads(raw[8:8 + n]), sort_keys=True, separators=(",", ":")).encode()
-    header += b" " * (-len(header) % 8)
-    with open(path, "wb") as f:
-        f.write(len(header).to_bytes(8, "little") + header + raw[8 + n:])
 
 torch.manual_seed(0)
 torch.set_default_dtype(torch.float64)  # reference values in double, stored as float
@@ -128,19 +118,12 @@ for name, keys in out["state_dict_keys"].items():
     metadata[f"state_dict_keys/{name}"] = json.dumps(keys)
 
 
-def put(prefix, d):
-    for k, v in d.items():
-        if isinstance(v, dict): put(f"{prefix}/{k}", v)
-        else: tensors[f"{prefix}/{k}"] = v
-
 
 for name, case in cases.items():
     metadata[f"cases/{name}/config"] = json.dumps(case.pop("config"))
-    put(f"cases/{name}", case)
+    put_nested(tensors, f"cases/{name}", case)
 
 path = os.path.join(os.path.dirname(__file__), "..", "Tests", "EndToEndNNTests", "Fixtures", "attention.safetensors")
-tmp = path + ".tmp"
-save_deterministic(tensors, tmp, metadata)
-os.replace(tmp, path)
+save_deterministic(tensors, path, metadata)
 print("wrote", os.path.normpath(path), f"({len(tensors)} tensors, {os.path.getsize(path)} bytes)",
       "| fully masked row NaN:", out["fully_masked_row_is_nan"])

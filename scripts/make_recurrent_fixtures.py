@@ -8,19 +8,9 @@ Tensors are float32 under `cases/<case>/{x,y,hn,w,wh,cn,wc,h0,c0,grad_x,grad_h0,
 `cases/<case>/{params,grads}/<name>`. Metadata (strings): `generator` and
 `cases/<case>/config` (JSON)."""
 import json, os, torch
-from safetensors.torch import save
+from fixture_io import save_deterministic, put_nested
 
 
-def save_deterministic(tensors, path, metadata):
-    """safetensors.torch.save_file, but with the JSON header's keys sorted: safetensors writes
-    the metadata map in hash order, which would make every regeneration differ byte-wise.
-    Data offsets are relative to the data buffer, so only the header is rewritten."""
-    raw = save(tensors, metadata=metadata)
-    n = int.from_bytes(raw[:8], "little")
-    header = json.dumps(json.loads(raw[8:8 + n]), sort_keys=True, separators=(",", ":")).encode()
-    header += b" " * (-len(header) % 8)
-    with open(path, "wb") as f:
-        f.write(len(header).to_bytes(8, "little") + header + raw[8 + n:])
 
 torch.manual_seed(0)
 
@@ -75,18 +65,11 @@ tensors = {}
 metadata = {"generator": f"torch {torch.__version__}"}
 
 
-def put(prefix, d):
-    for k, v in d.items():
-        if isinstance(v, dict): put(f"{prefix}/{k}", v)
-        else: tensors[f"{prefix}/{k}"] = v
-
 
 for name, c in cases.items():
     metadata[f"cases/{name}/config"] = json.dumps(c.pop("config"))
-    put(f"cases/{name}", c)
+    put_nested(tensors, f"cases/{name}", c)
 
 path = os.path.join(os.path.dirname(__file__), "..", "Tests", "EndToEndNNTests", "Fixtures", "recurrent.safetensors")
-tmp = path + ".tmp"
-save_deterministic(tensors, tmp, metadata)
-os.replace(tmp, path)
+save_deterministic(tensors, path, metadata)
 print("wrote", os.path.normpath(path), f"({len(tensors)} tensors, {os.path.getsize(path)} bytes)")
