@@ -3,20 +3,9 @@ import EndToEnd
 // MARK: - Errors and shared protocols
 
 /// An error from a metric: inputs of the wrong shape, labels out of range, or a metric
-/// name that the registry does not know.
-public struct MetricError: Error, CustomStringConvertible, Equatable, Sendable {
-    /// The metric or operation that rejected its input, e.g. `"Accuracy.update"`.
-    public let op: String
-    /// What was wrong, including the shapes or values involved.
-    public let message: String
-
-    public init(_ op: String, _ message: String) {
-        self.op = op
-        self.message = message
-    }
-
-    public var description: String { "\(op): \(message)" }
-}
+/// name that the registry does not know. The same type as the tensor engine's errors
+/// (an op name and a message naming the shapes involved).
+public typealias MetricError = TensorError
 
 /// A metric fed with model scores and integer class labels, one batch at a time.
 ///
