@@ -175,10 +175,7 @@ public struct Tensor: @unchecked Sendable {
 extension Tensor: CustomStringConvertible {
     public var description: String {
         let values = scalars
-        func fmt(_ v: Float) -> String {
-            if v == v.rounded() && Swift.abs(v) < 1e7 { return String(format4: v) }
-            return String(format4: v)
-        }
+        func fmt(_ v: Float) -> String { String(format4: v) }
         if rank == 0 { return "Tensor(\(fmt(values[0])))" }
         var out = ""
         func render(_ dim: Int, _ base: Int, _ indent: String) {

@@ -51,10 +51,7 @@ extension Tensor {
 
     /// Swaps two axes (by default the last two). A view.
     public func transposed(_ a: Int = -2, _ b: Int = -1) -> Tensor {
-        guard rank >= 2 || (rank == 1 && (a == b || (a == -2 && b == -1))) else {
-            if rank < 2 { return self }
-            fail(TensorError("transpose", "needs at least 2 dimensions, got shape \(shapeString(shape))"))
-        }
+        // Like PyTorch's `.T` on a vector or scalar: nothing to swap.
         if rank < 2 { return self }
         let x = check { () throws(TensorError) in try Shape.normalizeAxis(a, rank: rank, op: "transpose", shape: shape) }
         let y = check { () throws(TensorError) in try Shape.normalizeAxis(b, rank: rank, op: "transpose", shape: shape) }
@@ -106,8 +103,6 @@ extension Tensor {
     /// without autodiff. Used by gradients of slicing and by data pipelines.
     public mutating func sliceAssign(axis: Int, _ range: Range<Int>, step: Int = 1, _ value: Tensor) {
         makeUniqueContiguous()
-        let node = self.node
-        self.node = nil
         let view = withNoGrad { sliced(axis: axis, range, step: step) }
         guard Shape.canBroadcast(value.shape, to: view.shape) else {
             fail(TensorError("sliceAssign", "value of shape \(shapeString(value.shape)) does not fit the slice of shape \(shapeString(view.shape))"))
@@ -120,7 +115,6 @@ extension Tensor {
             let sa = s[0], sb = s[1]
             for i in 0..<n { b[i * sb] = a[i * sa] }
         }
-        self.node = node
     }
 
     /// A view with size-1 dimensions repeated (stride 0) to `target` (NumPy broadcasting).

@@ -137,6 +137,9 @@ public class RecurrentLayer: Module, @unchecked Sendable {
 
     /// The unrolled computation: output sequence, final hidden states and (LSTM) final cell
     /// states, in the caller's layout.
+    /// The output sequence alone, from a zero state (for ``Sequential``).
+    public override func forward(_ x: Tensor) -> Tensor { run(x, h0: nil, c0: nil).output }
+
     func run(_ x: Tensor, h0: Tensor?, c0: Tensor?) -> (output: Tensor, h: Tensor, c: Tensor?) {
         var states: [(name: String, shape: [Int])] = []
         if let h0 { states.append(("hidden state", h0.shape)) }
@@ -256,9 +259,6 @@ public final class RNN: RecurrentLayer, @unchecked Sendable {
         let r = run(x, h0: initialState, c0: nil)
         return (r.output, r.h)
     }
-
-    /// The output sequence alone, from a zero state (for ``Sequential``).
-    public override func forward(_ x: Tensor) -> Tensor { run(x, h0: nil, c0: nil).output }
 }
 
 /// Long short-term memory, like `torch.nn.LSTM` (gate order i, f, g, o):
@@ -276,9 +276,6 @@ public final class LSTM: RecurrentLayer, @unchecked Sendable {
         let r = run(x, h0: initialState?.h, c0: initialState?.c)
         return (r.output, (r.h, r.c!))
     }
-
-    /// The output sequence alone, from a zero state (for ``Sequential``).
-    public override func forward(_ x: Tensor) -> Tensor { run(x, h0: nil, c0: nil).output }
 }
 
 /// Gated recurrent unit, like `torch.nn.GRU` (gate order r, z, n):
@@ -296,7 +293,4 @@ public final class GRU: RecurrentLayer, @unchecked Sendable {
         let r = run(x, h0: initialState, c0: nil)
         return (r.output, r.h)
     }
-
-    /// The output sequence alone, from a zero state (for ``Sequential``).
-    public override func forward(_ x: Tensor) -> Tensor { run(x, h0: nil, c0: nil).output }
 }
