@@ -10,6 +10,8 @@ let package = Package(
         .library(name: "EndToEndData", targets: ["EndToEndData"]),
         .library(name: "EndToEndTraining", targets: ["EndToEndTraining"]),
         .library(name: "EndToEndKernels", targets: ["EndToEndKernels"]),
+        .library(name: "EndToEndStrategies", targets: ["EndToEndStrategies"]),
+        .library(name: "EndToEndExperiments", targets: ["EndToEndExperiments"]),
         .executable(name: "e2e", targets: ["e2e"]),
     ],
     dependencies: [
@@ -30,11 +32,17 @@ let package = Package(
             name: "EndToEndTraining",
             dependencies: ["EndToEnd", "EndToEndNN", "EndToEndData", .product(name: "Yams", package: "Yams")],
             path: "Sources/EndToEndTraining"),
+        // Layer 5: composite models and training strategies (end-to-end, step-by-step,
+        // decomposition, local losses, ensembles) with fair accounting and diagnostics.
+        .target(name: "EndToEndStrategies", dependencies: ["EndToEndTraining"], path: "Sources/EndToEndStrategies"),
+        // Layer 6: the experiments that reproduce the limits of end-to-end learning.
+        .target(name: "EndToEndExperiments", dependencies: ["EndToEndStrategies"], path: "Sources/EndToEndExperiments"),
         // Command line.
         .executableTarget(
             name: "e2e",
             dependencies: [
                 "EndToEnd", "EndToEndNN", "EndToEndData", "EndToEndTraining", "EndToEndKernels",
+                "EndToEndStrategies", "EndToEndExperiments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/e2e"),
@@ -42,6 +50,8 @@ let package = Package(
         .testTarget(name: "EndToEndNNTests", dependencies: ["EndToEndNN"], path: "Tests/EndToEndNNTests", exclude: ["Fixtures"]),
         .testTarget(name: "EndToEndDataTests", dependencies: ["EndToEndData"], path: "Tests/EndToEndDataTests"),
         .testTarget(name: "EndToEndTrainingTests", dependencies: ["EndToEndTraining"], path: "Tests/EndToEndTrainingTests"),
+        .testTarget(name: "EndToEndStrategiesTests", dependencies: ["EndToEndStrategies"], path: "Tests/EndToEndStrategiesTests"),
+        .testTarget(name: "EndToEndExperimentsTests", dependencies: ["EndToEndExperiments"], path: "Tests/EndToEndExperimentsTests"),
         .testTarget(name: "EndToEndTests", dependencies: ["EndToEnd"], path: "Tests/EndToEndTests", exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,4 @@
+import EndToEndStrategies
+
+/// Experiments that reproduce the limits of end-to-end learning.
+public enum Experiments {}
