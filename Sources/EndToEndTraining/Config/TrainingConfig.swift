@@ -286,7 +286,7 @@ public struct OptimizerConfig: Sendable {
         .adagrad: ["lr_decay", "eps"],
     ]
 
-    init(_ r: ConfigReader) throws(ConfigError) {
+    public init(_ r: ConfigReader) throws(ConfigError) {
         try r.object(allowed: ["type", "lr", "weight_decay"] + Set(Self.keys.values.flatMap { $0 }).sorted())
         kind = Kind(rawValue: try r.required("type").choice(Kind.allCases.map(\.rawValue), what: "optimizer"))!
         let allowed = ["type", "lr", "weight_decay"] + Self.keys[kind]!

@@ -1,0 +1,78 @@
+import EndToEnd
+import EndToEndNN
+
+/// Gradient statistics per group of parameters (a module, or a named slice of one).
+///
+/// The signal-to-noise ratio follows Shalev-Shwartz et al. 2017 in spirit: per-example
+/// gradients g₁…gₙ of the training loss, SNR = ‖mean g‖ / √(mean ‖gᵢ − mean g‖²), i.e. the
+/// norm of the batch-mean gradient over its per-example standard deviation. Low SNR means a
+/// step is mostly noise: the regime in which end-to-end training stalls.
+public enum GradientDiagnostics {
+    /// A named set of parameters whose gradients are measured together.
+    public struct Group: @unchecked Sendable {
+        public var name: String
+        public var parameters: [Parameter]
+        public init(name: String, parameters: [Parameter]) {
+            self.name = name
+            self.parameters = parameters
+        }
+    }
+
+    /// One group per node, plus the named prefix groups of `options` (matched against the
+    /// model's dotted parameter names).
+    public static func groups(for model: CompositeModel, options: DiagnosticsOptions, prefix: String = "") -> [Group] {
+        var out = model.nodes.map { Group(name: prefix + $0.name, parameters: $0.module.parameters()) }
+        let named = model.namedParameters()
+        for (name, p) in options.snrGroups.sorted(by: { $0.key < $1.key }) {
+            let ps = named.filter { $0.0.hasPrefix(p) }.map(\.1)
+            if !ps.isEmpty { out.append(Group(name: prefix + name, parameters: ps)) }
+        }
+        return out
+    }
+
+    /// √Σ g² over the group's current gradients; nil when none has a gradient.
+    public static func gradientNorm(_ group: Group) -> Double? {
+        var sum = 0.0, any = false
+        for p in group.parameters {
+            guard let g = p.grad else { continue }
+            any = true
+            for v in g.scalars { sum += Double(v) * Double(v) }
+        }
+        return any ? sum.squareRoot() : nil
+    }
+
+    /// Per-example gradient SNR of `loss` for each group with trainable parameters.
+    ///
+    /// Runs one backward pass per example; gradients are cleared before and after, so training
+    /// state is unaffected.
+    public static func signalToNoise(groups: [Group], examples: Int, loss: (Int) -> Tensor) -> [String: Double] {
+        let live = groups.filter { $0.parameters.contains(where: \.requiresGrad) }
+        guard examples >= 2, !live.isEmpty else { return [:] }
+        let all = live.flatMap(\.parameters)
+        var perExample: [[[Float]]] = []  // [example][group] → flattened gradient
+        for i in 0..<examples {
+            for p in all { p.zeroGrad() }
+            loss(i).backward()
+            perExample.append(live.map { g in
+                g.parameters.filter(\.requiresGrad).flatMap { $0.grad?.scalars ?? [Float](repeating: 0, count: $0.count) }
+            })
+        }
+        for p in all { p.zeroGrad() }
+        var out: [String: Double] = [:]
+        for (j, group) in live.enumerated() {
+            let n = perExample[0][j].count
+            guard n > 0 else { continue }
+            var mean = [Double](repeating: 0, count: n)
+            for e in perExample { for (k, v) in e[j].enumerated() { mean[k] += Double(v) } }
+            for k in 0..<n { mean[k] /= Double(examples) }
+            var variance = 0.0
+            for e in perExample {
+                for (k, v) in e[j].enumerated() { let d = Double(v) - mean[k]; variance += d * d }
+            }
+            variance /= Double(examples)
+            let signal = mean.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            out[group.name] = variance > 0 ? signal / variance.squareRoot() : .infinity
+        }
+        return out
+    }
+}
