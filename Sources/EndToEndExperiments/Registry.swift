@@ -2,6 +2,9 @@
 public enum ExperimentRegistry {
     /// In the order `--list` shows them.
     public static let all: [any Experiment] = [
+        ParityBitsExperiment(),
+        StocksExperiment(),
+        ModuleChainExperiment(),
     ]
 
     /// The experiments' names, in order.
