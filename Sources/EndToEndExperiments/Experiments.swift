@@ -1,4 +1,0 @@
-import EndToEndStrategies
-
-/// Experiments that reproduce the limits of end-to-end learning.
-public enum Experiments {}

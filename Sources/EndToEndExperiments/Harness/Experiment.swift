@@ -1,0 +1,52 @@
+import Foundation
+
+/// One reproducible experiment: `e2e experiment NAME` runs it and writes its report.
+///
+/// An experiment builds its own data, models and training loops from the context's seed, so
+/// the same seed gives the same numbers (wall times aside). `quick` asks for a run of at most a
+/// few minutes on two cores that keeps the qualitative outcome where that is possible.
+public protocol Experiment: Sendable {
+    /// The command-line name, e.g. `"parity-bits"`: lower case, words joined by `-`.
+    var name: String { get }
+    /// One line saying what the experiment shows, for `e2e experiment --list`.
+    var summary: String { get }
+    /// Runs the experiment. Progress goes to `context.log`; results come back for the report.
+    func run(_ context: ExperimentContext) throws -> ExperimentResult
+}
+
+/// What an experiment is given to run.
+public struct ExperimentContext: Sendable {
+    /// A shorter budget (fewer steps or settings) for a run of a few minutes.
+    public var quick: Bool
+    /// The root seed; experiments derive every other seed from it with ``seed(_:)``.
+    public var seed: UInt64
+    /// The report folder the run will be written to (experiments may read it, e.g. for naming;
+    /// the report itself is written by ``ExperimentReport`` after `run` returns).
+    public var outputDirectory: URL
+    /// Progress sink: one human-readable line per call.
+    public var log: @Sendable (String) -> Void
+
+    public init(quick: Bool = false, seed: UInt64 = 0, outputDirectory: URL,
+                log: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.quick = quick
+        self.seed = seed
+        self.outputDirectory = outputDirectory
+        self.log = log
+    }
+
+    /// A seed derived from the root seed and `parts` (e.g. the setting and the strategy), so
+    /// that each setting gets its own independent, reproducible stream.
+    public func seed(_ parts: UInt64...) -> UInt64 {
+        var h = Self.mix(seed)
+        for p in parts { h = Self.mix(h ^ Self.mix(p &+ 0x632B_E59B_D9B4_E019)) }
+        return h
+    }
+
+    /// SplitMix64's finaliser: a bijective scramble of 64 bits.
+    static func mix(_ x: UInt64) -> UInt64 {
+        var z = x &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

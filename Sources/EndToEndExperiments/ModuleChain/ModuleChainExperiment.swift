@@ -1,0 +1,179 @@
+import EndToEnd
+import EndToEndNN
+import EndToEndTraining
+import Foundation
+
+/// In the spirit of Glasmachers (2017), "Limits of End-to-End Learning": a system of `n`
+/// modules in series, each easy to learn when its input and target are given, trained
+/// end-to-end on the final label only versus module by module on the intermediate codes.
+///
+/// The teacher is a chain of random threshold modules (``TeacherChain``); the student has the
+/// same shape with tanh units (``StudentChain``). Module by module, stage `i` trains module `i`
+/// on the teacher's code `z_i` with the earlier modules frozen, and a last stage trains the
+/// readout on the label. End-to-end trains everything on the label for the same total number
+/// of steps. The experiment reports the steps each needs to reach the target accuracy as `n`
+/// grows, and the first `n` at which end-to-end never does within the budget.
+public struct ModuleChainExperiment: Experiment {
+    public var name: String { "module-chain" }
+    public var summary: String {
+        "A chain of n random threshold modules learned end-to-end on the label vs module by module on intermediate codes (after Glasmachers 2017)."
+    }
+
+    /// Chain lengths; nil uses 1, 2, 4, 8.
+    public var lengths: [Int]?
+    /// Steps per stage (module by module trains n + 1 stages; end-to-end gets the same total);
+    /// nil uses 1,500 (quick: 600).
+    public var stageSteps: Int?
+    /// Code width m.
+    public var width = 24
+    public var batchSize = 128
+    public var learningRate: Float = 0.01
+    /// The accuracy whose first crossing is reported as `steps_to_target` (labels are balanced, chance 0.5).
+    public var target = 0.9
+    /// Test examples.
+    public var testCount = 4096
+    /// Steps between evaluations; nil uses stageSteps / 5.
+    public var evaluateEvery: Int?
+
+    public init(lengths: [Int]? = nil, stageSteps: Int? = nil, width: Int = 24, evaluateEvery: Int? = nil) {
+        self.lengths = lengths
+        self.stageSteps = stageSteps
+        self.width = width
+        self.evaluateEvery = evaluateEvery
+    }
+
+    enum Strategy: String, CaseIterable {
+        case endToEnd = "end-to-end"
+        case moduleByModule = "module-by-module"
+    }
+
+    public func run(_ context: ExperimentContext) throws -> ExperimentResult {
+        let ns = lengths ?? [1, 2, 4, 8]
+        let perStage = stageSteps ?? (context.quick ? 600 : 1_500)
+        let every = evaluateEvery ?? Swift.max(1, perStage / 5)
+        guard width >= 1, ns.allSatisfy({ $0 >= 1 }), perStage >= 1 else {
+            throw ExperimentError.invalidSetting("module-chain needs width >= 1, every n >= 1 and stage steps >= 1")
+        }
+        var rows: [ResultRow] = [], curves: [Curve] = []
+        var breakdown: Int?
+
+        for n in ns {
+            let teacher = TeacherChain(m: width, modules: n, seed: context.seed(UInt64(n), 1))
+            var testRNG = RandomGenerator(seed: context.seed(UInt64(n), 2))
+            let testX = TeacherChain.inputs(testCount, m: width, using: &testRNG)
+            let (testCodes, testY) = teacher.codes(testX)
+
+            for strategy in Strategy.allCases {
+                Random.seed(context.seed(UInt64(n), 3))
+                let student = StudentChain(m: width, modules: n)
+                var rng = RandomGenerator(seed: context.seed(UInt64(n), 4))
+                let label = "\(strategy.rawValue) n=\(n)"
+                let accuracy = {
+                    withNoGrad { Double((student(testX) * testY).gt(0).mean().item) }
+                }
+                var points: [Curve.Point] = [], steps = 0, wall = 0.0
+                var moduleAccuracies: [Double] = []
+
+                switch strategy {
+                case .endToEnd:
+                    let optimizer = Adam(student.parameters(), learningRate: learningRate)
+                    let run = TrainingLoop(steps: (n + 1) * perStage, evaluateEvery: every).run(label: label, log: context.log, step: {
+                        let x = TeacherChain.inputs(batchSize, m: width, using: &rng)
+                        let y = teacher.codes(x).label
+                        optimizer.zeroGrad()
+                        let loss = Loss.hinge(student(x), y)
+                        loss.backward()
+                        optimizer.step()
+                        return loss.item
+                    }, evaluate: accuracy)
+                    (points, steps, wall) = (run.curve, run.steps, run.wallSeconds)
+
+                case .moduleByModule:
+                    // Stage i < n: module i on the teacher code z_{i+1}, from the frozen student code;
+                    // stage n: the readout on the label.
+                    for stage in 0...n {
+                        let trained: Module = stage < n ? student.stages[stage] : student.readout
+                        let optimizer = Adam(trained.parameters(), learningRate: learningRate)
+                        let loop = TrainingLoop(steps: perStage, evaluateEvery: every, progressLines: 2)
+                        let run = loop.run(label: "\(label) stage \(stage + 1)/\(n + 1)", log: context.log,
+                                           stepOffset: steps, wallOffset: wall, step: {
+                            let x = TeacherChain.inputs(batchSize, m: width, using: &rng)
+                            let (codes, y) = teacher.codes(x)
+                            let input = withNoGrad { student.code(x, upTo: stage) }
+                            optimizer.zeroGrad()
+                            let loss = Loss.hinge(trained(input), stage < n ? codes[stage + 1] : y)
+                            loss.backward()
+                            optimizer.step()
+                            return loss.item
+                        }, evaluate: accuracy)
+                        points += stage == 0 ? run.curve : Array(run.curve.dropFirst())
+                        steps += run.steps
+                        wall += run.wallSeconds
+                        if stage < n {
+                            // How well the trained prefix reproduces the teacher's code, per coordinate.
+                            let code = withNoGrad { student.code(testX, upTo: stage + 1) }
+                            moduleAccuracies.append(Double((code * testCodes[stage + 1]).gt(0).mean().item))
+                        }
+                    }
+                }
+
+                let reached = points.first { $0.value >= target }?.step
+                if strategy == .endToEnd, reached == nil, breakdown == nil { breakdown = n }
+                curves.append(Curve(label: label, metric: "test_accuracy", points: points))
+                var metrics: [(String, JSONValue)] = [("steps_to_target", reached.map { .int($0) } ?? .null)]
+                if !moduleAccuracies.isEmpty {
+                    metrics.append(("last_code_accuracy", .double(moduleAccuracies.last!)))
+                }
+                rows.append(ResultRow(strategy: strategy.rawValue, testAccuracy: points.last?.value ?? .nan, steps: steps,
+                                      wallSeconds: wall, parameters: [("n", .int(n))], metrics: metrics))
+            }
+        }
+
+        let setup = """
+            - Teacher: `z_0` uniform on `{±1}^\(width)`; `n` modules `z_{i+1} = sign(W_i z_i)` with `W_i` of standard \
+            Gaussian entries (no bias); label `y = sign(u · z_n)`, `u` Gaussian. Labels are balanced (`y(−z) = −y(z)`), \
+            chance is 0.5. A new teacher per `n`, from the seed.
+            - Student: the same shape with tanh units, `h_{i+1} = tanh(A_i h_i + c_i)` (`Linear(\(width), \(width))`), \
+            and a `Linear(\(width), 1)` readout; PyTorch default initialisation, identical for both strategies.
+            - Module by module: \(perStage) steps per stage, `n + 1` stages. Stage `i ≤ n` trains module `i` alone on \
+            the teacher's code `z_i` (hinge loss per coordinate on the module's pre-activation), its input being the \
+            frozen student code `h_{i−1}`; the last stage trains the readout on `y` (hinge).
+            - End-to-end: all parameters on `y` only (hinge on the readout), for the same total `(n + 1) · \(perStage)` steps.
+            - Both: Adam, learning rate \(learningRate), batch \(batchSize), fresh samples every step; test accuracy of \
+            the whole chain on \(testCount) fixed inputs every \(every) steps. `steps_to_target`: the first evaluated \
+            step with test accuracy ≥ \(target) (null: never within the budget). `last_code_accuracy`: per-coordinate \
+            agreement of the student's final code `h_n` with the teacher's `z_n` on the test inputs.
+            """
+        var notes: [String] = []
+        if let breakdown {
+            notes.append("## Breakdown\n\nEnd-to-end learning first fails to reach \(target) test accuracy within its budget at n = \(breakdown).")
+        } else {
+            notes.append("## Breakdown\n\nEnd-to-end learning reached \(target) test accuracy for every n tried.")
+        }
+        var stepsChart = SVGChart(title: "Steps to reach test accuracy \(target)", xLabel: "modules n",
+                                  yLabel: "steps (missing point: never)", showMarkers: true)
+        for strategy in Strategy.allCases {
+            let pts = rows.filter { $0.strategy == strategy.rawValue }.map { r -> (Double, Double) in
+                let n = r.parameters.first { $0.0 == "n" }.map { $0.1.text }.flatMap(Double.init) ?? .nan
+                let s: Double
+                if case .int(let v)? = r.metrics.first(where: { $0.0 == "steps_to_target" })?.1 { s = Double(v) } else { s = .nan }
+                return (n, s)
+            }
+            stepsChart.series.append(.init(name: strategy.rawValue, xy: pts))
+        }
+        var finalChart = SVGChart(title: "Final test accuracy by chain length", xLabel: "modules n", yLabel: "test accuracy",
+                                  referenceLines: [.init(y: 0.5, label: "chance"), .init(y: target, label: "target")],
+                                  showMarkers: true, yRange: 0.4...1)
+        for strategy in Strategy.allCases {
+            let pts = rows.filter { $0.strategy == strategy.rawValue }.map { r in
+                (r.parameters.first { $0.0 == "n" }.map { $0.1.text }.flatMap(Double.init) ?? .nan, r.testAccuracy)
+            }
+            finalChart.series.append(.init(name: strategy.rawValue, xy: pts))
+        }
+        let styles = ["test_accuracy": MetricStyle(label: "test accuracy", range: 0.4...1,
+                                                   referenceLines: [.init(y: 0.5, label: "chance"), .init(y: target, label: "target")])]
+        return ExperimentResult(rows: rows, curves: curves, styles: styles,
+                                figures: [("steps_to_target", stepsChart), ("final_accuracy_by_n", finalChart)],
+                                setup: setup, notes: notes)
+    }
+}

@@ -1,0 +1,100 @@
+import EndToEnd
+import EndToEndData
+import EndToEndNN
+import EndToEndTraining
+import Foundation
+
+/// Shalev-Shwartz, Shamir and Shammah (2017), "Failures of Gradient-Based Deep Learning", §2:
+/// a one-hidden-layer ReLU network learning `y = (−1)^⟨x, v*⟩` on `x ∈ {±1}^d` by SGD on the
+/// hinge loss. The gradient carries exponentially little information about `v*` as `d` grows,
+/// so training makes no progress beyond chance around `d = 30`.
+public struct ParityBitsExperiment: Experiment {
+    public var name: String { "parity-bits" }
+    public var summary: String {
+        "Parity of a random subset of d bits with a ReLU network and SGD: learned for small d, chance at d = 30 (Shalev-Shwartz et al. 2017, §2)."
+    }
+
+    /// Input dimensions; nil uses 5, 10, 30.
+    public var dimensions: [Int]?
+    /// SGD steps per dimension; nil uses 50,000 (quick: 10,000).
+    public var steps: Int?
+    /// Steps between test evaluations; nil uses 1,000 (quick: 500).
+    public var evaluateEvery: Int?
+    /// Test examples; nil uses 10,000 (quick: 2,000).
+    public var testCount: Int?
+    public var batchSize = 128
+    public var learningRate: Float = 0.01
+    /// Hidden width = `widthFactor · d`, as in the paper.
+    public var widthFactor = 10
+
+    public init(dimensions: [Int]? = nil, steps: Int? = nil, evaluateEvery: Int? = nil, testCount: Int? = nil) {
+        self.dimensions = dimensions
+        self.steps = steps
+        self.evaluateEvery = evaluateEvery
+        self.testCount = testCount
+    }
+
+    public func run(_ context: ExperimentContext) throws -> ExperimentResult {
+        let dims = dimensions ?? [5, 10, 30]
+        let totalSteps = steps ?? (context.quick ? 10_000 : 50_000)
+        let every = evaluateEvery ?? (context.quick ? 500 : 1_000)
+        let tests = testCount ?? (context.quick ? 2_000 : 10_000)
+        let loop = TrainingLoop(steps: totalSteps, evaluateEvery: every)
+
+        var rows: [ResultRow] = [], curves: [Curve] = []
+        for d in dims {
+            let test = ParityBits(d: d, count: tests, seed: context.seed(UInt64(d), 1))
+            let testBatch = test.batch(at: Array(0..<tests))
+            let testX = testBatch.inputs, testY = try targets(of: testBatch)
+            var sampler = ParityBatchSampler(matching: test, seed: context.seed(UInt64(d), 2))
+
+            Random.seed(context.seed(UInt64(d), 3))
+            let model = Sequential([Linear(d, widthFactor * d), ReLU(), Linear(widthFactor * d, 1)])
+            let optimizer = SGD(model.parameters(), learningRate: learningRate)
+            context.log("d = \(d): |v*| = \(test.subset.count), hidden \(widthFactor * d), \(totalSteps) steps")
+
+            let run = loop.run(label: "d=\(d)", log: context.log, step: {
+                let (x, y) = sampler.next(batchSize)
+                optimizer.zeroGrad()
+                let loss = Loss.hinge(model(x), y)
+                loss.backward()
+                optimizer.step()
+                return loss.item
+            }, evaluate: {
+                withNoGrad { Double(((model(testX) * testY).gt(0)).mean().item) }
+            })
+
+            let label = "d=\(d)"
+            curves.append(Curve(label: label, metric: "test_accuracy", points: run.curve))
+            curves.append(Curve(label: label, metric: "train_hinge_loss", points: run.losses))
+            rows.append(ResultRow(
+                strategy: "end-to-end", testAccuracy: run.final, steps: run.steps, wallSeconds: run.wallSeconds,
+                parameters: [("d", .int(d))],
+                metrics: [("subset_size", .int(test.subset.count)),
+                          ("steps_to_90", run.firstStep(reaching: 0.9).map { .int($0) } ?? .null),
+                          ("best_test_accuracy", .double(run.curve.map(\.value).max() ?? .nan))]))
+        }
+
+        let setup = """
+            - Target: `y = (−1)^⟨b, v*⟩` for `x = 1 − 2b ∈ {±1}^d`, `b` uniform in `{0,1}^d`; `v*` drawn once per `d` \
+            (each bit in with probability ½, at least one), from the seed.
+            - Training data: a fresh batch of \(batchSize) uniform examples every step (infinite data); test: \(tests) \
+            fixed examples (``ParityBits``).
+            - Model: `Linear(d, \(widthFactor)d) → ReLU → Linear(\(widthFactor)d, 1)`, PyTorch default initialisation.
+            - Loss: hinge `max(0, 1 − y·f(x))`; optimizer: plain SGD, learning rate \(learningRate), batch \(batchSize), \
+            \(totalSteps) steps; test accuracy every \(every) steps (sign of `f(x)` against `y`).
+            - Dimensions: \(dims.map(String.init).joined(separator: ", ")). Chance is 0.5.
+            """
+        let styles = [
+            "test_accuracy": MetricStyle(label: "test accuracy", range: 0.4...1, referenceLines: [.init(y: 0.5, label: "chance")]),
+            "train_hinge_loss": MetricStyle(label: "training hinge loss (mean over interval)"),
+        ]
+        return ExperimentResult(rows: rows, curves: curves, styles: styles, setup: setup)
+    }
+
+    /// The test targets as a `[N, 1]` tensor of ±1.
+    private func targets(of batch: Batch) throws -> Tensor {
+        guard let t = batch.targets else { throw ExperimentError.missing("ParityBits test targets") }
+        return t
+    }
+}

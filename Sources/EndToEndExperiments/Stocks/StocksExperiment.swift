@@ -1,0 +1,124 @@
+import EndToEnd
+import EndToEndNN
+import EndToEndTraining
+import Foundation
+
+/// Shalev-Shwartz, Shamir and Shammah (2017), §3.2: learning to pick the right one of k
+/// "stocks" with a linear softmax, end-to-end (maximising the expected reward) versus by
+/// decomposition (classifying the correct output). The end-to-end gradient is the
+/// classification signal buried in reward noise whose variance grows with k, so end-to-end
+/// learning is slower and, for large k, does not close the gap within the budget.
+public struct StocksExperiment: Experiment {
+    public var name: String { "stocks" }
+    public var summary: String {
+        "Pick the right one of k outputs from one-hot inputs: end-to-end on rewards vs decomposition (cross-entropy) (Shalev-Shwartz et al. 2017, §3.2)."
+    }
+
+    /// Numbers of outputs; nil uses 10, 1000, 2000.
+    public var ks: [Int]?
+    /// Adam steps per run; nil uses 2,500 (quick: 1,000).
+    public var steps: Int?
+    /// Steps between evaluations; nil uses 50 (quick: 50).
+    public var evaluateEvery: Int?
+    /// Input dimension (number of situations).
+    public var d = 1000
+    public var batchSize = 100
+    public var learningRate: Float = 0.1
+
+    public init(ks: [Int]? = nil, steps: Int? = nil, evaluateEvery: Int? = nil, d: Int = 1000) {
+        self.ks = ks
+        self.steps = steps
+        self.evaluateEvery = evaluateEvery
+        self.d = d
+    }
+
+    /// The two training signals compared.
+    enum Strategy: String, CaseIterable {
+        case endToEnd = "end-to-end"
+        case decomposition
+    }
+
+    public func run(_ context: ExperimentContext) throws -> ExperimentResult {
+        let kValues = ks ?? [10, 1000, 2000]
+        let totalSteps = steps ?? (context.quick ? 1_000 : 2_500)
+        let every = evaluateEvery ?? 50
+        guard d >= 1, kValues.allSatisfy({ $0 >= 2 }) else {
+            throw ExperimentError.invalidSetting("stocks needs d >= 1 and every k >= 2, got d \(d), k \(kValues)")
+        }
+        let loop = TrainingLoop(steps: totalSteps, evaluateEvery: every)
+        let situations = Tensor.eye(d)
+
+        var rows: [ResultRow] = [], curves: [Curve] = []
+        for k in kValues {
+            for strategy in Strategy.allCases {
+                // Same task, same samples and same initial weights for both strategies.
+                var task = StockPicking(d: d, k: k, taskSeed: context.seed(UInt64(k), 1), sampleSeed: context.seed(UInt64(k), 2))
+                let correct = task.correct
+                Random.seed(context.seed(UInt64(k), 3))
+                let model = Linear(d, k)
+                let optimizer = Adam(model.parameters(), learningRate: learningRate)
+                var rewardCurve: [Curve.Point] = []
+                let label = "\(strategy.rawValue) k=\(k)"
+
+                let run = loop.run(label: label, log: context.log, step: {
+                    let (x, target, rewards) = task.next(batchSize)
+                    optimizer.zeroGrad()
+                    let logits = model(x)
+                    let loss: Tensor
+                    switch strategy {
+                    case .endToEnd: loss = -(logits.softmax(axis: 1) * rewards).sum(axis: 1).mean()
+                    case .decomposition: loss = Loss.crossEntropy(logits, target)
+                    }
+                    loss.backward()
+                    optimizer.step()
+                    return loss.item
+                }, evaluate: {
+                    // Every situation once: accuracy of the argmax, and the expected reward,
+                    // which is the probability given to the correct output.
+                    let (accuracy, reward) = withNoGrad { () -> (Double, Double) in
+                        let logits = model(situations)
+                        let picks = logits.argmax(axis: 1).scalars
+                        let p = logits.softmax(axis: 1).gather(axis: 1, IntTensor(shape: [d, 1], scalars: correct))
+                        let hits = zip(picks, correct).filter { $0 == $1 }.count
+                        return (Double(hits) / Double(d), Double(p.mean().item))
+                    }
+                    rewardCurve.append(.init(step: 0, wallSeconds: 0, value: reward))
+                    return accuracy
+                })
+                // The reward curve was sampled at the same evaluations as the accuracy curve.
+                for (i, p) in run.curve.enumerated() {
+                    rewardCurve[i].step = p.step
+                    rewardCurve[i].wallSeconds = p.wallSeconds
+                }
+                curves.append(Curve(label: label, metric: "test_accuracy", points: run.curve))
+                curves.append(Curve(label: label, metric: "expected_reward", points: rewardCurve))
+                rows.append(ResultRow(
+                    strategy: strategy.rawValue, testAccuracy: run.final, steps: run.steps, wallSeconds: run.wallSeconds,
+                    parameters: [("k", .int(k)), ("d", .int(d))],
+                    metrics: [("expected_reward", .double(rewardCurve.last?.value ?? .nan)),
+                              ("steps_to_90", run.firstStep(reaching: 0.9).map { .int($0) } ?? .null)]))
+            }
+        }
+
+        let setup = """
+            - Task: \(d) situations, input `x = e_i` one-hot with `i` uniform; the correct output `c(i)` drawn once, \
+            uniform in `0..<k`. Every training sample carries a reward vector `r ∈ {±1}^k`: `r_c(i) = 1`, every other \
+            entry uniform ±1, drawn afresh per sample (so its expectation is 0).
+            - Model: one linear layer `Linear(\(d), k)` followed by a softmax `p`; the same initialisation and the same \
+            sample stream for both strategies.
+            - End-to-end loss: the negative reward of the softmax policy, `−Σ_j p_j r_j`, batch mean. \
+            Decomposition loss: cross-entropy against `c(i)`.
+            - Adam (β = 0.9, 0.999), learning rate \(learningRate), batch \(batchSize), \(totalSteps) steps; \
+            evaluation every \(every) steps on all \(d) situations.
+            - Test accuracy: the fraction of situations whose argmax is `c(i)` (chance `1/k`). Expected reward: \
+            the mean over situations of `p_c(i)`, which equals `E_r[Σ_j p_j r_j]`.
+            """
+        let styles = [
+            "test_accuracy": MetricStyle(label: "test accuracy", range: 0...1),
+            "expected_reward": MetricStyle(label: "expected reward (p of the correct output)", range: 0...1),
+        ]
+        let bars = rows.map { SVGChart.Bar(label: $0.label, value: $0.testAccuracy) }
+        let figure = SVGChart.bar(title: "Final test accuracy after \(totalSteps) steps", yLabel: "test accuracy", bars: bars)
+        return ExperimentResult(rows: rows, curves: curves, styles: styles, figures: [("final_accuracy", figure)], setup: setup)
+    }
+}
