@@ -2,9 +2,12 @@
 public enum ExperimentRegistry {
     /// In the order `--list` shows them.
     public static let all: [any Experiment] = [
+        ParityLinesExperiment(),
         ParityBitsExperiment(),
         StocksExperiment(),
         ModuleChainExperiment(),
+        LocalLossesExperiment(),
+        EnsembleVsEndToEndExperiment(),
     ]
 
     /// The experiments' names, in order.

@@ -194,18 +194,10 @@ public struct CompareConfig: Sendable {
             makeModel = { ParityLinesModel.make(k: k, seed: $0) }
         case .fashionMNIST:
             let dir = path.map { URL(fileURLWithPath: $0) } ?? FashionMNIST.defaultDirectory
-            let f = try FashionMNIST.load(directory: dir)
-            func subset(_ split: (images: Tensor, labels: IntTensor), _ n: Int) throws -> TrainingData {
-                let n = min(n, split.labels.count)
-                let x = split.images.reshaped([split.images.shape[0], -1])
-                let ds = try TensorDataset(inputs: x[0..<n], labels: IntTensor(shape: [n], scalars: Array(split.labels.scalars[0..<n])))
-                return TrainingData(ds)
-            }
-            train = try subset(f.train, trainCount)
-            test = try subset(f.test, testCount)
+            (train, test) = try TrainingData.fashionMNIST(directory: dir, trainCount: trainCount, testCount: testCount)
             task = Task(objective: .crossEntropy)
             guard case .mlp(let hidden) = model else { preconditionFailure() }
-            makeModel = { seed in try Self.mlp(inputs: 784, hidden: hidden, classes: 10, seed: seed) }
+            makeModel = { seed in BlockMLP.make(inputs: 784, hidden: hidden, classes: 10, seed: seed) }
         }
         let optimizer = self.optimizer
         return StrategySetup(
@@ -218,18 +210,5 @@ public struct CompareConfig: Sendable {
     /// The strategies, in order.
     public func makeStrategies() throws -> [any Strategy] {
         try StrategyCatalog.parseList(strategies.joined(separator: ","), options: options)
-    }
-
-    /// An MLP as a composite model: nodes `block1`…`blockN` (Linear + ReLU) and `output`.
-    public static func mlp(inputs: Int, hidden: [Int], classes: Int, seed: UInt64) throws -> CompositeModel {
-        Random.seed(seed)
-        var nodes: [CompositeModel.Node] = []
-        var width = inputs
-        for (i, h) in hidden.enumerated() {
-            nodes.append(.init("block\(i + 1)", Sequential(Linear(width, h), ReLU())))
-            width = h
-        }
-        nodes.append(.init("output", Linear(width, classes)))
-        return try CompositeModel(nodes)
     }
 }

@@ -57,7 +57,7 @@ public struct StrategySetup: @unchecked Sendable {
     public init(makeModel: @escaping (UInt64) throws -> CompositeModel, task: Task, train: TrainingData, test: TrainingData,
                 batchSize: Int, steps: Int, policy: BudgetPolicy = .equalSteps, evaluateEvery: Int,
                 makeOptimizer: @escaping ([Parameter]) -> Optimizer, seed: UInt64 = 0,
-                diagnostics: DiagnosticsOptions = DiagnosticsOptions(), evaluationBatchSize: Int = 500,
+                diagnostics: DiagnosticsOptions = DiagnosticsOptions(), evaluationBatchSize: Int = 100,
                 log: (@Sendable (String) -> Void)? = nil) {
         self.makeModel = makeModel
         self.task = task

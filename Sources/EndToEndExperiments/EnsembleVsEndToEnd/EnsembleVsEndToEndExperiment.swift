@@ -1,0 +1,97 @@
+import EndToEnd
+import EndToEndData
+import EndToEndNN
+import EndToEndStrategies
+import EndToEndTraining
+import Foundation
+
+/// After Webb et al. 2020, "To Ensemble or Not Ensemble: When does End-To-End Training Fail?":
+/// fully connected ensembles on Fashion-MNIST with the same total width (16 members of 64 units,
+/// 4 of 256, one network of 1024), trained with a λ-blend from independent members (λ = 0) to the
+/// averaged ensemble trained end-to-end (λ = 1).
+public struct EnsembleVsEndToEndExperiment: Experiment {
+    public var name: String { "ensemble-vs-e2e" }
+    public var summary: String {
+        "Fashion-MNIST: ensembles of 16×64 and 4×256 units versus one 1024-unit network, λ from independent training to end-to-end (after Webb et al. 2020)."
+    }
+
+    /// (members, hidden units per member); nil uses (16, 64), (4, 256), (1, 1024).
+    public var configurations: [(members: Int, width: Int)]?
+    public var lambdas: [Float] = [0, 0.5, 0.9, 1]
+    /// Epochs; nil uses 10 (quick: 2).
+    public var epochs: Int?
+    public var trainCount: Int?
+    public var directory = FashionMNIST.defaultDirectory
+    /// Other data in place of Fashion-MNIST (flat inputs, 10 classes), e.g. for tests.
+    public var data: (train: TrainingData, test: TrainingData)?
+    public var batchSize = 128
+
+    public init(configurations: [(members: Int, width: Int)]? = nil, epochs: Int? = nil, trainCount: Int? = nil) {
+        self.configurations = configurations
+        self.epochs = epochs
+        self.trainCount = trainCount
+    }
+
+    public func run(_ context: ExperimentContext) throws -> ExperimentResult {
+        let q = context.quick
+        let configs = configurations ?? [(16, 64), (4, 256), (1, 1024)]
+        let epochs = self.epochs ?? (q ? 2 : 10)
+        let (train, test) = try data ?? TrainingData.fashionMNIST(directory: directory, trainCount: trainCount ?? 60_000)
+        let inputs = train.batch(at: [0]).inputs.count
+        let stepsPerEpoch = train.count / batchSize
+        var rows: [ResultRow] = [], curves: [Curve] = []
+        var byLambda: [String: [(Double, Double)]] = [:]
+        for (members, width) in configs {
+            let setup = StrategySetup(
+                makeModel: { BlockMLP.make(inputs: inputs, hidden: [width], classes: 10, seed: $0) },
+                task: Task(objective: .crossEntropy), train: train, test: test, batchSize: batchSize,
+                steps: epochs * stepsPerEpoch, evaluateEvery: max(1, stepsPerEpoch / 2),
+                makeOptimizer: { Adam($0, learningRate: 1e-3) }, seed: context.seed(UInt64(members), UInt64(width)),
+                diagnostics: DiagnosticsOptions(gradientNormEvery: 0, snrExamples: 0), log: { context.log("\(members)×\(width) \($0)") })
+            // One network has no ensemble to blend: λ makes no difference, so it runs once.
+            for lambda in members == 1 ? [Float(0)] : lambdas {
+                let strategy: any Strategy = members == 1
+                    ? EndToEndStrategy(name: "single network")
+                    : EnsembleStrategy(name: "λ=\(String(format: "%g", lambda))", members: members, lambda: lambda)
+                let r = try strategy.run(setup)
+                let label = "\(members)×\(width) \(r.strategy)"
+                let points = r.curve.filter { $0.split == "test" }.compactMap { rec in
+                    rec.values["test_accuracy"].map { Curve.Point(step: rec.step, wallSeconds: rec.wallSeconds, value: $0) }
+                }
+                curves.append(Curve(label: label, metric: "\(members)x\(width)_test_accuracy", points: points))
+                if members > 1 { byLambda["\(members)×\(width)", default: []].append((Double(lambda), r.testAccuracy ?? .nan)) }
+                rows.append(ResultRow(
+                    strategy: members == 1 ? "single network" : "ensemble",
+                    testAccuracy: r.testAccuracy ?? .nan, steps: r.steps, wallSeconds: r.wallSeconds,
+                    parameters: [("members", .int(members)), ("width", .int(width)),
+                                 ("lambda", members == 1 ? .null : .double(Double(lambda)))],
+                    metrics: [("members_mean_accuracy", r.metrics["members_mean_accuracy"].map { .double($0) } ?? .null),
+                              ("test_loss", r.metrics["test_loss"].map { .double($0) } ?? .null),
+                              ("parameters", .int(r.parameterCount))]))
+            }
+        }
+        var styles: [String: MetricStyle] = [:]
+        for (m, w) in configs {
+            styles["\(m)x\(w)_test_accuracy"] = MetricStyle(label: "test accuracy, \(m) × \(w) units", range: 0.75...0.92)
+        }
+        let single = rows.first { $0.strategy == "single network" }?.testAccuracy
+        let lambdaChart = SVGChart(
+            title: "Final test accuracy against λ", xLabel: "λ (0: independent members, 1: ensemble trained end-to-end)",
+            yLabel: "test accuracy",
+            series: byLambda.keys.sorted().map { SVGChart.Series(name: "\($0) ensemble", xy: byLambda[$0]!, showMarkers: true) },
+            referenceLines: single.map { [SVGChart.ReferenceLine(y: $0, label: "single network of 1024")] } ?? [])
+        let setupText = """
+            - Data: \(data == nil ? "Fashion-MNIST" : "custom data"), \(train.count) training and \(test.count) test images in [0, 1].
+            - Members: MLP \(inputs) → width → 10 with ReLU, PyTorch default initialization, member m seeded with seed + m. \
+            Configurations (members × width): \(configs.map { "\($0.members) × \($0.width)" }.joined(separator: ", ")); \
+            each has 1024 hidden units in total.
+            - Loss: `L = λ·M·CE(average) + (1 − λ)·Σₘ CE(memberₘ)`, where `average` is the mean of the members' softmax \
+            probabilities (its log is the ensemble's output). λ = 0 trains the members independently; λ = 1 trains \
+            the averaged ensemble end-to-end as one model. The test prediction is always the averaged probabilities.
+            - Adam lr 1e-3, batch \(batchSize), \(epochs) epochs = \(epochs * stepsPerEpoch) steps; every \
+            configuration and λ sees the same batches.
+            """
+        return ExperimentResult(rows: rows, curves: curves, styles: styles,
+                                figures: [(filename: "accuracy_vs_lambda", chart: lambdaChart)], setup: setupText)
+    }
+}
