@@ -10,9 +10,19 @@ final class GradientDiagnosticsTests: XCTestCase {
         // loss_i = a_i · p, so the per-example gradient is a_i.
         let a: [[Float]] = [[1, 2], [3, 2], [2, 5]]
         let snr = GradientDiagnostics.signalToNoise(groups: [group], examples: 3) { i in (p.value * Tensor(a[i])).sum() }
-        // mean = (2, 3); deviations (-1,-1), (1,-1), (0,2): mean squared norm = (2 + 2 + 4) / 3.
-        XCTAssertEqual(snr["p"]!, (13.0).squareRoot() / (8.0 / 3).squareRoot(), accuracy: 1e-6)
+        // mean = (2, 3); deviations (-1,-1), (1,-1), (0,2): total variance (2 + 2 + 4) / (3 - 1) = 4;
+        // signal² = |mean|² - 4/3 = 13 - 4/3.
+        XCTAssertEqual(snr["p"]!, (13.0 - 4.0 / 3).squareRoot() / 2, accuracy: 1e-6)
         XCTAssertNil(p.grad.map { $0.abs().sum().item }.flatMap { $0 == 0 ? nil : $0 }, "gradients are cleared afterwards")
+    }
+
+    func testPureNoiseReadsAsZeroSignal() {
+        let p = Parameter(Tensor([0]))
+        let g: [Float] = [1, -1, 1, -1]
+        let snr = GradientDiagnostics.signalToNoise(groups: [.init(name: "p", parameters: [p])], examples: 4) { i in
+            (p.value * g[i]).sum()
+        }
+        XCTAssertEqual(snr["p"]!, 0, "zero mean gradient: no signal, not 1/√n")
     }
 
     func testFrozenGroupsAreSkippedAndNormsReadGradients() {

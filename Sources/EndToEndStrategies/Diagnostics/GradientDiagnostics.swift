@@ -3,10 +3,12 @@ import EndToEndNN
 
 /// Gradient statistics per group of parameters (a module, or a named slice of one).
 ///
-/// The signal-to-noise ratio follows Shalev-Shwartz et al. 2017 in spirit: per-example
-/// gradients g₁…gₙ of the training loss, SNR = ‖mean g‖ / √(mean ‖gᵢ − mean g‖²), i.e. the
-/// norm of the batch-mean gradient over its per-example standard deviation. Low SNR means a
-/// step is mostly noise: the regime in which end-to-end training stalls.
+/// The signal-to-noise ratio follows Shalev-Shwartz et al. 2017: from per-example gradients
+/// g₁…gₙ of the training loss, SNR = ‖E g‖ / √(E ‖g − E g‖²), the norm of the expected gradient
+/// over its per-example standard deviation. Low SNR means a step is mostly noise: the regime in
+/// which end-to-end training stalls. The estimate is bias-corrected: the sample mean's squared
+/// norm overstates ‖E g‖² by tr(Σ)/n, so that much is subtracted (floored at 0), and the
+/// variance uses n − 1. Without the correction pure noise would read as SNR ≈ 1/√n.
 public enum GradientDiagnostics {
     /// A named set of parameters whose gradients are measured together.
     public struct Group: @unchecked Sendable {
@@ -69,8 +71,8 @@ public enum GradientDiagnostics {
             for e in perExample {
                 for (k, v) in e[j].enumerated() { let d = Double(v) - mean[k]; variance += d * d }
             }
-            variance /= Double(examples)
-            let signal = mean.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            variance /= Double(examples - 1)
+            let signal = max(0, mean.reduce(0) { $0 + $1 * $1 } - variance / Double(examples)).squareRoot()
             out[group.name] = variance > 0 ? signal / variance.squareRoot() : .infinity
         }
         return out
