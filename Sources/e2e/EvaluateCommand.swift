@@ -26,24 +26,12 @@ struct EvaluateCommand: ParsableCommand {
         let start = Date()
         let config = try RunSupport.loadConfig(self.config).config
         try RunSupport.applyThreads(threads, config: config)
-        let url = URL(fileURLWithPath: checkpoint)
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            RunSupport.err("error: no such checkpoint: \(checkpoint)")
+        let model = try config.buildModel()
+        do { try Predictor.loadWeights(into: model, from: URL(fileURLWithPath: checkpoint)) } catch {
+            RunSupport.err("error: \(error)")
             throw ExitCode(1)
         }
         let data = try RunSupport.buildData(config)
-        let model = try config.buildModel()
-        do {
-            let metadata = try SafeTensors.readHeader(contentsOf: url).metadata
-            if metadata["format"] == "endtoend.checkpoint.v1" {
-                try Checkpoint.load(into: model, from: url)
-            } else {
-                try model.load(from: url)
-            }
-        } catch {
-            RunSupport.err("error: cannot load \(checkpoint) into the configured model: \(error)")
-            throw ExitCode(1)
-        }
         let optimizer = ModelBuilder.optimizer(config.optimizer, parameters: model.parameters())
         let trainer = try Trainer(model: model, optimizer: optimizer, loss: ModelBuilder.loss(config.loss),
                                   metrics: config.metrics, classes: config.data.classes)
