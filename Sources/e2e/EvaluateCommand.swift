@@ -13,13 +13,16 @@ struct EvaluateCommand: ParsableCommand {
         abstract: "Evaluate saved weights on the test split of a configuration's data.",
         discussion: """
             The checkpoint is a training checkpoint (checkpoints/last.safetensors or best.safetensors \
-            of a report, written by Checkpoint.save) or a plain model file (Module.save). The last \
-            line of standard output is a JSON summary.
+            of a report, written by Checkpoint.save) or a plain model file (Module.save); without \
+            --checkpoint, best.safetensors (else last) of the configuration's latest report. Data \
+            without a test split are evaluated on the validation split, else the training set. \
+            The last line of standard output is a JSON summary.
             """
     )
 
     @Argument(help: "The configuration file the model was trained with.") var config: String
-    @Option(help: "The weights: a training checkpoint or a model .safetensors file.") var checkpoint: String
+    @Option(help: "The weights: a training checkpoint or a model .safetensors file (default: the config's latest report's best, else last, checkpoint).")
+    var checkpoint: String?
     @OptionGroup var threads: ThreadOptions
 
     func run() throws {
@@ -27,7 +30,11 @@ struct EvaluateCommand: ParsableCommand {
         let config = try RunSupport.loadConfig(self.config).config
         try RunSupport.applyThreads(threads, config: config)
         let model = try config.buildModel()
-        do { try Predictor.loadWeights(into: model, from: URL(fileURLWithPath: checkpoint)) } catch {
+        let weights: URL
+        do {
+            weights = try checkpoint.map { URL(fileURLWithPath: $0) } ?? CheckpointLocator.find(for: config)
+            try Predictor.loadWeights(into: model, from: weights)
+        } catch {
             RunSupport.err("error: \(error)")
             throw ExitCode(1)
         }
@@ -44,6 +51,6 @@ struct EvaluateCommand: ParsableCommand {
         let wall = Date().timeIntervalSince(start)
         RunSupport.out("\(split) (\(loader.sampleCount) examples): " + RunSupport.format(metrics))
         RunSupport.out("{\"command\": \"evaluate\", \"metrics\": \(RunSupport.jsonMetrics(metrics)), "
-                       + "\"wall_seconds\": \(String(format: "%.2f", wall)), \"checkpoint\": \(RunSupport.jsonString(checkpoint))}")
+                       + "\"wall_seconds\": \(String(format: "%.2f", wall)), \"checkpoint\": \(RunSupport.jsonString(weights.path))}")
     }
 }
