@@ -168,6 +168,11 @@ final class PredictorTests: XCTestCase {
         Random.seed(1)
         let predictor = Predictor(model: try spirals.buildModel(), task: .classification, inputShape: [2])
         XCTAssertThrowsError(try predictor.predict(Tensor.zeros([4, 3])))
+        // Per-step class scores are not one class per example.
+        let perStep = Predictor(model: Sequential(Linear(2, 3)), task: .classification, inputShape: [4, 2])
+        XCTAssertThrowsError(try perStep.predict(Tensor.zeros([1, 4, 2]))) { error in
+            XCTAssertTrue("\(error)".contains("[1, 4, 3]"), "\(error)")
+        }
     }
 
     func testMalformedFilesAndUnknownFormats() throws {

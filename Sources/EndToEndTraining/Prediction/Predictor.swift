@@ -14,7 +14,7 @@ public enum PredictionTask: Sendable, Equatable {
 /// A model's predictions for `N` examples.
 public struct Predictions: Sendable {
     public let task: PredictionTask
-    /// The model's outputs, `[N, K]` (rank-1 and higher-rank outputs are flattened per example).
+    /// The model's outputs, `[N, K]` (a regression model's other shapes are flattened per example).
     public let outputs: Tensor
     /// Softmax of ``outputs`` over the last dimension (classification only).
     public let probabilities: Tensor?
@@ -108,6 +108,9 @@ public final class Predictor {
                 let out = model(batch.inputs)
                 guard out.rank >= 1, out.shape[0] == end - start else {
                     throw PredictionError("the model returned shape \(out.shape) for a batch of \(end - start) examples")
+                }
+                if task == .classification && out.rank != 2 {
+                    throw PredictionError("a classifier must return [batch, classes], but the model returns shape \(out.shape); predict with a regression loss to get raw outputs")
                 }
                 parts.append(out.reshaped([end - start, out.count / (end - start)]).contiguous())
             }
