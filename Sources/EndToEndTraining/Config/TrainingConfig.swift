@@ -213,7 +213,7 @@ public struct DataConfig: Sendable {
     public var featureShape: [Int]? {
         switch name {
         case .fashionMNIST: return [1, 28, 28]
-        case .parityLines: return [1, ParityLines.imageSize, ParityLines.imageSize]
+        case .parityLines: return [k ?? 1, 1, ParityLines.imageSize, ParityLines.imageSize]  // k images per example
         case .spirals: return [2]
         case .blobs: return [dimensions ?? 2]
         case .csv, .npy: return features
