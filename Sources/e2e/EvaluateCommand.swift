@@ -13,37 +13,32 @@ struct EvaluateCommand: ParsableCommand {
         abstract: "Evaluate saved weights on the test split of a configuration's data.",
         discussion: """
             The checkpoint is a training checkpoint (checkpoints/last.safetensors or best.safetensors \
-            of a report, written by Checkpoint.save) or a plain model file (Module.save). The last \
-            line of standard output is a JSON summary.
+            of a report, written by Checkpoint.save) or a plain model file (Module.save); without \
+            --checkpoint, best.safetensors (else last) of the configuration's latest report. Data \
+            without a test split are evaluated on the validation split, else the training set. \
+            The last line of standard output is a JSON summary.
             """
     )
 
     @Argument(help: "The configuration file the model was trained with.") var config: String
-    @Option(help: "The weights: a training checkpoint or a model .safetensors file.") var checkpoint: String
+    @Option(help: "The weights: a training checkpoint or a model .safetensors file (default: the config's latest report's best, else last, checkpoint).")
+    var checkpoint: String?
     @OptionGroup var threads: ThreadOptions
 
     func run() throws {
         let start = Date()
         let config = try RunSupport.loadConfig(self.config).config
         try RunSupport.applyThreads(threads, config: config)
-        let url = URL(fileURLWithPath: checkpoint)
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            RunSupport.err("error: no such checkpoint: \(checkpoint)")
+        let model = try config.buildModel()
+        let weights: URL
+        do {
+            weights = try checkpoint.map { URL(fileURLWithPath: $0) } ?? CheckpointLocator.find(for: config)
+            try Predictor.loadWeights(into: model, from: weights)
+        } catch {
+            RunSupport.err("error: \(error)")
             throw ExitCode(1)
         }
         let data = try RunSupport.buildData(config)
-        let model = try config.buildModel()
-        do {
-            let metadata = try SafeTensors.readHeader(contentsOf: url).metadata
-            if metadata["format"] == "endtoend.checkpoint.v1" {
-                try Checkpoint.load(into: model, from: url)
-            } else {
-                try model.load(from: url)
-            }
-        } catch {
-            RunSupport.err("error: cannot load \(checkpoint) into the configured model: \(error)")
-            throw ExitCode(1)
-        }
         let optimizer = ModelBuilder.optimizer(config.optimizer, parameters: model.parameters())
         let trainer = try Trainer(model: model, optimizer: optimizer, loss: ModelBuilder.loss(config.loss),
                                   metrics: config.metrics, classes: config.data.classes)
@@ -56,6 +51,6 @@ struct EvaluateCommand: ParsableCommand {
         let wall = Date().timeIntervalSince(start)
         RunSupport.out("\(split) (\(loader.sampleCount) examples): " + RunSupport.format(metrics))
         RunSupport.out("{\"command\": \"evaluate\", \"metrics\": \(RunSupport.jsonMetrics(metrics)), "
-                       + "\"wall_seconds\": \(String(format: "%.2f", wall)), \"checkpoint\": \(RunSupport.jsonString(checkpoint))}")
+                       + "\"wall_seconds\": \(String(format: "%.2f", wall)), \"checkpoint\": \(RunSupport.jsonString(weights.path))}")
     }
 }

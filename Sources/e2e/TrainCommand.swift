@@ -83,7 +83,7 @@ struct TrainCommand: ParsableCommand {
             The configuration (schema: docs/config.md) is checked completely before training; \
             errors are printed as 'file: path: message' and the exit status is 2. The report \
             folder (default reports/<name>-<timestamp>) holds summary.md, the configuration, \
-            metrics.jsonl, learning curves and checkpoints/{last,best}.safetensors. The last \
+            metrics.jsonl, learning curves and checkpoints/{last,best}.safetensors (unless output.checkpoints is false). The last \
             line of standard output is a JSON summary.
             """
     )
@@ -93,6 +93,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Report directory (default: the config's output.directory, else reports/<name>-<timestamp>).")
     var output: String?
     @Option(help: "Train for this many epochs instead of the configured length.") var epochs: Int?
+    @Option(help: "Use this seed (initial weights, shuffling, generated data) instead of the configured one.") var seed: UInt64?
     @Flag(help: "No progress output; only the final metrics and the JSON summary.") var quiet = false
 
     func validate() throws {
@@ -112,6 +113,7 @@ struct TrainCommand: ParsableCommand {
         var config = loaded.config
         let configText = loaded.text
         if let epochs { config.epochs = epochs; config.steps = nil }
+        if let seed { config.seed = seed }
         do { try config.validate() } catch { RunSupport.err(error.description); throw ExitCode(2) }
         try RunSupport.applyThreads(threads, config: config)
 
@@ -161,9 +163,9 @@ struct TrainCommand: ParsableCommand {
         defer { try? fm.removeItem(at: staging) }
         let logURL = staging.appendingPathComponent("metrics.jsonl")
         let log = try MetricsLogWriter(url: logURL)
-        let checkpoint = CheckpointCallback(directory: staging.appendingPathComponent("checkpoints"),
-                                            monitor: data.validation != nil ? "validation_loss" : "train_loss")
-        callbacks.append(checkpoint)
+        let checkpoint = config.checkpointCallback(directory: staging.appendingPathComponent("checkpoints"),
+                                                   hasValidation: data.validation != nil)
+        if let checkpoint { callbacks.append(checkpoint) }
         if let early = ModelBuilder.earlyStopping(config.earlyStopping) { callbacks.append(early) }
 
         let showProgress = !quiet && config.output.progress
@@ -198,9 +200,11 @@ struct TrainCommand: ParsableCommand {
             "- configuration: `\(self.config)`",
             "- epochs: \(summary.epochs)\(summary.stoppedEarly ? " (stopped early)" : ""), steps: \(summary.steps)",
             "- parameters: \(model.parameterCount)",
+            "- seed: \(config.seed)" + (seed != nil ? " (--seed; the configuration below says \(loaded.config.seed))" : ""),
             "- training wall time: \(String(format: "%.2f", summary.wallSeconds)) s; total (with data loading and evaluation): \(String(format: "%.2f", wall)) s",
             "- threads: \(Threading.threadCount)",
-            "- checkpoints: `checkpoints/last.safetensors`" + (checkpoint.bestEpoch != nil ? ", `checkpoints/best.safetensors` (best \(checkpoint.monitor ?? "") at epoch \(checkpoint.bestEpoch! + 1))" : ""),
+            "- checkpoints: " + (checkpoint.map { c in "`checkpoints/last.safetensors`" + (c.bestEpoch.map { ", `checkpoints/best.safetensors` (best \(c.monitor ?? "") at epoch \($0 + 1))" } ?? "") }
+                                 ?? "none (output.checkpoints: false)"),
         ]
         facts.append("")
         let ext = URL(fileURLWithPath: self.config).pathExtension.lowercased()

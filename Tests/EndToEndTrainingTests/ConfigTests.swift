@@ -175,4 +175,97 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(c.schedule?.per, .step)
         XCTAssertEqual(c.output.directory, "reports/fashion-mnist")
     }
+
+    /// Every configuration in examples/ parses, validates and builds a model that accepts
+    /// one example of its data's shape.
+    func testEveryExampleParsesAndBuilds() throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: Self.examples.path)
+            .filter { ["json", "yaml", "yml"].contains(URL(fileURLWithPath: $0).pathExtension) }.sorted()
+        XCTAssertGreaterThanOrEqual(files.count, 3)
+        for file in files {
+            let c = try load(file)
+            Random.seed(0)
+            let model = try c.buildModel()
+            let shape = try XCTUnwrap(c.data.featureShape, file)
+            model.eval()
+            let out = model(Tensor.zeros([2] + shape))
+            XCTAssertEqual(out.shape, [2, try XCTUnwrap(c.data.classes, file)], file)
+        }
+    }
+
+    let sequences = """
+    data: {name: npy, inputs: x.npy, labels: y.npy, classes: 3, features: [5, 4]}
+    optimizer: {type: adam}
+
+    """
+
+    func testRecurrentLayers() throws {
+        for type in ["lstm", "gru", "rnn"] {
+            let c = try TrainingConfig.parse(sequences + "model:\n  layers:\n    - {type: \(type), hidden: 6}\n    - {type: linear, out: 3}\n")
+            Random.seed(1)
+            let model = try c.buildModel()
+            let x = Initializer.uniform([2, 5, 4], bound: 1)
+            XCTAssertEqual(model(x).shape, [2, 3], type)
+            // return: last is the last step of the whole sequence.
+            let seq = try TrainingConfig.parse(sequences + """
+                model:
+                  layers:
+                    - {type: \(type), hidden: 6, return: sequence, num_layers: 2, dropout: 0.1}
+                    - {type: linear, out: 3}
+                """)
+            Random.seed(1)
+            let seqModel = try seq.buildModel()
+            seqModel.eval()
+            XCTAssertEqual(seqModel(x).shape, [2, 5, 3], type)
+        }
+        // The last step of `return: sequence` equals `return: last` with the same weights.
+        let last = try TrainingConfig.parse(sequences + "model:\n  layers:\n    - {type: gru, hidden: 6}\n    - {type: linear, out: 3}\n")
+        let all = try TrainingConfig.parse(sequences + "model:\n  layers:\n    - {type: gru, hidden: 6, return: sequence}\n    - {type: linear, out: 3}\n")
+        Random.seed(2); let a = try last.buildModel()
+        Random.seed(2); let b = try all.buildModel()
+        let x = Initializer.uniform([3, 5, 4], bound: 1)
+        XCTAssertEqual(a(x).scalars, b(x).selecting(axis: 1, 4).scalars)
+        XCTAssertEqual(a.parameters().map(\.value.scalars), b.parameters().map(\.value.scalars))
+        XCTAssertTrue(a.stateDict().map(\.0).contains("layers.0.weight_ih_l0"), "\(a.stateDict().map(\.0))")
+        // RNN with ReLU.
+        let relu = try TrainingConfig.parse(sequences + "model:\n  layers:\n    - {type: rnn, hidden: 3, nonlinearity: relu}\n")
+        guard case .recurrent(let cell, _, _, _, _, _, _) = relu.model.layers[0] else { return XCTFail("not recurrent") }
+        XCTAssertEqual(cell, .rnnReLU)
+    }
+
+    func testEmbeddingThenLSTM() throws {
+        let c = try TrainingConfig.parse("""
+            data: {name: npy, inputs: x.npy, labels: y.npy, classes: 2, features: [7]}
+            optimizer: {type: adam}
+            model:
+              layers:
+                - {type: embedding, count: 20, dim: 8}
+                - {type: lstm, hidden: 5}
+                - {type: linear, out: 2}
+            """)
+        Random.seed(3)
+        let model = try c.buildModel()
+        let ids = Tensor(shape: [2, 7], scalars: (0..<14).map { Float($0 % 20) })
+        XCTAssertEqual(model(ids).shape, [2, 2])
+        XCTAssertEqual(model.parameterCount, 20 * 8 + 4 * 5 * (8 + 5) + 2 * 4 * 5 + 5 * 2 + 2)
+    }
+
+    func testRecurrentErrorsNameTheField() {
+        let flat = message(base + "model:\n  layers:\n    - {type: lstm, hidden: 4}\n")
+        XCTAssertTrue(flat.contains("model.layers[0]: lstm needs [steps, features] input but the data produces shape [2]"), flat)
+        let inMismatch = message(sequences + "model:\n  layers:\n    - {type: gru, in: 3, hidden: 4}\n    - {type: linear, out: 3}\n")
+        XCTAssertTrue(inMismatch.contains("model.layers[0].in: gru expects 3 input features but the data produces 4"), inMismatch)
+        let ret = message(sequences + "model:\n  layers:\n    - {type: lstm, hidden: 4, return: first}\n")
+        XCTAssertTrue(ret.contains("model.layers[0].return:"), ret)
+        let hidden = message(sequences + "model:\n  layers:\n    - {type: lstm}\n")
+        XCTAssertTrue(hidden.contains("model.layers[0]") && hidden.contains("hidden"), hidden)
+        let dropout = message(sequences + "model:\n  layers:\n    - {type: lstm, hidden: 4, dropout: 0.2}\n")
+        XCTAssertTrue(dropout.contains("model.layers[0].dropout: dropout applies between stacked layers"), dropout)
+        let nonlin = message(sequences + "model:\n  layers:\n    - {type: gru, hidden: 4, nonlinearity: relu}\n")
+        XCTAssertTrue(nonlin.contains("model.layers[0].nonlinearity: not a setting of layer 'gru'"), nonlin)
+        let emb = message(sequences + "model:\n  layers:\n    - {type: embedding, count: 0, dim: 4}\n")
+        XCTAssertTrue(emb.contains("model.layers[0].count:"), emb)
+        let classes = message(sequences + "model:\n  layers:\n    - {type: lstm, hidden: 4}\n")
+        XCTAssertTrue(classes.contains("the model produces 4 outputs but data 'npy' has 3 classes"), classes)
+    }
 }

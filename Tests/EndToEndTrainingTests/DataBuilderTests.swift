@@ -69,6 +69,14 @@ final class DataBuilderTests: XCTestCase {
         XCTAssertEqual(b.inputs.shape.first, 8)
         XCTAssertEqual(b.inputs.count, 8 * 28 * 28)
         XCTAssertEqual(b.labels?.shape, [8])
+        // k = 2: two images per example; the configured feature shape agrees with the data.
+        let two = try parse("""
+            {"data": {"name": "parity-lines", "k": 2, "count": 8, "batch_size": 4},
+             "model": {"layers": [{"type": "linear", "out": 2}]}, "optimizer": {"type": "adam"}}
+            """)
+        let twoData = try two.buildData()
+        XCTAssertEqual(two.data.featureShape, twoData.featureShape)
+        XCTAssertEqual(try two.buildModel()(firstBatch(twoData.train).inputs).shape, [4, 2])
     }
 
     func testTransformsOnNonImageDataAreRejected() throws {

@@ -13,15 +13,26 @@ public enum LayerSpec: Sendable, Equatable {
     case batchNorm1d(features: Int?), batchNorm2d(features: Int?), layerNorm(shape: [Int]?)
     case dropout(p: Double)
     case relu, tanh, sigmoid, gelu(approximate: Bool), leakyReLU(slope: Double), softplus(beta: Double, threshold: Double)
+    /// Ids `S` (whole numbers, as floats) to vectors `S + [dimension]`.
+    case embedding(count: Int, dimension: Int)
+    /// An RNN, LSTM or GRU over `[steps, features]` examples (batch first); with
+    /// `returnSequence` it returns every step's output `[steps, hidden]`, else the last `[hidden]`.
+    case recurrent(cell: RecurrentCellKind, inFeatures: Int?, hidden: Int, numLayers: Int, bias: Bool, dropout: Double,
+                   returnSequence: Bool)
 
     public static let typeNames = ["linear", "conv2d", "maxpool2d", "avgpool2d", "global_avg_pool2d", "flatten", "identity",
                                    "batchnorm1d", "batchnorm2d", "layernorm", "dropout",
-                                   "relu", "tanh", "sigmoid", "gelu", "leaky_relu", "softplus"]
+                                   "relu", "tanh", "sigmoid", "gelu", "leaky_relu", "softplus",
+                                   "embedding", "rnn", "lstm", "gru"]
     static let keys: [String: [String]] = [
         "linear": ["in", "out", "bias"], "conv2d": ["in", "out", "kernel_size", "stride", "padding", "bias"],
         "maxpool2d": ["kernel_size", "stride", "padding"], "avgpool2d": ["kernel_size", "stride", "padding"],
         "batchnorm1d": ["features"], "batchnorm2d": ["features"], "layernorm": ["shape"], "dropout": ["p"],
         "gelu": ["approximate"], "leaky_relu": ["negative_slope"], "softplus": ["beta", "threshold"],
+        "embedding": ["count", "dim"],
+        "rnn": ["in", "hidden", "num_layers", "bias", "dropout", "return", "nonlinearity"],
+        "lstm": ["in", "hidden", "num_layers", "bias", "dropout", "return"],
+        "gru": ["in", "hidden", "num_layers", "bias", "dropout", "return"],
     ]
 
     init(_ r: ConfigReader) throws(ConfigError) {
@@ -69,6 +80,18 @@ public enum LayerSpec: Sendable, Equatable {
         case "sigmoid": self = .sigmoid
         case "gelu": self = .gelu(approximate: try r.optBool("approximate") ?? false)
         case "leaky_relu": self = .leakyReLU(slope: try r.optNumber("negative_slope") { c throws(ConfigError) in try c.nonNegativeNumber() } ?? 0.01)
+        case "embedding": self = .embedding(count: try r.required("count").positiveInt(), dimension: try r.required("dim").positiveInt())
+        case "rnn", "lstm", "gru":
+            var cell: RecurrentCellKind = t == "lstm" ? .lstm : t == "gru" ? .gru : .rnnTanh
+            if let c = r.child("nonlinearity"), try c.choice(["tanh", "relu"], what: "nonlinearity") == "relu" { cell = .rnnReLU }
+            let numLayers = try pos("num_layers") ?? 1
+            let dropout = try r.optNumber("dropout") { c throws(ConfigError) in try c.number(in: 0...1, upperOpen: true) } ?? 0
+            if dropout > 0 && numLayers == 1 {
+                throw r.child("dropout")!.error("dropout applies between stacked layers; it needs num_layers > 1")
+            }
+            let ret = try r.child("return").map { c throws(ConfigError) in try c.choice(["last", "sequence"], what: "return") } ?? "last"
+            self = .recurrent(cell: cell, inFeatures: try pos("in"), hidden: try r.required("hidden").positiveInt(), numLayers: numLayers,
+                              bias: bias, dropout: dropout, returnSequence: ret == "sequence")
         default:
             self = .softplus(beta: try r.optNumber("beta") { c throws(ConfigError) in try c.positiveNumber() } ?? 1,
                              threshold: try r.optNumber("threshold") { c throws(ConfigError) in try c.positiveNumber() } ?? 20)
@@ -236,6 +259,23 @@ public enum ModelBuilder {
                 }
                 if shape == nil && declared == nil { throw fail(i, "shape", "cannot infer the normalized shape; set 'shape'") }
                 inSize = declared?.last ?? shape?.last
+            case .embedding(_, let dim):
+                shape = shape.map { $0 + [dim] }
+            case .recurrent(_, let declared, let hidden, _, _, _, let returnSequence):
+                let name = layerName(spec)
+                if let s = shape {
+                    guard s.count == 2 else {
+                        throw fail(i, nil, "\(name) needs [steps, features] input but \(source(i)) produces shape \(s)"
+                                   + (i == 0 ? "; set data.features to [steps, features], or put an embedding first for ids" : ""))
+                    }
+                    if let declared, declared != s[1] {
+                        throw fail(i, "in", "\(name) expects \(declared) input features but \(source(i)) produces \(s[1]) (shape \(s))")
+                    }
+                    inSize = s[1]; shape = returnSequence ? [s[0], hidden] : [hidden]
+                } else {
+                    guard let declared else { throw fail(i, "in", "cannot infer the input size; set 'in' (or data.features)") }
+                    inSize = declared; shape = returnSequence ? nil : [hidden]
+                }
             default: break
             }
             r.layers.append((spec, inSize))
@@ -266,6 +306,8 @@ public enum ModelBuilder {
         case .gelu: return "gelu"
         case .leakyReLU: return "leaky_relu"
         case .softplus: return "softplus"
+        case .embedding: return "embedding"
+        case .recurrent(let cell, _, _, _, _, _, _): return cell == .lstm ? "lstm" : cell == .gru ? "gru" : "rnn"
         }
     }
 
@@ -296,6 +338,17 @@ public enum ModelBuilder {
             case .gelu(let a): modules.append(GELU(approximate: a))
             case .leakyReLU(let s): modules.append(LeakyReLU(negativeSlope: Float(s)))
             case .softplus(let b, let t): modules.append(Softplus(beta: Float(b), threshold: Float(t)))
+            case .embedding(let count, let dim): modules.append(Embedding(count, dim))
+            case .recurrent(let cell, _, let hidden, let numLayers, let bias, let dropout, let returnSequence):
+                let n = inSize!, p = Float(dropout)
+                switch cell {
+                case .lstm: modules.append(LSTM(inputSize: n, hiddenSize: hidden, numLayers: numLayers, bias: bias, batchFirst: true, dropout: p))
+                case .gru: modules.append(GRU(inputSize: n, hiddenSize: hidden, numLayers: numLayers, bias: bias, batchFirst: true, dropout: p))
+                case .rnnTanh, .rnnReLU:
+                    modules.append(RNN(inputSize: n, hiddenSize: hidden, numLayers: numLayers, nonlinearity: cell == .rnnReLU ? .relu : .tanh,
+                                       bias: bias, batchFirst: true, dropout: p))
+                }
+                if !returnSequence { modules.append(LastTimeStep()) }
             }
         }
         return Sequential(modules)

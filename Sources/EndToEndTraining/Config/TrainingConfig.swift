@@ -213,7 +213,7 @@ public struct DataConfig: Sendable {
     public var featureShape: [Int]? {
         switch name {
         case .fashionMNIST: return [1, 28, 28]
-        case .parityLines: return [1, ParityLines.imageSize, ParityLines.imageSize]
+        case .parityLines: return [k ?? 1, 1, ParityLines.imageSize, ParityLines.imageSize]  // k images per example
         case .spirals: return [2]
         case .blobs: return [dimensions ?? 2]
         case .csv, .npy: return features
@@ -396,7 +396,8 @@ public struct EarlyStoppingConfig: Sendable, Equatable {
 public struct OutputConfig: Sendable, Equatable {
     /// Report directory (default `reports/<name or data set>`).
     public var directory: String?
-    public var checkpoints: Bool = false
+    /// Whether training writes `checkpoints/{last,best}.safetensors` into the report.
+    public var checkpoints: Bool = true
     public var progress: Bool = true
 
     public init() {}
@@ -405,7 +406,7 @@ public struct OutputConfig: Sendable, Equatable {
         if case .string(let s) = r.node.value { directory = s; return }
         try r.object(allowed: ["directory", "checkpoints", "progress"])
         directory = try r.optString("directory")
-        checkpoints = try r.optBool("checkpoints") ?? false
+        checkpoints = try r.optBool("checkpoints") ?? true
         progress = try r.optBool("progress") ?? true
     }
 }
