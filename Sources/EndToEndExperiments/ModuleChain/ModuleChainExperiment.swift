@@ -19,7 +19,7 @@ public struct ModuleChainExperiment: Experiment {
         "A chain of n random threshold modules learned end-to-end on the label vs module by module on intermediate codes (after Glasmachers 2017)."
     }
 
-    /// Chain lengths; nil uses 1, 2, 4, 8.
+    /// Chain lengths; nil uses 1, 2, 3, 4, 6, 8 (quick: 1, 2, 4, 8).
     public var lengths: [Int]?
     /// Steps per stage (module by module trains n + 1 stages; end-to-end gets the same total);
     /// nil uses 3,000 (quick: 1,000).
@@ -34,7 +34,7 @@ public struct ModuleChainExperiment: Experiment {
     public var target = 0.9
     /// Test examples.
     public var testCount = 4096
-    /// Steps between evaluations; nil uses stageSteps / 20.
+    /// Steps between evaluations; nil uses stageSteps / 30.
     public var evaluateEvery: Int?
 
     public init(lengths: [Int]? = nil, stageSteps: Int? = nil, width: Int = 24, evaluateEvery: Int? = nil) {
@@ -55,9 +55,9 @@ public struct ModuleChainExperiment: Experiment {
     }
 
     public func run(_ context: ExperimentContext) throws -> ExperimentResult {
-        let ns = lengths ?? [1, 2, 4, 8]
+        let ns = lengths ?? (context.quick ? [1, 2, 4, 8] : [1, 2, 3, 4, 6, 8])
         let perStage = stageSteps ?? (context.quick ? 1_000 : 3_000)
-        let every = evaluateEvery ?? Swift.max(1, perStage / 20)
+        let every = evaluateEvery ?? Swift.max(1, perStage / 30)
         guard width >= 1, ns.allSatisfy({ $0 >= 1 }), perStage >= 1 else {
             throw ExperimentError.invalidSetting("module-chain needs width >= 1, every n >= 1 and stage steps >= 1")
         }
