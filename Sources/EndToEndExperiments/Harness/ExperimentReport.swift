@@ -24,7 +24,7 @@ public struct ExperimentReport: Sendable {
     public static func summary(experiment: String, quick: Bool, seed: UInt64, rows: [ResultRow],
                                wallSeconds: Double, report: String? = nil) -> JSONValue {
         var o: [(String, JSONValue)] = [
-            ("experiment", .string(experiment)), ("quick", .bool(quick)), ("seed", .string(String(seed))),
+            ("experiment", .string(experiment)), ("quick", .bool(quick)), ("seed", seed <= UInt64(Int.max) ? .int(Int(seed)) : .string(String(seed))),
             ("results", .array(rows.map(\.json))),
         ]
         if let report { o.append(("report", .string(report))) }

@@ -19,20 +19,22 @@ public struct ModuleChainExperiment: Experiment {
         "A chain of n random threshold modules learned end-to-end on the label vs module by module on intermediate codes (after Glasmachers 2017)."
     }
 
-    /// Chain lengths; nil uses 1, 2, 4, 8.
+    /// Chain lengths; nil uses 1, 2, 3, 4, 6, 8 (quick: 1, 2, 4, 8).
     public var lengths: [Int]?
     /// Steps per stage (module by module trains n + 1 stages; end-to-end gets the same total);
-    /// nil uses 1,500 (quick: 600).
+    /// nil uses 3,000 (quick: 1,000).
     public var stageSteps: Int?
     /// Code width m.
     public var width = 24
+    /// Inputs per teacher unit (odd): each unit is a signed majority of this many inputs.
+    public var fanIn = 3
     public var batchSize = 128
     public var learningRate: Float = 0.01
     /// The accuracy whose first crossing is reported as `steps_to_target` (labels are balanced, chance 0.5).
     public var target = 0.9
     /// Test examples.
     public var testCount = 4096
-    /// Steps between evaluations; nil uses stageSteps / 5.
+    /// Steps between evaluations; nil uses stageSteps / 30.
     public var evaluateEvery: Int?
 
     public init(lengths: [Int]? = nil, stageSteps: Int? = nil, width: Int = 24, evaluateEvery: Int? = nil) {
@@ -42,15 +44,20 @@ public struct ModuleChainExperiment: Experiment {
         self.evaluateEvery = evaluateEvery
     }
 
+    /// Cosine decay from the base learning rate to 0 over `total` steps.
+    func cosine(_ t: Int, _ total: Int) -> Float {
+        learningRate * Float(0.5 * (1 + cos(Double.pi * Double(t) / Double(Swift.max(total, 1)))))
+    }
+
     enum Strategy: String, CaseIterable {
         case endToEnd = "end-to-end"
         case moduleByModule = "module-by-module"
     }
 
     public func run(_ context: ExperimentContext) throws -> ExperimentResult {
-        let ns = lengths ?? [1, 2, 4, 8]
-        let perStage = stageSteps ?? (context.quick ? 600 : 1_500)
-        let every = evaluateEvery ?? Swift.max(1, perStage / 5)
+        let ns = lengths ?? (context.quick ? [1, 2, 4, 8] : [1, 2, 3, 4, 6, 8])
+        let perStage = stageSteps ?? (context.quick ? 1_000 : 3_000)
+        let every = evaluateEvery ?? Swift.max(1, perStage / 30)
         guard width >= 1, ns.allSatisfy({ $0 >= 1 }), perStage >= 1 else {
             throw ExperimentError.invalidSetting("module-chain needs width >= 1, every n >= 1 and stage steps >= 1")
         }
@@ -58,18 +65,21 @@ public struct ModuleChainExperiment: Experiment {
         var breakdown: Int?
 
         for n in ns {
-            let teacher = TeacherChain(m: width, modules: n, seed: context.seed(UInt64(n), 1))
+            let teacher = TeacherChain(m: width, modules: n, fanIn: fanIn, seed: context.seed(UInt64(n), 1))
             var testRNG = RandomGenerator(seed: context.seed(UInt64(n), 2))
             let testX = TeacherChain.inputs(testCount, m: width, using: &testRNG)
             let (testCodes, testY) = teacher.codes(testX)
+            let validX = TeacherChain.inputs(1024, m: width, using: &testRNG)
+            let (validCodes, validY) = teacher.codes(validX)
 
             for strategy in Strategy.allCases {
                 Random.seed(context.seed(UInt64(n), 3))
                 let student = StudentChain(m: width, modules: n)
                 var rng = RandomGenerator(seed: context.seed(UInt64(n), 4))
                 let label = "\(strategy.rawValue) n=\(n)"
+                let snap = strategy == .moduleByModule
                 let accuracy = {
-                    withNoGrad { Double((student(testX) * testY).gt(0).mean().item) }
+                    withNoGrad { Double(((snap ? student.snapped(testX) : student(testX)) * testY).gt(0).mean().item) }
                 }
                 var points: [Curve.Point] = [], steps = 0, wall = 0.0
                 var moduleAccuracies: [Double] = []
@@ -77,7 +87,11 @@ public struct ModuleChainExperiment: Experiment {
                 switch strategy {
                 case .endToEnd:
                     let optimizer = Adam(student.parameters(), learningRate: learningRate)
-                    let run = TrainingLoop(steps: (n + 1) * perStage, evaluateEvery: every).run(label: label, log: context.log, step: {
+                    let total = (n + 1) * perStage
+                    var t = 0
+                    let run = TrainingLoop(steps: total, evaluateEvery: every, stopAt: 1).run(label: label, log: context.log, step: {
+                        optimizer.learningRate = cosine(t, total)
+                        t += 1
                         let x = TeacherChain.inputs(batchSize, m: width, using: &rng)
                         let y = teacher.codes(x).label
                         optimizer.zeroGrad()
@@ -94,24 +108,40 @@ public struct ModuleChainExperiment: Experiment {
                     for stage in 0...n {
                         let trained: Module = stage < n ? student.stages[stage] : student.readout
                         let optimizer = Adam(trained.parameters(), learningRate: learningRate)
-                        let loop = TrainingLoop(steps: perStage, evaluateEvery: every, progressLines: 2)
+                        var t = 0
+                        // Each stage stops once its own output is perfect on a validation sample;
+                        // the curve tracks the whole chain's test accuracy at the same evaluations.
+                        let loop = TrainingLoop(steps: perStage, evaluateEvery: every, stopAt: 1, progressLines: 2)
+                        var chain: [Curve.Point] = []
                         let run = loop.run(label: "\(label) stage \(stage + 1)/\(n + 1)", log: context.log,
                                            stepOffset: steps, wallOffset: wall, step: {
+                            optimizer.learningRate = cosine(t, perStage)
+                            t += 1
                             let x = TeacherChain.inputs(batchSize, m: width, using: &rng)
                             let (codes, y) = teacher.codes(x)
-                            let input = withNoGrad { student.code(x, upTo: stage) }
+                            let input = withNoGrad { student.code(x, upTo: stage, snap: true) }
                             optimizer.zeroGrad()
                             let loss = Loss.hinge(trained(input), stage < n ? codes[stage + 1] : y)
                             loss.backward()
                             optimizer.step()
                             return loss.item
-                        }, evaluate: accuracy)
-                        points += stage == 0 ? run.curve : Array(run.curve.dropFirst())
+                        }, evaluate: {
+                            chain.append(.init(step: 0, wallSeconds: 0, value: accuracy()))
+                            return withNoGrad {
+                                let out = stage < n ? student.code(validX, upTo: stage + 1, snap: true) : student.snapped(validX)
+                                return Double((out * (stage < n ? validCodes[stage + 1] : validY)).gt(0).mean().item)
+                            }
+                        })
+                        for (i, p) in run.curve.enumerated() {
+                            chain[i].step = p.step
+                            chain[i].wallSeconds = p.wallSeconds
+                        }
+                        points += stage == 0 ? chain : Array(chain.dropFirst())
                         steps += run.steps
                         wall += run.wallSeconds
                         if stage < n {
                             // How well the trained prefix reproduces the teacher's code, per coordinate.
-                            let code = withNoGrad { student.code(testX, upTo: stage + 1) }
+                            let code = withNoGrad { student.code(testX, upTo: stage + 1, snap: true) }
                             moduleAccuracies.append(Double((code * testCodes[stage + 1]).gt(0).mean().item))
                         }
                     }
@@ -130,19 +160,24 @@ public struct ModuleChainExperiment: Experiment {
         }
 
         let setup = """
-            - Teacher: `z_0` uniform on `{±1}^\(width)`; `n` modules `z_{i+1} = sign(W_i z_i)` with `W_i` of standard \
-            Gaussian entries (no bias); label `y = sign(u · z_n)`, `u` Gaussian. Labels are balanced (`y(−z) = −y(z)`), \
-            chance is 0.5. A new teacher per `n`, from the seed.
-            - Student: the same shape with tanh units, `h_{i+1} = tanh(A_i h_i + c_i)` (`Linear(\(width), \(width))`), \
-            and a `Linear(\(width), 1)` readout; PyTorch default initialisation, identical for both strategies.
-            - Module by module: \(perStage) steps per stage, `n + 1` stages. Stage `i ≤ n` trains module `i` alone on \
-            the teacher's code `z_i` (hinge loss per coordinate on the module's pre-activation), its input being the \
-            frozen student code `h_{i−1}`; the last stage trains the readout on `y` (hinge).
-            - End-to-end: all parameters on `y` only (hinge on the readout), for the same total `(n + 1) · \(perStage)` steps.
-            - Both: Adam, learning rate \(learningRate), batch \(batchSize), fresh samples every step; test accuracy of \
-            the whole chain on \(testCount) fixed inputs every \(every) steps. `steps_to_target`: the first evaluated \
-            step with test accuracy ≥ \(target) (null: never within the budget). `last_code_accuracy`: per-coordinate \
-            agreement of the student's final code `h_n` with the teacher's `z_n` on the test inputs.
+            - Teacher: `z_0` uniform on `{±1}^\(width)`; `n` modules `z_{i+1} = sign(W_i z_i)` where every output \
+            is a signed majority of \(fanIn) distinct random inputs (its row of `W_i` has \(fanIn) entries ±1, the rest 0); \
+            label `y` = a signed majority of \(fanIn) coordinates of `z_n`. Each module is thus a set of halfspaces with \
+            margin 1 (exactly learnable by a linear unit), while the composition spreads a flipped bit to 1.5 outputs per \
+            layer on average. Labels are balanced (`y(−z) = −y(z)`), chance is 0.5. A new teacher per `n`, from the seed.
+            - Student: the same shape, `Linear(\(width), \(width))` per module and a `Linear(\(width), 1)` readout, \
+            PyTorch default initialisation, identical for both strategies.
+            - End-to-end: tanh codes `h_{i+1} = tanh(A_i h_i + c_i)`; all parameters trained on `y` only (hinge loss on the \
+            readout) for at most `(n + 1) · \(perStage)` steps, stopping early at test accuracy 1.
+            - Module by module: `n + 1` stages of at most \(perStage) steps. Stage `i ≤ n` trains module `i` alone on the \
+            teacher's code `z_i` (hinge loss per coordinate on its pre-activation), its input being the frozen student \
+            code `h_{i−1}`; the last stage trains the readout on `y`. Modules pass ±1 codes (`h_{i+1} = sign(A_i h_i + c_i)`), \
+            as the teacher does. A stage ends early once its output is perfect on 1,024 separate validation inputs.
+            - Both: Adam, learning rate \(learningRate) with cosine decay to 0 over each run (each stage, for module by \
+            module), batch \(batchSize), fresh samples every step; test accuracy of the whole chain on \(testCount) fixed \
+            inputs every \(every) steps. `steps_to_target`: the first evaluated step with test accuracy ≥ \(target) \
+            (null: never within the budget). `last_code_accuracy`: per-coordinate agreement of the student's final code \
+            with the teacher's `z_n` on the test inputs.
             """
         var notes: [String] = []
         if let breakdown {

@@ -1,24 +1,34 @@
 import EndToEnd
 
-/// A chain of `n` random threshold modules on `{±1}^m`: `z_{i+1} = sign(W_i z_i)`, `W_i`
-/// Gaussian, and a label `y = sign(u · z_n)` from a Gaussian readout `u`.
+/// A chain of `n` random threshold modules on `{±1}^m`: `z_{i+1} = sign(W_i z_i)`, and a label
+/// `y = sign(u · z_n)`.
 ///
-/// Each module alone is a halfspace per coordinate, learnable by a linear unit; composed,
-/// the chain decorrelates nearby inputs layer by layer (the correlation of two codes follows
-/// `ρ ↦ (2/π) arcsin ρ`), so the label becomes an ever more irregular function of `z_0`.
-/// There is no bias, so `y(−z_0) = −y(z_0)` and the two labels are equally frequent.
+/// Every output of a module (and the label) is a signed majority of `fanIn` (odd) distinct
+/// inputs: its row of `W_i` holds `fanIn` entries ±1 and zeros elsewhere. The pre-activations
+/// are then odd integers, so each module is a set of halfspaces with margin 1 that a linear
+/// unit learns exactly; composed, each layer spreads a flipped bit to about `fanIn / 2`
+/// outputs on average (a majority of 3 has total influence 1.5), so the label becomes an
+/// ever more irregular function of `z_0`. `y(−z_0) = −y(z_0)`, so the labels are balanced.
 struct TeacherChain {
     let m: Int
-    /// `[m, m]` weights, one per module.
+    /// `[m, m]` weights, one per module (applied as `z · W`, column j giving output j).
     let weights: [Tensor]
     /// `[m, 1]` readout.
     let readout: Tensor
 
-    init(m: Int, modules n: Int, seed: UInt64) {
+    init(m: Int, modules n: Int, fanIn: Int = 3, seed: UInt64) {
+        precondition(fanIn >= 1 && fanIn % 2 == 1 && fanIn <= m, "TeacherChain: fanIn must be odd and at most m")
         self.m = m
         var rng = RandomGenerator(seed: seed)
-        weights = (0..<n).map { _ in Tensor.normal([m, m], using: &rng) }
-        readout = Tensor.normal([m, 1], using: &rng)
+        func majorities(_ outputs: Int) -> Tensor {
+            var w = [Float](repeating: 0, count: m * outputs)
+            for j in 0..<outputs {
+                for i in rng.permutation(m).prefix(fanIn) { w[i * outputs + j] = rng.next() & 1 == 1 ? 1 : -1 }
+            }
+            return Tensor(shape: [m, outputs], scalars: w)
+        }
+        weights = (0..<n).map { _ in majorities(m) }
+        readout = majorities(1)
     }
 
     var modules: Int { weights.count }
