@@ -33,7 +33,7 @@ final class EnsembleStrategyTests: XCTestCase {
 
     func testBlendAndBaggingAndStackingRun() throws {
         let setup = StrategyTestSupport.setup(steps: 20)
-        XCTAssertEqual(try EnsembleStrategy(members: 2, lambda: 1).run(setup).strategy, "ensemble-lambda1")
+        XCTAssertEqual(try EnsembleStrategy(members: 2, lambda: 1).run(setup).strategy, "ensemble-lambda=1")
         XCTAssertEqual(try EnsembleStrategy(members: 2, bagging: true).run(setup).steps, 20)
         let stacked = try EnsembleStrategy(members: 2, combination: .stacking, stackingFraction: 0.25).run(setup)
         XCTAssertEqual(stacked.stages.map(\.name), ["members", "stacking"])

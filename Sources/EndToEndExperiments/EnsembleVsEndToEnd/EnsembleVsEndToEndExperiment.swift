@@ -18,7 +18,7 @@ public struct EnsembleVsEndToEndExperiment: Experiment {
     /// (members, hidden units per member); nil uses (16, 64), (4, 256), (1, 1024).
     public var configurations: [(members: Int, width: Int)]?
     public var lambdas: [Float] = [0, 0.5, 0.9, 1]
-    /// Epochs; nil uses 10 (quick: 2).
+    /// Epochs; nil uses 5 (quick: 1).
     public var epochs: Int?
     public var trainCount: Int?
     public var directory = FashionMNIST.defaultDirectory
@@ -35,7 +35,7 @@ public struct EnsembleVsEndToEndExperiment: Experiment {
     public func run(_ context: ExperimentContext) throws -> ExperimentResult {
         let q = context.quick
         let configs = configurations ?? [(16, 64), (4, 256), (1, 1024)]
-        let epochs = self.epochs ?? (q ? 2 : 10)
+        let epochs = self.epochs ?? (q ? 1 : 5)
         let (train, test) = try data ?? TrainingData.fashionMNIST(directory: directory, trainCount: trainCount ?? 60_000)
         let inputs = train.batch(at: [0]).inputs.count
         let stepsPerEpoch = train.count / batchSize

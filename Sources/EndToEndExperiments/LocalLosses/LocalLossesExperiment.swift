@@ -17,7 +17,7 @@ public struct LocalLossesExperiment: Experiment {
 
     /// Hidden layer widths; nil uses 3 × 1024 as in the paper (quick: 3 × 256).
     public var hidden: [Int]?
-    /// Epochs per strategy; nil uses 6 (quick: 1).
+    /// Epochs per strategy; nil uses 5 (quick: 1).
     public var epochs: Int?
     /// Training examples; nil uses all 60,000.
     public var trainCount: Int?
@@ -36,7 +36,7 @@ public struct LocalLossesExperiment: Experiment {
     public func run(_ context: ExperimentContext) throws -> ExperimentResult {
         let q = context.quick
         let widths = hidden ?? (q ? [256, 256, 256] : [1024, 1024, 1024])
-        let epochs = self.epochs ?? (q ? 1 : 6)
+        let epochs = self.epochs ?? (q ? 1 : 5)
         let (train, test) = try data ?? TrainingData.fashionMNIST(directory: directory, trainCount: trainCount ?? 60_000)
         let inputs = train.batch(at: [0]).inputs.count
         let stepsPerEpoch = train.count / batchSize

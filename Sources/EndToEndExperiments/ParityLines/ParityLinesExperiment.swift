@@ -18,14 +18,14 @@ public struct ParityLinesExperiment: Experiment {
 
     /// Tuple sizes; nil uses 1, 2, 3, 4.
     public var ks: [Int]?
-    /// End-to-end steps; nil uses 1,500 (quick: 400).
+    /// End-to-end steps; nil uses 2,000 (quick: 400).
     public var endToEndSteps: Int?
     /// Steps of every strategy that uses the per-image labels; nil uses 1,000 (quick: 1,000).
     public var decompositionSteps: Int?
     /// Strategies with per-image labels; nil uses decomposition, step-by-step and
     /// pretrain-end-to-end (quick: decomposition only).
     public var labelledStrategies: [String]?
-    /// Batch size in tuples; nil uses 64 (quick: 32); the paper used 200.
+    /// Batch size in tuples; nil uses 32; the paper used 200.
     public var batchSize: Int?
     /// Training tuples per k; nil uses 10,000 (quick: 5,000).
     public var trainCount: Int?
@@ -48,10 +48,10 @@ public struct ParityLinesExperiment: Experiment {
     public func run(_ context: ExperimentContext) throws -> ExperimentResult {
         let q = context.quick
         let ks = self.ks ?? [1, 2, 3, 4]
-        let e2eSteps = endToEndSteps ?? (q ? 400 : 1_500)
+        let e2eSteps = endToEndSteps ?? (q ? 400 : 2_000)
         let labelledSteps = decompositionSteps ?? 1_000
         let labelled = labelledStrategies ?? (q ? ["decomposition"] : ["decomposition", "step-by-step", "pretrain-end-to-end"])
-        let batch = batchSize ?? (q ? 32 : 64)
+        let batch = batchSize ?? 32
         let trainN = trainCount ?? (q ? 5_000 : 10_000)
         let testN = testCount ?? (q ? 1_000 : 2_000)
         let strategies: [(any Strategy, Int)] = [(EndToEndStrategy(), e2eSteps)]

@@ -50,7 +50,7 @@ public struct EnsembleStrategy: Strategy {
         var parts = ["ensemble"]
         if bagging { parts.append("bagging") }
         if combination != .average { parts.append(combination.rawValue) }
-        if lambda != 0 { parts.append("lambda\(String(format: "%g", lambda))") }
+        if lambda != 0 { parts.append("lambda=\(String(format: "%g", lambda))") }
         return parts.joined(separator: "-")
     }
 
