@@ -1,3 +1,4 @@
+import EndToEndTraining
 import Foundation
 
 /// A JSON value with ordered object keys, so that results encode the same way every time.
@@ -31,9 +32,9 @@ public enum JSONValue: Sendable, Equatable {
         case .bool(let b): return b ? "true" : "false"
         case .int(let i): return String(i)
         case .double(let d): return Self.number(d)
-        case .string(let s): return Self.quote(s)
+        case .string(let s): return JSONText.quoted(s)
         case .array(let a): return "[" + a.map(\.encoded).joined(separator: ", ") + "]"
-        case .object(let o): return "{" + o.map { Self.quote($0.0) + ": " + $0.1.encoded }.joined(separator: ", ") + "}"
+        case .object(let o): return "{" + o.map { JSONText.quoted($0.0) + ": " + $0.1.encoded }.joined(separator: ", ") + "}"
         }
     }
 
@@ -53,22 +54,6 @@ public enum JSONValue: Sendable, Equatable {
         let s = String(format: "%.6g", d)
         // "%g" may write exponents like 1e-05, which JSON accepts.
         return s
-    }
-
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out + "\""
     }
 }
 

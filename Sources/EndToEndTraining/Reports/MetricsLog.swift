@@ -32,9 +32,9 @@ public struct MetricsRecord: Sendable, Equatable {
         var parts = ["\"step\":\(step)"]
         if let epoch { parts.append("\"epoch\":\(epoch)") }
         parts.append("\"wall_seconds\":\(Self.jsonNumber(wallSeconds))")
-        parts.append("\"split\":\(Self.jsonString(split))")
+        parts.append("\"split\":\(JSONText.quoted(split))")
         for key in values.keys.sorted() where !Self.reservedKeys.contains(key) {
-            parts.append("\(Self.jsonString(key)):\(Self.jsonNumber(values[key]!))")
+            parts.append("\(JSONText.quoted(key)):\(Self.jsonNumber(values[key]!))")
         }
         return "{" + parts.joined(separator: ",") + "}"
     }
@@ -44,26 +44,6 @@ public struct MetricsRecord: Sendable, Equatable {
         if v.isInfinite { return v > 0 ? "\"Infinity\"" : "\"-Infinity\"" }
         if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
         return "\(v)" // shortest round-trip form; valid JSON (e.g. 0.1, 1e-05, 1.5e+20)
-    }
-
-    static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 {
-                    out += String(format: "\\u%04x", u.value)
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out + "\""
     }
 
     /// Parses one JSON line. Throws a description of the problem.
