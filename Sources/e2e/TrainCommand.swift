@@ -83,8 +83,8 @@ struct TrainCommand: ParsableCommand {
             The configuration (schema: docs/config.md) is checked completely before training; \
             errors are printed as 'file: path: message' and the exit status is 2. The report \
             folder (default reports/<name>-<timestamp>) holds summary.md, the configuration, \
-            metrics.jsonl, learning curves and checkpoints/{last,best}.safetensors (unless output.checkpoints is false). The last \
-            line of standard output is a JSON summary.
+            metrics.jsonl, learning curves and checkpoints/{last,best}.safetensors (none when \
+            output.checkpoints is false). The last line of standard output is a JSON summary.
             """
     )
 
