@@ -32,12 +32,21 @@ public class Adam: Optimizer, @unchecked Sendable {
             parameter.value.withUnsafeMutableData { p, n in
                 m.withUnsafeMutableData { pm, _ in
                     v.withUnsafeMutableData { pv, _ in
-                        for i in 0..<n {
-                            var gi = g[i]
-                            if dec { p[i] *= 1 - lr * wd } else { gi += wd * p[i] }
-                            pm[i] = b1 * pm[i] + (1 - b1) * gi
-                            pv[i] = b2 * pv[i] + (1 - b2) * gi * gi
-                            p[i] -= stepSize * pm[i] / (pv[i].squareRoot() / bc2Sqrt + eps)
+                        if dec {
+                            let decay = 1 - lr * wd
+                            VectorizedUpdate.apply(count: n, parameter: p, gradient: g, state: pm, state: pv) { p, m, v, g in
+                                p *= decay
+                                m = b1 * m + (1 - b1) * g
+                                v = b2 * v + (1 - b2) * g * g
+                                p -= stepSize * m / (v.squareRoot() / bc2Sqrt + eps)
+                            }
+                        } else {
+                            VectorizedUpdate.apply(count: n, parameter: p, gradient: g, state: pm, state: pv) { p, m, v, g in
+                                let gi = g + wd * p
+                                m = b1 * m + (1 - b1) * gi
+                                v = b2 * v + (1 - b2) * gi * gi
+                                p -= stepSize * m / (v.squareRoot() / bc2Sqrt + eps)
+                            }
                         }
                     }
                 }

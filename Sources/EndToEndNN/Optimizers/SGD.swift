@@ -25,15 +25,30 @@ public final class SGD: Optimizer, @unchecked Sendable {
         gradient.withContiguousData { g in
             parameter.value.withUnsafeMutableData { p, n in
                 if mu == 0 {
-                    for i in 0..<n { p[i] -= lr * (g[i] + wd * p[i]) }
+                    VectorizedUpdate.apply(count: n, parameter: p, gradient: g) { p, g in
+                        p -= lr * (g + wd * p)
+                    }
                     return
                 }
                 buf.withUnsafeMutableData { b, _ in
-                    for i in 0..<n {
-                        let gi = g[i] + wd * p[i]
-                        let bi = first ? gi : mu * b[i] + (1 - damp) * gi
-                        b[i] = bi
-                        p[i] -= lr * (nest ? gi + mu * bi : bi)
+                    // One loop per case, so that no branch is left inside the loop.
+                    switch (first, nest) {
+                    case (true, false):
+                        VectorizedUpdate.apply(count: n, parameter: p, gradient: g, state: b) { p, b, g in
+                            b = g + wd * p; p -= lr * b
+                        }
+                    case (true, true):
+                        VectorizedUpdate.apply(count: n, parameter: p, gradient: g, state: b) { p, b, g in
+                            let gi = g + wd * p; b = gi; p -= lr * (gi + mu * b)
+                        }
+                    case (false, false):
+                        VectorizedUpdate.apply(count: n, parameter: p, gradient: g, state: b) { p, b, g in
+                            b = mu * b + (1 - damp) * (g + wd * p); p -= lr * b
+                        }
+                    case (false, true):
+                        VectorizedUpdate.apply(count: n, parameter: p, gradient: g, state: b) { p, b, g in
+                            let gi = g + wd * p; b = mu * b + (1 - damp) * gi; p -= lr * (gi + mu * b)
+                        }
                     }
                 }
             }
