@@ -28,27 +28,11 @@ public class Adam: Optimizer, @unchecked Sendable {
         let bc1 = 1 - Float(Foundation.pow(Double(b1), Double(t)))
         let bc2Sqrt = Float((1 - Foundation.pow(Double(b2), Double(t))).squareRoot())
         let stepSize = lr / bc1
+        let rule = VectorizedUpdate.AdamRule(b1: b1, b2: b2, eps: eps, lr: lr, wd: wd, stepSize: stepSize, bc2Sqrt: bc2Sqrt, decoupled: dec)
         gradient.withContiguousData { g in
             parameter.value.withUnsafeMutableData { p, n in
                 m.withUnsafeMutableData { pm, _ in
-                    v.withUnsafeMutableData { pv, _ in
-                        if dec {
-                            let decay = 1 - lr * wd
-                            VectorizedUpdate.apply(count: n, parameter: p, gradient: g, state: pm, state: pv) { p, m, v, g in
-                                p *= decay
-                                m = b1 * m + (1 - b1) * g
-                                v = b2 * v + (1 - b2) * g * g
-                                p -= stepSize * m / (v.squareRoot() / bc2Sqrt + eps)
-                            }
-                        } else {
-                            VectorizedUpdate.apply(count: n, parameter: p, gradient: g, state: pm, state: pv) { p, m, v, g in
-                                let gi = g + wd * p
-                                m = b1 * m + (1 - b1) * gi
-                                v = b2 * v + (1 - b2) * gi * gi
-                                p -= stepSize * m / (v.squareRoot() / bc2Sqrt + eps)
-                            }
-                        }
-                    }
+                    v.withUnsafeMutableData { pv, _ in VectorizedUpdate.adam(count: n, parameter: p, gradient: g, m: pm, v: pv, rule) }
                 }
             }
         }

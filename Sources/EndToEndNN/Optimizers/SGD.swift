@@ -22,34 +22,13 @@ public final class SGD: Optimizer, @unchecked Sendable {
         let first = state["momentum"] == nil
         var buf = mu != 0 ? buffer("momentum", &state, like: parameter) : Tensor.zeros([])
         state["momentum"] = nil  // drop the dictionary's reference so the buffer is updated in place
+        let rule = VectorizedUpdate.SGDRule(lr: lr, wd: wd, mu: mu, damp: damp, first: first, nesterov: nest)
         gradient.withContiguousData { g in
             parameter.value.withUnsafeMutableData { p, n in
                 if mu == 0 {
-                    VectorizedUpdate.apply(count: n, parameter: p, gradient: g) { p, g in
-                        p -= lr * (g + wd * p)
-                    }
-                    return
-                }
-                buf.withUnsafeMutableData { b, _ in
-                    // One loop per case, so that no branch is left inside the loop.
-                    switch (first, nest) {
-                    case (true, false):
-                        VectorizedUpdate.apply(count: n, parameter: p, gradient: g, state: b) { p, b, g in
-                            b = g + wd * p; p -= lr * b
-                        }
-                    case (true, true):
-                        VectorizedUpdate.apply(count: n, parameter: p, gradient: g, state: b) { p, b, g in
-                            let gi = g + wd * p; b = gi; p -= lr * (gi + mu * b)
-                        }
-                    case (false, false):
-                        VectorizedUpdate.apply(count: n, parameter: p, gradient: g, state: b) { p, b, g in
-                            b = mu * b + (1 - damp) * (g + wd * p); p -= lr * b
-                        }
-                    case (false, true):
-                        VectorizedUpdate.apply(count: n, parameter: p, gradient: g, state: b) { p, b, g in
-                            let gi = g + wd * p; b = mu * b + (1 - damp) * gi; p -= lr * (gi + mu * b)
-                        }
-                    }
+                    VectorizedUpdate.sgd(count: n, parameter: p, gradient: g, momentum: nil, rule)
+                } else {
+                    buf.withUnsafeMutableData { b, _ in VectorizedUpdate.sgd(count: n, parameter: p, gradient: g, momentum: b, rule) }
                 }
             }
         }
