@@ -1,20 +1,48 @@
 import ArgumentParser
 import EndToEnd
+import EndToEndData
 import EndToEndKernels
 import Foundation
 
-/// `e2e bench WORKLOAD`: throughput benchmarks with the recipes of the PyTorch peers.
+/// `e2e bench WORKLOAD`: throughput benchmarks with the recipes of the PyTorch peers in
+/// ../shared/peers (bench_train.py, bench_lstm.py, bench_tiny.py, bench_gemm.py), so that
+/// `scripts/side_by_side.py` can compare them run for run.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run a benchmark workload and print its throughput.",
-        discussion: "Workloads: gemm (square float32 matmul, n = 256..2048, GFLOP/s)."
+        discussion: """
+            Workloads (the recipes of the PyTorch peer scripts):
+              mlp   784-512-256-10 MLP on Fashion-MNIST, SGD momentum, batch 128: samples/s per epoch, test accuracy
+              cnn   two 5x5 convolutions + two linear layers on Fashion-MNIST, Adam, batch 64: samples/s, test accuracy
+              lstm  character LSTM (embedding 64, hidden 256, seq 64, batch 32) on the license texts: tokens/s
+              tiny  784-32-10 MLP, batch 16: per-step overhead in microseconds, steps/s
+              gemm  square float32 matmul, GFLOP/s per size
+            With --json the last line is one JSON object that includes peak_rss_mib (VmHWM).
+            """
     )
 
-    @Argument(help: "Workload: gemm.")
+    static let workloads = ["mlp", "cnn", "lstm", "tiny", "gemm"]
+
+    @Argument(help: "Workload: mlp, cnn, lstm, tiny or gemm.")
     var workload: String
 
     @OptionGroup var threads: ThreadOptions
+
+    @Option(help: "Epochs for mlp and cnn.")
+    var epochs: Int = 1
+
+    @Option(help: "Timed steps for lstm (default 200) and tiny (default 5000).")
+    var steps: Int?
+
+    @Option(help: "Seed for initialization and data order.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Fashion-MNIST directory for mlp and cnn.")
+    var data: String = FashionMNIST.defaultDirectory.path
+
+    @Option(help: "Directory of text files for lstm.")
+    var text: String = "/usr/share/common-licenses"
 
     @Option(help: "GEMM backend: auto (OpenBLAS when installed), blas, or swift.")
     var backend: String = "auto"
@@ -25,11 +53,82 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Print one JSON object as the last line.")
     var json = false
 
+    func validate() throws {
+        guard Self.workloads.contains(workload) else {
+            throw ValidationError("unknown workload '\(workload)'; available: \(Self.workloads.joined(separator: ", "))")
+        }
+        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
+        if let steps, steps < 1 { throw ValidationError("--steps must be at least 1, got \(steps)") }
+    }
+
     func run() throws {
         try threads.apply()
+        let preference = try checkedBackend()
+        do {
+            try GEMM.withBackend(preference) { try runWorkload() }
+        } catch let e as BenchError {
+            RunSupport.err("error: \(e.description)")
+            throw ExitCode(1)
+        } catch let e as DataError {
+            RunSupport.err("error: bench \(workload): \(e)")
+            throw ExitCode(1)
+        }
+    }
+
+    func runWorkload() throws {
         switch workload {
-        case "gemm": try runGEMM()
-        default: throw ValidationError("unknown workload '\(workload)'; available: gemm")
+        case "mlp": try runClassification(MLPWorkload.make(seed: seed))
+        case "cnn": try runClassification(CNNWorkload.make(seed: seed))
+        case "lstm": try runLSTM()
+        case "tiny": runTiny()
+        default: try runGEMM()
+        }
+    }
+
+    var backendPreference: GEMM.BackendPreference {
+        get throws {
+            switch backend {
+            case "auto": return .automatic
+            case "blas": return .blas
+            case "swift": return .swift
+            default: throw ValidationError("--backend must be auto, blas or swift, got '\(backend)'")
+            }
+        }
+    }
+
+    /// The chosen GEMM backend, refused when it cannot be loaded.
+    func checkedBackend() throws -> GEMM.BackendPreference {
+        let preference = try backendPreference
+        if preference == .blas && !BLAS.isAvailable {
+            throw ValidationError("--backend blas: no BLAS library could be loaded (\(BLAS.loadFailureReason ?? "unknown reason")); install Debian's libopenblas0-pthread")
+        }
+        return preference
+    }
+
+    func runClassification(_ bench: ImageClassification) throws {
+        let results = try bench.run(epochs: epochs, seed: seed, directory: URL(fileURLWithPath: data))
+        if json { BenchSupport.printJSON(workload: workload, ImageClassification.fields(results, seed: seed)) }
+    }
+
+    func runLSTM() throws {
+        let r = try LSTMWorkload.run(steps: steps ?? 200, seed: seed, textDirectory: text)
+        RunSupport.out("lstm text_chars=\(r.textCharacters) steps=\(steps ?? 200) ms_per_step=\(String(format: "%.2f", r.millisecondsPerStep)) tokens_per_s=\(Int(r.tokensPerSecond)) loss=\(String(format: "%.3f", r.loss))")
+        if json {
+            BenchSupport.printJSON(workload: "lstm", [
+                ("seed", .integer(Int(seed))), ("steps", .integer(steps ?? 200)), ("text_chars", .integer(r.textCharacters)),
+                ("ms_per_step", .number(BenchSupport.rounded(r.millisecondsPerStep, 3))),
+                ("tokens_per_s", .number(r.tokensPerSecond.rounded())), ("loss", .number(BenchSupport.rounded(Double(r.loss), 4)))])
+        }
+    }
+
+    func runTiny() {
+        let n = steps ?? 5000
+        let r = TinyWorkload.run(steps: n)
+        RunSupport.out("tiny steps=\(n) us_per_step=\(String(format: "%.1f", r.microsecondsPerStep)) steps_per_s=\(Int(r.stepsPerSecond))")
+        if json {
+            BenchSupport.printJSON(workload: "tiny", [
+                ("steps", .integer(n)), ("us_per_step", .number(BenchSupport.rounded(r.microsecondsPerStep, 2))),
+                ("steps_per_s", .number(r.stepsPerSecond.rounded()))])
         }
     }
 
@@ -40,24 +139,15 @@ struct BenchCommand: ParsableCommand {
             }
             return n
         }
-        let preference: GEMM.BackendPreference
-        switch backend {
-        case "auto": preference = .automatic
-        case "blas": preference = .blas
-        case "swift": preference = .swift
-        default: throw ValidationError("--backend must be auto, blas or swift, got '\(backend)'")
-        }
-        if preference == .blas && !BLAS.isAvailable {
-            throw ValidationError("--backend blas: no BLAS library could be loaded (\(BLAS.loadFailureReason ?? "unknown reason")); install Debian's libopenblas0-pthread")
-        }
-        let results = benchmarkGEMM(sizes: ns, threads: Threading.threadCount, backend: preference)
-        let used = GEMM.withBackend(preference) { GEMM.effectiveBackend.description }
+        let (results, used) = GEMMWorkload.run(sizes: ns, backend: try backendPreference)
         for r in results {
             print("gemm n=\(r.n) threads=\(Threading.threadCount) backend=\(used): \(String(format: "%.1f", r.gflops)) GFLOP/s")
         }
         if json {
             let g = results.map { "\"\($0.n)\": \(String(format: "%.1f", $0.gflops))" }.joined(separator: ", ")
-            print("{\"gflops\": {\(g)}, \"backend\": \"\(used)\", \"threads\": \(Threading.threadCount)}")
+            var line = "{\"workload\": \"gemm\", \"gflops\": {\(g)}, \"backend\": \"\(used)\", \"threads\": \(Threading.threadCount)"
+            if let rss = BenchSupport.peakResidentMiB() { line += ", \"peak_rss_mib\": \(BenchSupport.rounded(rss, 1))" }
+            print(line + "}")
         }
     }
 }

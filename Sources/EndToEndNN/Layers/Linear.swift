@@ -38,8 +38,8 @@ public final class Linear: Module, @unchecked Sendable {
         guard x.shape.last == inFeatures else {
             fatalError("Linear(\(inFeatures) -> \(outFeatures)): input of shape \(shapeText(x.shape)) has last dimension \(x.shape.last.map(String.init) ?? "none"), expected \(inFeatures)")
         }
-        let y = x.matmul(weight.value.transposed())
-        return bias.map { y + $0.value } ?? y
+        // One fused op (GEMM with the bias as its initial value), not matmul + broadcast add.
+        return x.linear(weight: weight.value, bias: bias?.value)
     }
 
     public override var summary: String { "Linear(\(inFeatures) -> \(outFeatures)\(bias == nil ? ", no bias" : ""))" }

@@ -11,6 +11,11 @@ extension Loss {
             fatalError("crossEntropy: logits must be [N, C] and targets [N], got \(shapeText(logits.shape)) and \(shapeText(targets.shape))")
         }
         precondition((0...1).contains(labelSmoothing), "crossEntropy: labelSmoothing must be in [0, 1], got \(labelSmoothing)")
+        if weight == nil && labelSmoothing == 0 && reduction != .none {
+            // The common case as one fused op: one graph node, gradient softmax − onehot.
+            if let error = Tensor.softmaxCrossEntropyError(logits.shape, targets: targets) { fatalError("crossEntropy: \(error.message)") }
+            return logits.softmaxCrossEntropy(targets, mean: reduction == .mean)
+        }
         let logProbs = logits.logSoftmax(axis: 1)
         let nll = nllLoss(logProbs, targets, weight: weight, reduction: reduction)
         guard labelSmoothing > 0 else { return nll }

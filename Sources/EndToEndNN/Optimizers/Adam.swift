@@ -28,18 +28,11 @@ public class Adam: Optimizer, @unchecked Sendable {
         let bc1 = 1 - Float(Foundation.pow(Double(b1), Double(t)))
         let bc2Sqrt = Float((1 - Foundation.pow(Double(b2), Double(t))).squareRoot())
         let stepSize = lr / bc1
+        let rule = VectorizedUpdate.AdamRule(b1: b1, b2: b2, eps: eps, lr: lr, wd: wd, stepSize: stepSize, bc2Sqrt: bc2Sqrt, decoupled: dec)
         gradient.withContiguousData { g in
             parameter.value.withUnsafeMutableData { p, n in
                 m.withUnsafeMutableData { pm, _ in
-                    v.withUnsafeMutableData { pv, _ in
-                        for i in 0..<n {
-                            var gi = g[i]
-                            if dec { p[i] *= 1 - lr * wd } else { gi += wd * p[i] }
-                            pm[i] = b1 * pm[i] + (1 - b1) * gi
-                            pv[i] = b2 * pv[i] + (1 - b2) * gi * gi
-                            p[i] -= stepSize * pm[i] / (pv[i].squareRoot() / bc2Sqrt + eps)
-                        }
-                    }
+                    v.withUnsafeMutableData { pv, _ in VectorizedUpdate.adam(count: n, parameter: p, gradient: g, m: pm, v: pv, rule) }
                 }
             }
         }

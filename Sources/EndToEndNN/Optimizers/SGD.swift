@@ -22,19 +22,13 @@ public final class SGD: Optimizer, @unchecked Sendable {
         let first = state["momentum"] == nil
         var buf = mu != 0 ? buffer("momentum", &state, like: parameter) : Tensor.zeros([])
         state["momentum"] = nil  // drop the dictionary's reference so the buffer is updated in place
+        let rule = VectorizedUpdate.SGDRule(lr: lr, wd: wd, mu: mu, damp: damp, first: first, nesterov: nest)
         gradient.withContiguousData { g in
             parameter.value.withUnsafeMutableData { p, n in
                 if mu == 0 {
-                    for i in 0..<n { p[i] -= lr * (g[i] + wd * p[i]) }
-                    return
-                }
-                buf.withUnsafeMutableData { b, _ in
-                    for i in 0..<n {
-                        let gi = g[i] + wd * p[i]
-                        let bi = first ? gi : mu * b[i] + (1 - damp) * gi
-                        b[i] = bi
-                        p[i] -= lr * (nest ? gi + mu * bi : bi)
-                    }
+                    VectorizedUpdate.sgd(count: n, parameter: p, gradient: g, momentum: nil, rule)
+                } else {
+                    buf.withUnsafeMutableData { b, _ in VectorizedUpdate.sgd(count: n, parameter: p, gradient: g, momentum: b, rule) }
                 }
             }
         }

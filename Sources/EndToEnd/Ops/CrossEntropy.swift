@@ -1,0 +1,67 @@
+import EndToEndKernels
+import Foundation
+
+/// Softmax cross-entropy from logits and class indices as one differentiable op.
+///
+/// Why one op: `logSoftmax`, `gather`, a reshape, a negation and a mean are five graph
+/// nodes, five allocations and a scatter in backward; fused, the gradient is
+/// `(softmax − onehot)·scale` in one pass over the logits.
+extension Tensor {
+    /// `−log softmax(self)[i, targets[i]]` over the rows of `self` `[N, C]`, averaged over
+    /// the rows (`mean: true`, PyTorch's default reduction) or summed.
+    /// Targets must be in `0..<C`.
+    public func softmaxCrossEntropy(_ targets: IntTensor, mean: Bool = true) -> Tensor {
+        if let error = Tensor.softmaxCrossEntropyError(shape, targets: targets) { fail(error) }
+        let (n, c) = (shape[0], shape[1])
+        let x = contiguousCopyIfNeeded()
+        let t = targets.scalars
+        // Row log-sum-exps are kept for backward: softmax = exp(x − lse).
+        var lse = [Float](repeating: 0, count: n)
+        var total: Double = 0
+        let px = x.storage.pointer + x.offset
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: Swift.max(c, 1)) { tmp in
+            let e = tmp.baseAddress!
+            for i in 0..<n {
+                let row = px + i * c
+                var m = -Float.infinity
+                for j in 0..<c where row[j] > m { m = row[j] }
+                if !m.isFinite { m = 0 }
+                for j in 0..<c { e[j] = row[j] - m }
+                VectorMath.exp(e, e, count: c)
+                var s: Float = 0
+                for j in 0..<c { s += e[j] }
+                lse[i] = Foundation.log(s) + m
+                total += Double(lse[i] - row[Int(t[i])])
+            }
+        }
+        let scale: Float = mean ? (n > 0 ? 1 / Float(n) : .nan) : 1
+        var out = Tensor(mean ? Float(total / Double(n)) : Float(total))
+        let inShape = shape
+        out.recordUnary(self, op: "softmaxCrossEntropy") { g in
+            let k = g.item * scale
+            // Captures `x`, which keeps the logits alive until the graph is freed.
+            let px = x.storage.pointer + x.offset
+            return Tensor(shape: inShape) { d, _ in
+                for i in 0..<n {
+                    let row = px + i * c, drow = d + i * c
+                    for j in 0..<c { drow[j] = row[j] - lse[i] }
+                    VectorMath.exp(drow, drow, count: c)
+                    for j in 0..<c { drow[j] *= k }
+                    drow[Int(t[i])] -= k
+                }
+            }
+        }
+        return out
+    }
+
+    /// Why ``softmaxCrossEntropy(_:mean:)`` would refuse these arguments, or `nil`.
+    public static func softmaxCrossEntropyError(_ shape: [Int], targets: IntTensor) -> TensorError? {
+        guard shape.count == 2, targets.shape == [shape[0]] else {
+            return TensorError("softmaxCrossEntropy", "logits must be [N, C] and targets [N], got \(shapeString(shape)) and \(shapeString(targets.shape))")
+        }
+        for (i, v) in targets.scalars.enumerated() where v < 0 || Int(v) >= shape[1] {
+            return TensorError("softmaxCrossEntropy", "target \(v) at position \(i) is outside 0..<\(shape[1])")
+        }
+        return nil
+    }
+}

@@ -1,0 +1,90 @@
+import EndToEndKernels
+
+/// The affine map of a fully connected layer, `x·Wᵀ + b`, as one differentiable op.
+///
+/// Why one op: composed from `transposed`, `matmul` and a broadcast `+` it records three
+/// graph nodes and, in backward, reduces the bias gradient with a general broadcast sum.
+/// Here the bias is the GEMM's initial `C` (beta = 1), the weight is read in its stored
+/// `[out, in]` layout through the transpose flag, and backward is two GEMMs and one
+/// column sum. On the 784-32-10 benchmark step the graph shrinks from 8 to 4 nodes.
+extension Tensor {
+    /// `x·weightᵀ + bias` over the last dimension of `x` (`[..., in]` -> `[..., out]`),
+    /// with `weight` `[out, in]` (PyTorch's layout) and optional `bias` `[out]`.
+    public func linear(weight: Tensor, bias: Tensor? = nil) -> Tensor {
+        if let error = Tensor.linearShapeError(shape, weight: weight.shape, bias: bias?.shape) { fail(error) }
+        let inF = weight.shape[1], outF = weight.shape[0]
+        let rows = inF == 0 ? 0 : count / inF
+        let x = contiguousCopyIfNeeded(), w = weight.contiguousCopyIfNeeded()
+        let b = bias?.contiguousCopyIfNeeded()
+        let outShape = Array(shape.dropLast()) + [outF]
+        var out = Tensor(shape: outShape) { c, n in
+            guard n > 0 else { return }
+            if let b {
+                let pb = b.storage.pointer + b.offset
+                for r in 0..<rows { (c + r * outF).update(from: pb, count: outF) }
+            }
+            sgemm(transA: false, transB: true, m: rows, n: outF, k: inF, alpha: 1, a: x.storage.pointer + x.offset, lda: Swift.max(inF, 1),
+                  b: w.storage.pointer + w.offset, ldb: Swift.max(inF, 1), beta: b == nil ? 0 : 1, c: c, ldc: outF)
+        }
+        var inputs = [self, weight]
+        if let bias { inputs.append(bias) }
+        let (needX, needW, needB) = (requiresGrad, weight.requiresGrad, bias?.requiresGrad ?? false)
+        let xShape = shape
+        out.record(op: "linear", inputs: inputs) { g in
+            let gc = g.contiguousCopyIfNeeded()
+            let pg = gc.storage.pointer + gc.offset
+            var grads: [Tensor?] = [nil, nil, nil]
+            if needX {
+                grads[0] = Tensor(shape: xShape) { dx, _ in
+                    sgemm(transA: false, transB: false, m: rows, n: inF, k: outF, alpha: 1, a: pg, lda: outF,
+                          b: w.storage.pointer + w.offset, ldb: Swift.max(inF, 1), beta: 0, c: dx, ldc: Swift.max(inF, 1))
+                }
+            }
+            if needW {
+                grads[1] = Tensor(shape: [outF, inF]) { dw, _ in
+                    sgemm(transA: true, transB: false, m: outF, n: inF, k: rows, alpha: 1, a: pg, lda: outF,
+                          b: x.storage.pointer + x.offset, ldb: Swift.max(inF, 1), beta: 0, c: dw, ldc: Swift.max(inF, 1))
+                }
+            }
+            if needB {
+                grads[2] = Tensor(shape: [outF]) { db, _ in ColumnSums.sum(pg, rows: rows, columns: outF, into: db) }
+            }
+            return Array(grads.prefix(inputs.count))
+        }
+        return out
+    }
+
+    /// Why ``linear(weight:bias:)`` would refuse these shapes, or `nil`.
+    public static func linearShapeError(_ x: [Int], weight: [Int], bias: [Int]?) -> TensorError? {
+        guard weight.count == 2 else {
+            return TensorError("linear", "weight must be [out, in], got \(shapeString(weight))")
+        }
+        guard let last = x.last, last == weight[1] else {
+            return TensorError("linear", "input of shape \(shapeString(x)) must end in \(weight[1]) features for weight \(shapeString(weight))")
+        }
+        if let bias, bias != [weight[0]] {
+            return TensorError("linear", "bias must be [\(weight[0])] for weight \(shapeString(weight)), got \(shapeString(bias))")
+        }
+        return nil
+    }
+}
+
+/// Column sums of a dense row-major matrix, eight columns at a time.
+enum ColumnSums {
+    static func sum(_ a: UnsafePointer<Float>, rows: Int, columns n: Int, into out: UnsafeMutablePointer<Float>) {
+        out.initialize(repeating: 0, count: n)
+        var j = 0
+        while j + 8 <= n {
+            var acc = SIMD8<Float>()
+            for r in 0..<rows { acc += UnsafeRawPointer(a + r * n + j).loadUnaligned(as: SIMD8<Float>.self) }
+            UnsafeMutableRawPointer(out + j).storeBytes(of: acc, as: SIMD8<Float>.self)
+            j += 8
+        }
+        while j < n {
+            var s: Float = 0
+            for r in 0..<rows { s += a[r * n + j] }
+            out[j] = s
+            j += 1
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import XCTest
+@testable import EndToEnd
+
+/// `linear` and `softmaxCrossEntropy` against the same computation composed from
+/// elementary ops, plus finite-difference checks and shape errors.
+final class FusedOpsTests: XCTestCase {
+    func testGradCheckCases() {
+        var rng = RandomGenerator(seed: 31)
+        assertGradChecksPass(GradCheckCatalog.fusedCases(&rng), atLeast: 6)
+    }
+
+    func testLinearMatchesMatmulPlusBias() {
+        let x = Tensor.randn([2, 3, 20], seed: 1).requiringGrad(), w = Tensor.randn([11, 20], seed: 2).requiringGrad()
+        let b = Tensor.randn([11], seed: 3).requiringGrad(), probe = Tensor.randn([2, 3, 11], seed: 4)
+        let y = x.linear(weight: w, bias: b)
+        (y * probe).sum().backward()
+        let leaves = [x, w, b].map { $0.detached().requiringGrad() }
+        let ref = leaves[0].matmul(leaves[1].T) + leaves[2]
+        (ref * probe).sum().backward()
+        assertClose(y.scalars, ref.scalars)
+        for (a, e) in zip([x, w, b], leaves) { assertClose(a.grad!.scalars, e.grad!.scalars) }
+    }
+
+    func testSoftmaxCrossEntropyMatchesComposedLoss() {
+        let logits = (Tensor.randn([6, 13], seed: 5) * 3).requiringGrad()
+        let t = IntTensor([0, 12, 3, 3, 7, 12])
+        for mean in [true, false] {
+            logits.zeroGrad()
+            let fused = logits.softmaxCrossEntropy(t, mean: mean)
+            (fused * 1.5).backward()
+            let leaf = logits.detached().requiringGrad()
+            let picked = -leaf.logSoftmax(axis: 1).gather(axis: 1, t.reshaped([-1, 1]))
+            let ref = mean ? picked.mean() : picked.sum()
+            (ref * 1.5).backward()
+            XCTAssertEqual(fused.item, ref.item, accuracy: 1e-5)
+            assertClose(logits.grad!.scalars, leaf.grad!.scalars)
+        }
+    }
+
+    func testShapeErrorsNameTheProblem() {
+        XCTAssertEqual(Tensor.linearShapeError([4, 3], weight: [5, 2], bias: nil)?.message,
+                       "input of shape [4, 3] must end in 2 features for weight [5, 2]")
+        XCTAssertEqual(Tensor.linearShapeError([4, 2], weight: [5, 2], bias: [4])?.message, "bias must be [5] for weight [5, 2], got [4]")
+        XCTAssertNil(Tensor.linearShapeError([7, 4, 2], weight: [5, 2], bias: [5]))
+        XCTAssertEqual(Tensor.softmaxCrossEntropyError([3, 4], targets: IntTensor([0, 4, 1]))?.message, "target 4 at position 1 is outside 0..<4")
+        XCTAssertEqual(Tensor.softmaxCrossEntropyError([3, 4], targets: IntTensor([0, 1]))?.message,
+                       "logits must be [N, C] and targets [N], got [3, 4] and [2]")
+    }
+
+    func assertClose(_ a: [Float], _ b: [Float], file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(a.count, b.count, file: file, line: line)
+        for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: 1e-4 * Swift.max(1, Swift.abs(y)), file: file, line: line) }
+    }
+}

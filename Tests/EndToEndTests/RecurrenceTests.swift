@@ -1,0 +1,67 @@
+import XCTest
+@testable import EndToEnd
+
+/// The fused `Tensor.lstm` op: finite-difference gradients, agreement with the same cell
+/// written out step by step in elementary ops, both layouts, and shape errors.
+final class RecurrenceTests: XCTestCase {
+    func testGradCheckCases() {
+        var rng = RandomGenerator(seed: 23)
+        assertGradChecksPass(GradCheckCatalog.recurrenceCases(&rng), atLeast: 4)
+    }
+
+    /// The cell from its definition, one step at a time, seq-first `[T, B, F]`.
+    func reference(_ x: Tensor, _ wih: Tensor, _ whh: Tensor, _ b: Tensor, h0: Tensor, c0: Tensor) -> (Tensor, Tensor, Tensor) {
+        let H = whh.shape[1]
+        var h = h0, c = c0, outs: [Tensor] = []
+        for t in 0..<x.shape[0] {
+            let gates = x[t].matmul(wih.T) + h.matmul(whh.T) + b
+            let i = gates.sliced(axis: 1, 0..<H).sigmoid(), f = gates.sliced(axis: 1, H..<(2 * H)).sigmoid()
+            let g = gates.sliced(axis: 1, (2 * H)..<(3 * H)).tanh(), o = gates.sliced(axis: 1, (3 * H)..<(4 * H)).sigmoid()
+            c = f * c + i * g
+            h = o * c.tanh()
+            outs.append(h)
+        }
+        return (Tensor.stack(outs), h, c)
+    }
+
+    func testMatchesStepByStepDefinitionInBothLayouts() {
+        let (T, B, F, H) = (5, 3, 4, 6)
+        let x = Tensor.randn([T, B, F], seed: 1), wih = Tensor.randn([4 * H, F], seed: 2) * 0.4
+        let whh = Tensor.randn([4 * H, H], seed: 3) * 0.4, bih = Tensor.randn([4 * H], seed: 4), bhh = Tensor.randn([4 * H], seed: 5)
+        let h0 = Tensor.randn([B, H], seed: 6), c0 = Tensor.randn([B, H], seed: 7)
+        let (ro, rh, rc) = reference(x, wih, whh, bih + bhh, h0: h0, c0: c0)
+        let seq = Tensor.lstm(x, weightIH: wih, weightHH: whh, biasIH: bih, biasHH: bhh, h0: h0, c0: c0)
+        let bf = Tensor.lstm(x.transposed(0, 1).contiguous(), weightIH: wih, weightHH: whh, biasIH: bih, biasHH: bhh,
+                             h0: h0, c0: c0, batchFirst: true)
+        for (got, want) in [(seq.output, ro), (seq.h, rh), (seq.c, rc), (bf.output.transposed(0, 1), ro), (bf.h, rh), (bf.c, rc)] {
+            XCTAssertEqual(got.shape, want.shape)
+            for (a, b) in zip(got.scalars, want.scalars) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+        }
+    }
+
+    func testGradientsMatchStepByStepDefinition() {
+        let (T, B, F, H) = (4, 2, 3, 5)
+        let x = Tensor.randn([B, T, F], seed: 11).requiringGrad(), wih = (Tensor.randn([4 * H, F], seed: 12) * 0.4).requiringGrad()
+        let whh = (Tensor.randn([4 * H, H], seed: 13) * 0.4).requiringGrad(), b = Tensor.randn([4 * H], seed: 14).requiringGrad()
+        let zero = Tensor.zeros([B, H])
+        let w = Tensor.randn([B, T, H], seed: 15)
+        let fused = Tensor.lstm(x, weightIH: wih, weightHH: whh, biasIH: b, biasHH: nil, batchFirst: true)
+        ((fused.output * w).sum() + fused.c.sum()).backward()
+        let got = [x, wih, whh, b].map { $0.grad!.scalars }
+        let leaves = [x, wih, whh, b].map { $0.detached().requiringGrad() }
+        let (ro, _, rc) = reference(leaves[0].transposed(0, 1), leaves[1], leaves[2], leaves[3], h0: zero, c0: zero)
+        ((ro.transposed(0, 1) * w).sum() + rc.sum()).backward()
+        for (g, leaf) in zip(got, leaves) {
+            for (a, e) in zip(g, leaf.grad!.scalars) { XCTAssertEqual(a, e, accuracy: 1e-4) }
+        }
+    }
+
+    func testShapeErrorsNameTheArgument() {
+        let x = Tensor.zeros([2, 3, 4])
+        XCTAssertEqual(Tensor.lstmShapeError(x, weightIH: Tensor.zeros([8, 5]), weightHH: Tensor.zeros([8, 2]), biasIH: nil, biasHH: nil, h0: nil, c0: nil, batchFirst: false)?.message,
+                       "weightIH must be [4H, 4] for input features 4, got [8, 5]")
+        XCTAssertEqual(Tensor.lstmShapeError(x, weightIH: Tensor.zeros([8, 4]), weightHH: Tensor.zeros([8, 2]), biasIH: nil, biasHH: nil, h0: Tensor.zeros([2, 2]), c0: nil, batchFirst: false)?.message,
+                       "h0 must be [3, 2], got [2, 2]")
+        XCTAssertNil(Tensor.lstmShapeError(x, weightIH: Tensor.zeros([8, 4]), weightHH: Tensor.zeros([8, 2]), biasIH: Tensor.zeros([8]), biasHH: nil, h0: nil, c0: nil, batchFirst: false))
+    }
+}
