@@ -168,8 +168,6 @@ public enum ConfigParser {
                 entries.append(.init(key: ks.string, value: try convertYAML(v, fileName: fileName, path: childPath)))
             }
             return ConfigNode(.object(entries), line: line)
-        default:
-            return ConfigNode(.null, line: line)
         }
     }
 }
