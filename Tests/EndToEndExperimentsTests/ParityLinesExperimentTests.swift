@@ -1,3 +1,6 @@
+import EndToEnd
+import EndToEndData
+import EndToEndStrategies
 import Foundation
 import XCTest
 @testable import EndToEndExperiments
@@ -6,7 +9,7 @@ final class ParityLinesExperimentTests: XCTestCase {
     func testRowsCurvesAndSNRForEachStrategyAndK() throws {
         var e = ParityLinesExperiment(ks: [1, 2], endToEndSteps: 4, decompositionSteps: 4, labelledStrategies: ["decomposition", "step-by-step"],
                                       batchSize: 8, trainCount: 64, testCount: 32)
-        e.snrExamples = 4
+        e.snrExamples = 16
         let result = try e.run(ExperimentContext(seed: 3, outputDirectory: FileManager.default.temporaryDirectory))
         XCTAssertEqual(result.rows.map(\.strategy), ["end-to-end", "decomposition", "step-by-step", "end-to-end", "decomposition", "step-by-step"])
         XCTAssertEqual(result.rows.map { $0.parameters.first?.1 }, [.int(1), .int(1), .int(1), .int(2), .int(2), .int(2)])
@@ -14,10 +17,39 @@ final class ParityLinesExperimentTests: XCTestCase {
             XCTAssertEqual(row.steps, 4)
             XCTAssertTrue((0...1).contains(row.testAccuracy))
             let snr = row.metrics.first { $0.0 == "snr_at_init" }?.1
-            if case .double(let v)? = snr { XCTAssertTrue(v.isFinite && v >= 0) } else { XCTFail("no SNR for \(row.label)") }
+            if row.strategy == "step-by-step" {
+                XCTAssertEqual(snr, .null)
+            } else if case .double(let v)? = snr { XCTAssertTrue(v.isFinite && v >= 0) } else { XCTFail("no SNR for \(row.label)") }
         }
         XCTAssertEqual(Set(result.curves.map(\.metric)), ["k1_test_accuracy", "k2_test_accuracy"])
         let snrSeries = result.figures.first { $0.filename == "snr_vs_k" }?.chart.series.map(\.name)
         XCTAssertEqual(snrSeries, ["decomposition", "end-to-end"], "SNR against k for the two single-stage strategies")
+    }
+
+    /// The batched per-example gradients equal those of one backward pass per example.
+    func testBatchedPerExampleGradientsMatchOneBackwardPerExample() throws {
+        let k = 2
+        let data = TrainingData(ParityLines(k: k, count: 6, seed: 5).materialized())
+        let task = ParityLinesModel.task
+        for decomposition in [false, true] {
+            let model = ParityLinesModel.make(k: k, seed: 1)
+            let fast = ParityLinesSNR.perExampleGradients(model: model, data: data, examples: 6, decomposition: decomposition)
+            let last = model.namedParameters().filter { $0.0.hasPrefix(ParityLinesModel.encoderLastLayer) }.map(\.1)
+            XCTAssertEqual(last.map(\.count), [100, 1])
+            for i in 0..<6 {
+                model.zeroGrad()
+                let one = data.batch(at: [i])
+                let outs = model.outputs(one.inputs)
+                let target = Tensor(shape: [1], scalars: one.labels!.scalars.map(Float.init))
+                var loss = task.objective.loss(outs["aggregator"]!, target)
+                if decomposition {
+                    loss = loss + task.intermediates[0].objective.loss(outs["encoder"]!, one.intermediates["image_labels"]!)
+                }
+                loss.backward()
+                let slow = last.flatMap { $0.grad!.scalars }
+                XCTAssertGreaterThan(slow.map(abs).max()!, 0, "a non-trivial gradient to compare")
+                for (a, b) in zip(fast[i], slow) { XCTAssertEqual(a, Double(b), accuracy: 1e-4, "example \(i), decomposition \(decomposition)") }
+            }
+        }
     }
 }

@@ -1,0 +1,71 @@
+import EndToEnd
+import EndToEndData
+import EndToEndNN
+import EndToEndStrategies
+
+/// The gradient signal-to-noise ratio at the last layer of the per-image network, at
+/// initialization, for the end-to-end loss and for the decomposition loss — the quantity whose
+/// decay with k Shalev-Shwartz et al. (2017) show.
+///
+/// Per-example gradients of that layer (`Linear(100, 1)`: weight and bias) are exact and cheap
+/// from one batched pass: example i's loss depends on its own scores s_ij only, so
+/// `∂Lᵢ/∂W = Σⱼ (∂Lᵢ/∂sᵢⱼ)·hᵢⱼ`, with h the layer's input and `∂Lᵢ/∂sᵢⱼ = n·∂L/∂sᵢⱼ` for the
+/// batch mean L. That makes thousands of examples affordable, well above the 1/√n noise floor
+/// the estimate must clear.
+enum ParityLinesSNR {
+    /// SNR for the end-to-end (`decomposition: false`) or decomposition loss over `data`.
+    static func measure(model: CompositeModel, data: TrainingData, examples: Int, decomposition: Bool) -> Double {
+        snr(perExampleGradients(model: model, data: data, examples: examples, decomposition: decomposition))
+    }
+
+    /// Each example's gradient of the last layer's (weight..., bias), from one batched pass.
+    static func perExampleGradients(model: CompositeModel, data: TrainingData, examples: Int, decomposition: Bool) -> [[Double]] {
+        let n = min(examples, data.count)
+        let batch = data.batch(at: Array(0..<n))
+        let k = batch.inputs.shape[1]
+        guard let encoder = model.node("encoder")?.module as? Sequential, let last = encoder.layers.last as? Linear else {
+            preconditionFailure("ParityLinesSNR: the model is not a ParityLinesModel")
+        }
+        let body = Sequential(Array(encoder.layers.dropLast()))
+        // The last layer's inputs for every image, in chunks (the convolutions are the cost).
+        let flat = batch.inputs.reshaped([n * k] + batch.inputs.shape.dropFirst(2))
+        let h = withNoGrad {
+            Tensor.concat(stride(from: 0, to: n * k, by: 512).map { body(flat[$0..<min($0 + 512, n * k)]) }, axis: 0)
+        }
+        let scores = withNoGrad { last(h) }.detached().requiringGrad()
+        let perImage = scores.reshaped([n, k, 1])
+        let output = model.node("aggregator")!.module(perImage)
+        let task = ParityLinesModel.task
+        let target = Tensor(shape: [n], scalars: batch.labels!.scalars.map(Float.init))
+        var loss = task.objective.loss(output, target)
+        if decomposition {
+            loss = loss + task.intermediates[0].objective.loss(perImage, batch.intermediates["image_labels"]!)
+        }
+        loss.backward()
+        let ds = scores.grad!.scalars  // [n·k]
+        let hs = h.scalars, width = h.shape[1]
+        // Per-example gradient of (W, b): Σⱼ n·dsᵢⱼ·(hᵢⱼ, 1).
+        var grads = [[Double]](repeating: [Double](repeating: 0, count: width + 1), count: n)
+        for i in 0..<n {
+            for j in 0..<k {
+                let d = Double(ds[i * k + j]) * Double(n)
+                for c in 0..<width { grads[i][c] += d * Double(hs[(i * k + j) * width + c]) }
+                grads[i][width] += d
+            }
+        }
+        model.zeroGrad()
+        return grads
+    }
+
+    /// Bias-corrected ‖E g‖ / √(E‖g − E g‖²), as ``GradientDiagnostics`` defines it.
+    static func snr(_ g: [[Double]]) -> Double {
+        let n = Double(g.count), d = g[0].count
+        var mean = [Double](repeating: 0, count: d)
+        for row in g { for c in 0..<d { mean[c] += row[c] / n } }
+        var variance = 0.0
+        for row in g { for c in 0..<d { let e = row[c] - mean[c]; variance += e * e } }
+        variance /= n - 1
+        let signal = max(0, mean.reduce(0) { $0 + $1 * $1 } - variance / n)
+        return variance > 0 ? (signal / variance).squareRoot() : .infinity
+    }
+}
