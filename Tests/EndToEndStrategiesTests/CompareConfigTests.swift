@@ -39,11 +39,15 @@ final class CompareConfigTests: XCTestCase {
     }
 
     func testTheShippedExamplesParse() throws {
-        let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("examples")
-        for name in ["parity-lines-k2.yaml", "parity-lines-all-strategies.yaml"] {
-            let c = try CompareConfig.load(contentsOf: examples.appendingPathComponent(name))
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("examples/compare")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".yaml") }.sorted()
+        XCTAssertEqual(files, ["parity-lines-all-strategies.yaml", "parity-lines-k2.yaml"])
+        for name in files {
+            let c = try CompareConfig.load(contentsOf: folder.appendingPathComponent(name))
             XCTAssertFalse(try c.makeStrategies().isEmpty, name)
         }
+        let all = try CompareConfig.load(contentsOf: folder.appendingPathComponent("parity-lines-all-strategies.yaml"))
+        XCTAssertEqual(try all.makeStrategies().count, StrategyCatalog.all.count, "every strategy family")
     }
 }
