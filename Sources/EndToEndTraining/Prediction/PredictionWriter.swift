@@ -69,7 +69,7 @@ public enum PredictionWriter {
             for i in 0..<n { lines.append(([String(i)] + row(i).map { "\($0)" }).joined(separator: ",")) }
         case (.jsonl, let classes?):
             for i in 0..<n {
-                let name = names.map { ", \"class_name\": \(jsonString($0[classes[i]]))" } ?? ""
+                let name = names.map { ", \"class_name\": \(JSONText.quoted($0[classes[i]]))" } ?? ""
                 lines.append("{\"index\": \(i), \"class\": \(classes[i])\(name), \"probabilities\": [\(row(i).map { json($0) }.joined(separator: ", "))]}")
             }
         case (.jsonl, nil):
@@ -81,18 +81,6 @@ public enum PredictionWriter {
     /// JSON has no NaN or infinity; a diverged model's outputs are written as null.
     static func json(_ x: Float) -> String { x.isFinite ? "\(x)" : "null" }
 
-    static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case _ where u.value < 0x20: out += String(format: "\\u%04x", u.value)
-            default: out.unicodeScalars.append(u)
-            }
-        }
-        return out + "\""
-    }
 
     static func csvField(_ s: String) -> String {
         s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
