@@ -100,10 +100,7 @@ public struct ParityLinesExperiment: Experiment {
             styles["k\(k)_test_accuracy"] = MetricStyle(label: "test accuracy, k = \(k)", range: 0.4...1,
                                                          referenceLines: [.init(y: 0.5, label: "chance")])
         }
-        let snrChart = SVGChart(
-            title: "Gradient SNR at the encoder's last layer, at initialization", xLabel: "k (images per tuple)",
-            yLabel: "SNR = |mean g| / std g (log scale)",
-            series: snr.keys.sorted().map { SVGChart.Series(name: $0, xy: snr[$0]!, showMarkers: true) }, logY: true)
+        let snrChart = Self.snrChart(snr, examples: snrN)
         let setup = """
             - Data: tuples of k 28×28 line images (``ParityLines``): length uniform in [5, 23], centre uniform in the \
             image, angle θ uniform in [0, π); an image's label is θ < π/2, the tuple's label the parity of its images' \
@@ -124,5 +121,15 @@ public struct ParityLinesExperiment: Experiment {
             """
         return ExperimentResult(rows: rows, curves: curves, styles: styles,
                                 figures: [(filename: "snr_vs_k", chart: snrChart)], setup: setup)
+    }
+
+    /// SNR against k on a linear axis: the bias-corrected estimate is 0 where no signal is
+    /// detectable, which a log axis could not show.
+    static func snrChart(_ snr: [String: [(Double, Double)]], examples: Int) -> SVGChart {
+        SVGChart(
+            title: "Gradient SNR at the per-image network's last layer, at initialization", xLabel: "k (images per tuple)",
+            yLabel: "SNR = |E g| / std g (0: no detectable signal)",
+            series: snr.keys.sorted().map { SVGChart.Series(name: $0, xy: snr[$0]!, showMarkers: true) },
+            referenceLines: [.init(y: 1 / Double(examples).squareRoot(), label: "1/√n, n = \(examples): the floor an uncorrected estimate would show")])
     }
 }
