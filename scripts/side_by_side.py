@@ -279,7 +279,13 @@ def main():
         block += ["", f"MLP test accuracy after 1..5 epochs (1 thread, seed {args.seed}): "
                   f"EndToEnd {', '.join(f'{x:.4f}' for x in acc['ours'])}; PyTorch {', '.join(f'{x:.4f}' for x in acc['torch'])} "
                   f"(target after 5 epochs >= 0.865: {'met' if acc['ours'][-1] >= 0.865 else 'not met'})."]
-    cmdline = "python3 scripts/side_by_side.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    shown_args, skip = [], False
+    for a in sys.argv[1:]:  # the --raw output path is local to one machine
+        if skip or a == "--raw" or a.startswith("--raw="):
+            skip = a == "--raw"
+            continue
+        shown_args.append(a)
+    cmdline = "python3 scripts/side_by_side.py " + " ".join(shlex.quote(a) for a in shown_args)
     block += ["", f"Produced by `{cmdline.strip()}`.", "", END]
     text = "\n".join(block)
     print()

@@ -2,11 +2,12 @@ import Foundation
 import XCTest
 @testable import EndToEnd
 @testable import EndToEndNN
+import EndToEndKernels
 
 /// The SIMD optimizer updates against the update rules written out per element, on a
 /// parameter of 19 elements (two full vectors and a tail of 3).
 final class VectorizedUpdateTests: XCTestCase {
-    let n = 19
+    var n = 19
 
     func run(_ make: (Parameter) -> Optimizer, gradients: [[Float]], start: [Float]) -> [Float] {
         let p = Parameter(Tensor(start))
@@ -64,6 +65,15 @@ final class VectorizedUpdateTests: XCTestCase {
                 }
             }
             for i in 0..<n { XCTAssertEqual(got[i], p[i], accuracy: 1e-5, "Adam decoupled \(decoupled) element \(i)") }
+        }
+    }
+
+    /// Large tensors are split across threads; every chunk must follow the same rule.
+    func testParallelChunksMatchScalarRule() {
+        n = 2 * VectorizedUpdate.grain + 19
+        Threading.withThreadCount(2) {
+            testSGDMatchesScalarRule()
+            testAdamAndAdamWMatchScalarRule()
         }
     }
 }

@@ -324,7 +324,7 @@ extension Tensor {
                             let src = plane + ih * g.w + offW
                             for ow in 0..<lo { dst[ow] = 0 }
                             if sW == 1 {
-                                (dst + lo).update(from: src + lo, count: hi - lo)
+                                ShortRows.copy(src + lo, dst + lo, count: hi - lo)
                             } else {
                                 for ow in lo..<hi { dst[ow] = src[ow * sW] }
                             }
@@ -343,10 +343,12 @@ extension Tensor {
         let planeSize = g.h * g.w
         let np = g.np, p = g.p
         // Each (n, c) plane gathers from its own rows and columns only: planes are disjoint.
+        // Work items run channel-major (c·N + n), so a chunk reads the same kH·kW column
+        // rows at increasing offsets, front to back, instead of jumping between rows.
         parallelFor(g.n * g.c, grain: Swift.max(1, 4096 / Swift.max(p * g.kH * g.kW, 1))) { range in
-            for plane in range {
-                let n = plane / g.c, c = plane - n * g.c
-                let dst = dx + plane * planeSize
+            for item in range {
+                let c = item / g.n, n = item - c * g.n
+                let dst = dx + (n * g.c + c) * planeSize
                 dst.update(repeating: 0, count: planeSize)
                 for i in 0..<g.kH {
                     let offH = i * g.dH - g.pH
@@ -361,7 +363,7 @@ extension Tensor {
                             if ih < 0 || ih >= g.h { continue }
                             let row = dst + ih * g.w + offW, s = src + oh * g.oW
                             if sW == 1 {
-                                for ow in lo..<hi { row[ow] += s[ow] }
+                                ShortRows.add(s + lo, into: row + lo, count: hi - lo)
                             } else {
                                 for ow in lo..<hi { row[ow * sW] += s[ow] }
                             }
@@ -377,4 +379,31 @@ extension Tensor {
 
     /// The first element of a dense tensor.
     fileprivate var convPointer: UnsafeMutablePointer<Float> { storage.pointer + offset }
+}
+
+/// Copies and sums of the short rows (a few to a few dozen floats) that im2col and col2im
+/// move: a `memmove` call or a loop the compiler guards with alias checks costs more than
+/// the work at these lengths, so eight lanes at a time, then a scalar tail.
+enum ShortRows {
+    @inline(__always)
+    static func copy(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count n: Int) {
+        var i = 0
+        while i + 8 <= n {
+            UnsafeMutableRawPointer(dst + i).storeBytes(of: UnsafeRawPointer(src + i).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < n { dst[i] = src[i]; i += 1 }
+    }
+
+    /// `dst[i] += src[i]` for `i in 0..<n`.
+    @inline(__always)
+    static func add(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, count n: Int) {
+        var i = 0
+        while i + 8 <= n {
+            let v = UnsafeRawPointer(src + i).loadUnaligned(as: SIMD8<Float>.self) + UnsafeRawPointer(dst + i).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(dst + i).storeBytes(of: v, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < n { dst[i] += src[i]; i += 1 }
+    }
 }

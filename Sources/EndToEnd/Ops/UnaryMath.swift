@@ -64,7 +64,25 @@ extension Tensor {
 
     /// max(x, 0); the gradient at 0 is 0, as in PyTorch.
     public func relu() -> Tensor {
-        unaryFromOutput("relu", { $0 > 0 ? $0 : 0 }) { $0 > 0 ? 1 : 0 }
+        // Eight lanes at a time forward and backward: the generic closure loops were 5-8%
+        // of the MLP and CNN benchmark steps. `x > 0 ? x : 0` keeps NaN -> 0 as before.
+        var out = mapBuffer(cost: ParallelThreshold.elementwise) { x, y, n in
+            ReLUKernels.forward(x, y, count: n)
+        }
+        let y = out.detached()
+        out.recordUnary(self, op: "relu") { g in
+            let gc = g.isContiguous ? g : g.contiguousCopy()
+            let pg = UnsafePointer(gc.storage.pointer + gc.offset), py = UnsafePointer(y.storage.pointer + y.offset)
+            let n = y.count
+            return Tensor(shape: y.shape) { dx, _ in
+                if n >= ParallelThreshold.elementwise {
+                    parallelFor(n, grain: 4096) { r in ReLUKernels.backward(pg + r.lowerBound, py + r.lowerBound, dx + r.lowerBound, count: r.count) }
+                } else {
+                    ReLUKernels.backward(pg, py, dx, count: n)
+                }
+            }
+        }
+        return out
     }
 
     /// x for x > 0, else `slope * x`.
@@ -117,5 +135,29 @@ extension Tensor {
     /// -1, 0 or 1 by sign (no gradient flows).
     public func sign() -> Tensor {
         withNoGrad { mapElements { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) } }
+    }
+}
+
+/// ReLU's forward (`x > 0 ? x : 0`) and backward (`y > 0 ? g : 0`) eight lanes at a time.
+enum ReLUKernels {
+    static func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count n: Int) {
+        var i = 0
+        while i + 8 <= n {
+            let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(y + i).storeBytes(of: v.replacing(with: 0, where: .!(v .> 0)), as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < n { y[i] = x[i] > 0 ? x[i] : 0; i += 1 }
+    }
+
+    static func backward(_ g: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, count n: Int) {
+        var i = 0
+        while i + 8 <= n {
+            let vg = UnsafeRawPointer(g + i).loadUnaligned(as: SIMD8<Float>.self)
+            let vy = UnsafeRawPointer(y + i).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(dx + i).storeBytes(of: vg.replacing(with: 0, where: .!(vy .> 0)), as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < n { dx[i] = y[i] > 0 ? g[i] : 0; i += 1 }
     }
 }

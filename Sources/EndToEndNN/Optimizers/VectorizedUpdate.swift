@@ -1,3 +1,5 @@
+import EndToEndKernels
+
 /// Element-wise optimizer updates eight lanes at a time.
 ///
 /// Why: the scalar update loops read and write through several raw pointers that the
@@ -13,9 +15,21 @@ enum VectorizedUpdate {
         let first: Bool, nesterov: Bool
     }
 
+    /// Elements per parallel chunk: updates are memory-bound, so large tensors are split
+    /// across threads and small ones are not worth a dispatch.
+    static let grain = 1 << 15
+
     /// `p -= lr·(g + wd·p)`, or with momentum buffer `b` PyTorch's SGD rule.
     static func sgd(count n: Int, parameter p: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>,
                     momentum b: UnsafeMutablePointer<Float>?, _ r: SGDRule) {
+        parallelFor(n, grain: grain) { range in
+            let o = range.lowerBound
+            sgdChunk(count: range.count, parameter: p + o, gradient: g + o, momentum: b.map { $0 + o }, r)
+        }
+    }
+
+    static func sgdChunk(count n: Int, parameter p: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>,
+                         momentum b: UnsafeMutablePointer<Float>?, _ r: SGDRule) {
         guard let b else {
             var i = 0
             while i &+ 8 <= n {
@@ -72,7 +86,14 @@ enum VectorizedUpdate {
     /// Adam (or AdamW when `decoupled`) with PyTorch's rule, moments `m` and `v` in place.
     static func adam(count n: Int, parameter p: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>,
                      m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>, _ r: AdamRule) {
-        if r.decoupled { adamLoop(n, p, m, v, g, r, decoupled: true) } else { adamLoop(n, p, m, v, g, r, decoupled: false) }
+        parallelFor(n, grain: grain) { range in
+            let o = range.lowerBound
+            if r.decoupled {
+                adamLoop(range.count, p + o, m + o, v + o, g + o, r, decoupled: true)
+            } else {
+                adamLoop(range.count, p + o, m + o, v + o, g + o, r, decoupled: false)
+            }
+        }
     }
 
     @inline(__always)
