@@ -23,13 +23,7 @@ extension Tensor {
             let e = tmp.baseAddress!
             for i in 0..<n {
                 let row = px + i * c
-                var m = -Float.infinity
-                for j in 0..<c where row[j] > m { m = row[j] }
-                if !m.isFinite { m = 0 }
-                for j in 0..<c { e[j] = row[j] - m }
-                VectorMath.exp(e, e, count: c)
-                var s: Float = 0
-                for j in 0..<c { s += e[j] }
+                let (m, s) = SoftmaxKernels.shiftedExp(row, into: e, count: c)
                 lse[i] = Foundation.log(s) + m
                 total += Double(lse[i] - row[Int(t[i])])
             }

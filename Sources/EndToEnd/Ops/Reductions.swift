@@ -145,17 +145,26 @@ extension Tensor {
 }
 
 enum SoftmaxKernels {
+    /// Writes `exp(x − max x)` of one row into `e` and returns the max (0 when it is not
+    /// finite, so an all −∞ row gives NaN rather than a silent 0) and the sum of `e`: the
+    /// overflow-safe core of softmax, log-softmax and cross-entropy.
+    @inline(__always)
+    static func shiftedExp(_ x: UnsafePointer<Float>, into e: UnsafeMutablePointer<Float>, count n: Int) -> (max: Float, sum: Float) {
+        var m = -Float.infinity
+        for j in 0..<n where x[j] > m { m = x[j] }
+        if !m.isFinite { m = 0 }
+        for j in 0..<n { e[j] = x[j] - m }
+        VectorMath.exp(e, e, count: n)
+        var s: Float = 0
+        for j in 0..<n { s += e[j] }
+        return (m, s)
+    }
+
     static func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int, n: Int, log: Bool) {
         func body(_ r: Range<Int>) {
             for row in r {
                 let xi = x + row * n, yi = y + row * n
-                var m = -Float.infinity
-                for j in 0..<n where xi[j] > m { m = xi[j] }
-                if !m.isFinite { m = 0 }
-                for j in 0..<n { yi[j] = xi[j] - m }
-                VectorMath.exp(yi, yi, count: n)
-                var s: Float = 0
-                for j in 0..<n { s += yi[j] }
+                let (m, s) = shiftedExp(xi, into: yi, count: n)
                 if log {
                     let ls = Foundation.log(s) + m
                     for j in 0..<n { yi[j] = xi[j] - ls }
