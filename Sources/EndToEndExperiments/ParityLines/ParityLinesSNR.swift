@@ -15,7 +15,7 @@ import EndToEndStrategies
 enum ParityLinesSNR {
     /// SNR for the end-to-end (`decomposition: false`) or decomposition loss over `data`.
     static func measure(model: CompositeModel, data: TrainingData, examples: Int, decomposition: Bool) -> Double {
-        snr(perExampleGradients(model: model, data: data, examples: examples, decomposition: decomposition))
+        GradientDiagnostics.signalToNoise(of: perExampleGradients(model: model, data: data, examples: examples, decomposition: decomposition))
     }
 
     /// Each example's gradient of the last layer's (weight..., bias), from one batched pass.
@@ -55,17 +55,5 @@ enum ParityLinesSNR {
         }
         model.zeroGrad()
         return grads
-    }
-
-    /// Bias-corrected ‖E g‖ / √(E‖g − E g‖²), as ``GradientDiagnostics`` defines it.
-    static func snr(_ g: [[Double]]) -> Double {
-        let n = Double(g.count), d = g[0].count
-        var mean = [Double](repeating: 0, count: d)
-        for row in g { for c in 0..<d { mean[c] += row[c] / n } }
-        var variance = 0.0
-        for row in g { for c in 0..<d { let e = row[c] - mean[c]; variance += e * e } }
-        variance /= n - 1
-        let signal = max(0, mean.reduce(0) { $0 + $1 * $1 } - variance / n)
-        return variance > 0 ? (signal / variance).squareRoot() : .infinity
     }
 }

@@ -61,20 +61,23 @@ public enum GradientDiagnostics {
         }
         for p in all { p.zeroGrad() }
         var out: [String: Double] = [:]
-        for (j, group) in live.enumerated() {
-            let n = perExample[0][j].count
-            guard n > 0 else { continue }
-            var mean = [Double](repeating: 0, count: n)
-            for e in perExample { for (k, v) in e[j].enumerated() { mean[k] += Double(v) } }
-            for k in 0..<n { mean[k] /= Double(examples) }
-            var variance = 0.0
-            for e in perExample {
-                for (k, v) in e[j].enumerated() { let d = Double(v) - mean[k]; variance += d * d }
-            }
-            variance /= Double(examples - 1)
-            let signal = max(0, mean.reduce(0) { $0 + $1 * $1 } - variance / Double(examples)).squareRoot()
-            out[group.name] = variance > 0 ? signal / variance.squareRoot() : .infinity
+        for (j, group) in live.enumerated() where !perExample[0][j].isEmpty {
+            out[group.name] = signalToNoise(of: perExample.map { $0[j].map(Double.init) })
         }
         return out
+    }
+
+    /// The bias-corrected SNR of per-example gradients (one row per example, at least two).
+    public static func signalToNoise(of gradients: [[Double]]) -> Double {
+        precondition(gradients.count >= 2, "signalToNoise: needs at least two examples")
+        let n = Double(gradients.count), d = gradients[0].count
+        var mean = [Double](repeating: 0, count: d)
+        for row in gradients { for c in 0..<d { mean[c] += row[c] } }
+        for c in 0..<d { mean[c] /= n }
+        var variance = 0.0
+        for row in gradients { for c in 0..<d { let e = row[c] - mean[c]; variance += e * e } }
+        variance /= n - 1
+        let signal = max(0, mean.reduce(0) { $0 + $1 * $1 } - variance / n).squareRoot()
+        return variance > 0 ? signal / variance.squareRoot() : .infinity
     }
 }
