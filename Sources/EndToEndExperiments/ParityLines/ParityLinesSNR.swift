@@ -36,10 +36,9 @@ enum ParityLinesSNR {
         let perImage = scores.reshaped([n, k, 1])
         let output = model.node("aggregator")!.module(perImage)
         let task = ParityLinesModel.task
-        let target = Tensor(shape: [n], scalars: batch.labels!.scalars.map(Float.init))
-        var loss = task.objective.loss(output, target)
-        if decomposition {
-            loss = loss + task.intermediates[0].objective.loss(perImage, batch.intermediates["image_labels"]!)
+        var loss = task.objective.loss(output, task.source.tensor(in: batch)!)
+        if decomposition, let t = task.intermediates.first {
+            loss = loss + t.objective.loss(perImage, t.source.tensor(in: batch)!)
         }
         loss.backward()
         let ds = scores.grad!.scalars  // [n·k]

@@ -13,7 +13,7 @@ public enum TargetSource: Sendable, Equatable {
     /// The target tensor in `batch`, or nil when the batch lacks it.
     public func tensor(in batch: Batch) -> Tensor? {
         switch self {
-        case .labels: return batch.labels.map { Tensor(shape: $0.shape, scalars: $0.scalars.map(Float.init)) }
+        case .labels: return batch.labels?.asFloat
         case .targets: return batch.targets
         case .intermediate(let key): return batch.intermediates[key]
         }
