@@ -106,7 +106,7 @@ final class StrategyRun {
         lastEvaluated = steps
         let metrics = stage.evaluate()
         curve.append(MetricsRecord(step: steps, wallSeconds: trainSeconds, split: "test", values: metrics))
-        if let b = snrBatch, steps == 0 || !setup.diagnostics.snrAtInitializationOnly {
+        if let b = snrBatch {
             let snr = GradientDiagnostics.signalToNoise(groups: stage.groups, examples: b.count) { i in
                 (stage.diagnosticLoss ?? stage.loss)(b.rows([i]))
             }

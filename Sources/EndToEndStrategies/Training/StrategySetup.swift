@@ -22,15 +22,11 @@ public struct DiagnosticsOptions: Sendable, Equatable {
     /// Extra parameter groups to measure, by name → parameter-name prefix (e.g.
     /// `"encoder_last": "encoder.layers.8."`), besides one group per node.
     public var snrGroups: [String: String]
-    /// Measure the SNR only before training (at initialization), not at every evaluation.
-    public var snrAtInitializationOnly: Bool
 
-    public init(gradientNormEvery: Int = 10, snrExamples: Int = 32, snrGroups: [String: String] = [:],
-                snrAtInitializationOnly: Bool = false) {
+    public init(gradientNormEvery: Int = 10, snrExamples: Int = 32, snrGroups: [String: String] = [:]) {
         self.gradientNormEvery = gradientNormEvery
         self.snrExamples = snrExamples
         self.snrGroups = snrGroups
-        self.snrAtInitializationOnly = snrAtInitializationOnly
     }
 }
 
