@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "EndToEndKernels", targets: ["EndToEndKernels"]),
         .library(name: "EndToEndStrategies", targets: ["EndToEndStrategies"]),
         .library(name: "EndToEndExperiments", targets: ["EndToEndExperiments"]),
+        .library(name: "EndToEndApplications", targets: ["EndToEndApplications"]),
         .executable(name: "e2e", targets: ["e2e"]),
     ],
     dependencies: [
@@ -37,12 +38,14 @@ let package = Package(
         .target(name: "EndToEndStrategies", dependencies: ["EndToEndTraining"], path: "Sources/EndToEndStrategies"),
         // Layer 6: the experiments that reproduce the limits of end-to-end learning.
         .target(name: "EndToEndExperiments", dependencies: ["EndToEndStrategies"], path: "Sources/EndToEndExperiments"),
+        // Layer 6: the founding article's applications, end-to-end against the classic pipeline.
+        .target(name: "EndToEndApplications", dependencies: ["EndToEndStrategies"], path: "Sources/EndToEndApplications"),
         // Command line.
         .executableTarget(
             name: "e2e",
             dependencies: [
                 "EndToEnd", "EndToEndNN", "EndToEndData", "EndToEndTraining", "EndToEndKernels",
-                "EndToEndStrategies", "EndToEndExperiments",
+                "EndToEndStrategies", "EndToEndExperiments", "EndToEndApplications",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/e2e"),
@@ -52,6 +55,7 @@ let package = Package(
         .testTarget(name: "EndToEndTrainingTests", dependencies: ["EndToEndTraining"], path: "Tests/EndToEndTrainingTests"),
         .testTarget(name: "EndToEndStrategiesTests", dependencies: ["EndToEndStrategies"], path: "Tests/EndToEndStrategiesTests"),
         .testTarget(name: "EndToEndExperimentsTests", dependencies: ["EndToEndExperiments"], path: "Tests/EndToEndExperimentsTests"),
+        .testTarget(name: "EndToEndApplicationsTests", dependencies: ["EndToEndApplications"], path: "Tests/EndToEndApplicationsTests"),
         .testTarget(name: "EndToEndTests", dependencies: ["EndToEnd"], path: "Tests/EndToEndTests", exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]

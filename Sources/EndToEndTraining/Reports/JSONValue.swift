@@ -1,4 +1,3 @@
-import EndToEndTraining
 import Foundation
 
 /// A JSON value with ordered object keys, so that results encode the same way every time.
