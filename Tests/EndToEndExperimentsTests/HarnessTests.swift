@@ -1,3 +1,6 @@
+import EndToEnd
+import EndToEndData
+import EndToEndNN
 import EndToEndTraining
 import Foundation
 import XCTest
@@ -98,21 +101,36 @@ final class HarnessTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.path))
     }
 
-    func testTrainingLoopEvaluatesOnScheduleAndStopsAtTarget() {
-        var calls = 0
-        let loop = TrainingLoop(steps: 25, evaluateEvery: 10)
-        let run = loop.run(label: "t", step: { calls += 1; return Float(calls) }, evaluate: { Double(calls) / 25 })
+    /// A stage whose loss is a parameter's value and whose evaluation reads a counter.
+    private func countingStage(label: String, steps: Int, every: Int, stopAt: Double? = nil, counter: Counter,
+                               evaluate: @escaping (Int) -> Double) -> ExperimentStages.Stage {
+        let p = Parameter(Tensor([0]))
+        let optimizer = SGD([p], learningRate: 0)
+        let batches = GeneratedBatches { counter.calls += 1; return Batch(inputs: Tensor([Float(counter.calls)]), indices: [0]) }
+        return .init(label: label, optimizer: optimizer, batches: batches, steps: steps, evaluateEvery: every, stopAt: stopAt,
+                     loss: { b in (p.value + b.inputs).sum() }, evaluate: { evaluate(counter.calls) })
+    }
+
+    final class Counter { var calls = 0 }
+
+    func testExperimentStagesEvaluateOnScheduleAndStopAtTarget() throws {
+        let counter = Counter()
+        let run = try ExperimentStages().run([{ self.countingStage(label: "t", steps: 25, every: 10, counter: counter) { Double($0) / 25 } }])[0]
         XCTAssertEqual(run.steps, 25)
         XCTAssertEqual(run.curve.map(\.step), [0, 10, 20, 25])
         XCTAssertEqual(run.losses.map(\.value), [5.5, 15.5, 23])
         XCTAssertEqual(run.firstStep(reaching: 0.8), 20)
         XCTAssertNil(run.firstStep(reaching: 2))
 
-        calls = 0
-        let stopping = TrainingLoop(steps: 100, evaluateEvery: 5, stopAt: 0.5)
-        let early = stopping.run(label: "t", stepOffset: 1000, step: { calls += 1; return 0 }, evaluate: { Double(calls) / 20 })
-        XCTAssertEqual(early.steps, 10)
-        XCTAssertEqual(early.curve.last?.step, 1010)
+        // Two stages in one run: the second stops at its target; steps count over the run.
+        let c2 = Counter()
+        let outcomes = try ExperimentStages().run([
+            { self.countingStage(label: "a", steps: 10, every: 5, counter: c2) { _ in 0 } },
+            { self.countingStage(label: "b", steps: 100, every: 5, stopAt: 0.5, counter: c2) { Double($0 - 10) / 20 } },
+        ])
+        XCTAssertEqual(outcomes.map(\.steps), [10, 10])
+        XCTAssertEqual(outcomes[1].curve.first?.step, 10)
+        XCTAssertEqual(outcomes[1].curve.last?.step, 20)
     }
 
     func testDerivedSeedsDifferBySettingAndRepeat() {

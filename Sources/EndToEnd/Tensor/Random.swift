@@ -21,6 +21,16 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable {
         s0 = splitmix(); s1 = splitmix(); s2 = splitmix(); s3 = splitmix()
     }
 
+    /// The generator's whole state, for checkpoints: ``init(state:)`` continues the stream
+    /// exactly where it was.
+    public var state: [UInt64] { [s0, s1, s2, s3] }
+
+    /// A generator that continues from a saved ``state``; nil unless it has four words, not all zero.
+    public init?(state: [UInt64]) {
+        guard state.count == 4, state.contains(where: { $0 != 0 }) else { return nil }
+        (s0, s1, s2, s3) = (state[0], state[1], state[2], state[3])
+    }
+
     /// The next 64 random bits.
     public mutating func next() -> UInt64 {
         let result = rotl(s1 &* 5, 7) &* 9
@@ -69,6 +79,12 @@ public enum Random {
     /// Reseeds the default generator (like `torch.manual_seed`).
     public static func seed(_ seed: UInt64) {
         global.withLock { $0 = RandomGenerator(seed: seed) }
+    }
+
+    /// The default generator's state (see ``RandomGenerator/state``), for run checkpoints.
+    public static var state: [UInt64] {
+        get { global.withLock { $0.state } }
+        set { if let g = RandomGenerator(state: newValue) { global.withLock { $0 = g } } }
     }
 
     /// Runs `body` with exclusive access to the default generator.

@@ -1,4 +1,5 @@
 import EndToEnd
+import EndToEndData
 import EndToEndNN
 import EndToEndTraining
 import Foundation
@@ -88,50 +89,54 @@ public struct ModuleChainExperiment: Experiment {
                 case .endToEnd:
                     let optimizer = Adam(student.parameters(), learningRate: learningRate)
                     let total = (n + 1) * perStage
-                    var t = 0
-                    let run = TrainingLoop(steps: total, evaluateEvery: every, stopAt: 1).run(label: label, log: context.log, step: {
-                        optimizer.learningRate = cosine(t, total)
-                        t += 1
+                    let batches = GeneratedBatches {
                         let x = TeacherChain.inputs(batchSize, m: width, using: &rng)
-                        let y = teacher.codes(x).label
-                        optimizer.zeroGrad()
-                        let loss = Loss.hinge(student(x), y)
-                        loss.backward()
-                        optimizer.step()
-                        return loss.item
-                    }, evaluate: accuracy)
+                        return Batch(inputs: x, targets: teacher.codes(x).label, indices: Array(0..<batchSize))
+                    }
+                    let run = try ExperimentStages(log: context.log).run([{ .init(
+                        label: label, optimizer: optimizer, batches: batches, steps: total, evaluateEvery: every, stopAt: 1,
+                        beforeStep: { optimizer.learningRate = cosine($0, total) },
+                        loss: { Loss.hinge(student($0.inputs), $0.targets!) }, evaluate: accuracy) }])[0]
                     (points, steps, wall) = (run.curve, run.steps, run.wallSeconds)
 
                 case .moduleByModule:
                     // Stage i < n: module i on the teacher code z_{i+1}, from the frozen student code;
                     // stage n: the readout on the label.
-                    for stage in 0...n {
+                    // Each stage stops once its own output is perfect on a validation sample;
+                    // the curve tracks the whole chain's test accuracy at the same evaluations.
+                    var chains: [[Curve.Point]] = []
+                    let batches = GeneratedBatches {
+                        Batch(inputs: TeacherChain.inputs(batchSize, m: width, using: &rng), indices: Array(0..<batchSize))
+                    }
+                    let outcomes = try ExperimentStages(log: context.log).run((0...n).map { stage in {
                         let trained: Module = stage < n ? student.stages[stage] : student.readout
                         let optimizer = Adam(trained.parameters(), learningRate: learningRate)
-                        var t = 0
-                        // Each stage stops once its own output is perfect on a validation sample;
-                        // the curve tracks the whole chain's test accuracy at the same evaluations.
-                        let loop = TrainingLoop(steps: perStage, evaluateEvery: every, stopAt: 1, progressLines: 2)
-                        var chain: [Curve.Point] = []
-                        let run = loop.run(label: "\(label) stage \(stage + 1)/\(n + 1)", log: context.log,
-                                           stepOffset: steps, wallOffset: wall, step: {
-                            optimizer.learningRate = cosine(t, perStage)
-                            t += 1
-                            let x = TeacherChain.inputs(batchSize, m: width, using: &rng)
-                            let (codes, y) = teacher.codes(x)
-                            let input = withNoGrad { student.code(x, upTo: stage, snap: true) }
-                            optimizer.zeroGrad()
-                            let loss = Loss.hinge(trained(input), stage < n ? codes[stage + 1] : y)
-                            loss.backward()
-                            optimizer.step()
-                            return loss.item
-                        }, evaluate: {
-                            chain.append(.init(step: 0, wallSeconds: 0, value: accuracy()))
-                            return withNoGrad {
-                                let out = stage < n ? student.code(validX, upTo: stage + 1, snap: true) : student.snapped(validX)
-                                return Double((out * (stage < n ? validCodes[stage + 1] : validY)).gt(0).mean().item)
-                            }
-                        })
+                        chains.append([])
+                        return .init(
+                            label: "\(label) stage \(stage + 1)/\(n + 1)", optimizer: optimizer, batches: batches,
+                            steps: perStage, evaluateEvery: every, stopAt: 1, progressLines: 2,
+                            beforeStep: { optimizer.learningRate = cosine($0, perStage) },
+                            onEnd: {
+                                guard stage < n else { return }
+                                // How well the trained prefix reproduces the teacher's code, per coordinate.
+                                let code = withNoGrad { student.code(testX, upTo: stage + 1, snap: true) }
+                                moduleAccuracies.append(Double((code * testCodes[stage + 1]).gt(0).mean().item))
+                            },
+                            loss: { batch in
+                                let (codes, y) = teacher.codes(batch.inputs)
+                                let input = withNoGrad { student.code(batch.inputs, upTo: stage, snap: true) }
+                                return Loss.hinge(trained(input), stage < n ? codes[stage + 1] : y)
+                            },
+                            evaluate: {
+                                chains[chains.count - 1].append(.init(step: 0, wallSeconds: 0, value: accuracy()))
+                                return withNoGrad {
+                                    let out = stage < n ? student.code(validX, upTo: stage + 1, snap: true) : student.snapped(validX)
+                                    return Double((out * (stage < n ? validCodes[stage + 1] : validY)).gt(0).mean().item)
+                                }
+                            })
+                    } })
+                    for (stage, run) in outcomes.enumerated() {
+                        var chain = chains[stage]
                         for (i, p) in run.curve.enumerated() {
                             chain[i].step = p.step
                             chain[i].wallSeconds = p.wallSeconds
@@ -139,11 +144,6 @@ public struct ModuleChainExperiment: Experiment {
                         points += stage == 0 ? chain : Array(chain.dropFirst())
                         steps += run.steps
                         wall += run.wallSeconds
-                        if stage < n {
-                            // How well the trained prefix reproduces the teacher's code, per coordinate.
-                            let code = withNoGrad { student.code(testX, upTo: stage + 1, snap: true) }
-                            moduleAccuracies.append(Double((code * testCodes[stage + 1]).gt(0).mean().item))
-                        }
                     }
                 }
 

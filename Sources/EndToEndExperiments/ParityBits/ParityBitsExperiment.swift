@@ -39,7 +39,6 @@ public struct ParityBitsExperiment: Experiment {
         let totalSteps = steps ?? (context.quick ? 10_000 : 50_000)
         let every = evaluateEvery ?? (context.quick ? 500 : 1_000)
         let tests = testCount ?? (context.quick ? 2_000 : 10_000)
-        let loop = TrainingLoop(steps: totalSteps, evaluateEvery: every)
 
         var rows: [ResultRow] = [], curves: [Curve] = []
         for d in dims {
@@ -53,16 +52,14 @@ public struct ParityBitsExperiment: Experiment {
             let optimizer = SGD(model.parameters(), learningRate: learningRate)
             context.log("d = \(d): |v*| = \(test.subset.count), hidden \(widthFactor * d), \(totalSteps) steps")
 
-            let run = loop.run(label: "d=\(d)", log: context.log, step: {
+            let batches = GeneratedBatches {
                 let (x, y) = sampler.next(batchSize)
-                optimizer.zeroGrad()
-                let loss = Loss.hinge(model(x), y)
-                loss.backward()
-                optimizer.step()
-                return loss.item
-            }, evaluate: {
-                withNoGrad { Double(((model(testX) * testY).gt(0)).mean().item) }
-            })
+                return Batch(inputs: x, targets: y, indices: Array(0..<batchSize))
+            }
+            let run = try ExperimentStages(log: context.log).run([{ .init(
+                label: "d=\(d)", optimizer: optimizer, batches: batches, steps: totalSteps, evaluateEvery: every,
+                loss: { Loss.hinge(model($0.inputs), $0.targets!) },
+                evaluate: { withNoGrad { Double(((model(testX) * testY).gt(0)).mean().item) } }) }])[0]
 
             let label = "d=\(d)"
             curves.append(Curve(label: label, metric: "test_accuracy", points: run.curve))

@@ -1,6 +1,7 @@
 import EndToEnd
 import EndToEndData
 import EndToEndNN
+import EndToEndTraining
 import EndToEndStrategies
 
 /// The gradient signal-to-noise ratio at the last layer of the per-image network, at

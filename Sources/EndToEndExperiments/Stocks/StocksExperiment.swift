@@ -1,4 +1,5 @@
 import EndToEnd
+import EndToEndData
 import EndToEndNN
 import EndToEndTraining
 import Foundation
@@ -45,7 +46,6 @@ public struct StocksExperiment: Experiment {
         guard d >= 1, kValues.allSatisfy({ $0 >= 2 }) else {
             throw ExperimentError.invalidSetting("stocks needs d >= 1 and every k >= 2, got d \(d), k \(kValues)")
         }
-        let loop = TrainingLoop(steps: totalSteps, evaluateEvery: every)
         let situations = Tensor.eye(d)
 
         var rows: [ResultRow] = [], curves: [Curve] = []
@@ -60,31 +60,32 @@ public struct StocksExperiment: Experiment {
                 var rewardCurve: [Curve.Point] = []
                 let label = "\(strategy.rawValue) k=\(k)"
 
-                let run = loop.run(label: label, log: context.log, step: {
+                // The rewards travel as the batch's targets, the correct outputs as its labels.
+                let batches = GeneratedBatches {
                     let (x, target, rewards) = task.next(batchSize)
-                    optimizer.zeroGrad()
-                    let logits = model(x)
-                    let loss: Tensor
-                    switch strategy {
-                    case .endToEnd: loss = -(logits.softmax(axis: 1) * rewards).sum(axis: 1).mean()
-                    case .decomposition: loss = Loss.crossEntropy(logits, target)
-                    }
-                    loss.backward()
-                    optimizer.step()
-                    return loss.item
-                }, evaluate: {
-                    // Every situation once: accuracy of the argmax, and the expected reward,
-                    // which is the probability given to the correct output.
-                    let (accuracy, reward) = withNoGrad { () -> (Double, Double) in
-                        let logits = model(situations)
-                        let picks = logits.argmax(axis: 1).scalars
-                        let p = logits.softmax(axis: 1).gather(axis: 1, IntTensor(shape: [d, 1], scalars: correct))
-                        let hits = zip(picks, correct).filter { $0 == $1 }.count
-                        return (Double(hits) / Double(d), Double(p.mean().item))
-                    }
-                    rewardCurve.append(.init(step: 0, wallSeconds: 0, value: reward))
-                    return accuracy
-                })
+                    return Batch(inputs: x, labels: target, targets: rewards, indices: Array(0..<batchSize))
+                }
+                let run = try ExperimentStages(log: context.log).run([{ .init(
+                    label: label, optimizer: optimizer, batches: batches, steps: totalSteps, evaluateEvery: every,
+                    loss: { batch in
+                        let logits = model(batch.inputs)
+                        switch strategy {
+                        case .endToEnd: return -(logits.softmax(axis: 1) * batch.targets!).sum(axis: 1).mean()
+                        case .decomposition: return Loss.crossEntropy(logits, batch.labels!)
+                        }
+                    }, evaluate: {
+                        // Every situation once: accuracy of the argmax, and the expected reward,
+                        // which is the probability given to the correct output.
+                        let (accuracy, reward) = withNoGrad { () -> (Double, Double) in
+                            let logits = model(situations)
+                            let picks = logits.argmax(axis: 1).scalars
+                            let p = logits.softmax(axis: 1).gather(axis: 1, IntTensor(shape: [d, 1], scalars: correct))
+                            let hits = zip(picks, correct).filter { $0 == $1 }.count
+                            return (Double(hits) / Double(d), Double(p.mean().item))
+                        }
+                        rewardCurve.append(.init(step: 0, wallSeconds: 0, value: reward))
+                        return accuracy
+                }) }])[0]
                 // The reward curve was sampled at the same evaluations as the accuracy curve.
                 for (i, p) in run.curve.enumerated() {
                     rewardCurve[i].step = p.step

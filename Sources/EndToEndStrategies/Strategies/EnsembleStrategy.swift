@@ -1,6 +1,7 @@
 import EndToEnd
 import EndToEndData
 import EndToEndNN
+import EndToEndTraining
 
 /// Ensembling: M copies of the model, trained independently (different seeds, optionally on
 /// bootstrap samples) and combined by averaging probabilities, majority vote, or a trained
@@ -113,37 +114,40 @@ public struct EnsembleStrategy: Strategy {
             }
             return loss!
         }
-        var samplers = (0..<members).map { i in
-            BatchSampler(count: setup.train.count, batchSize: setup.batchSize, seed: setup.seed &+ 0xba9 &* UInt64(i + 1), bootstrap: true)
+        let samplers = (0..<members).map { i in
+            SampledBatches(count: setup.train.count, batchSize: setup.batchSize, seed: setup.seed &+ 0xba9 &* UInt64(i + 1),
+                           bootstrap: true) { setup.train.batch(at: $0) }
         }
         let bagged: (Batch) -> Tensor = { _ in
             var total: Tensor?
             for (i, model) in models.enumerated() {
-                let b = setup.train.batch(at: samplers[i].next())
+                let b = samplers[i].next()
                 let l = objective.loss(model.outputs(b.inputs)[outputNode]!, task.outputTarget(b))
                 total = total.map { $0 + l } ?? l
             }
             return total!
         }
-        run.run(.init(
+        var stages: [() throws -> StrategyRun.Stage] = [{ .init(
             name: "members", steps: memberSteps, parameters: models.flatMap { $0.parameters() }, groups: groups,
             modelsPerStep: members, loss: bagging ? bagged : shared, evaluate: evaluateCombined,
-            diagnosticLoss: bagging ? shared : nil))
-
+            diagnosticLoss: bagging ? shared : nil) }]
         if combination == .stacking {
-            let features = withNoGrad { memberOutputs(setup.train.batch(at: [0]).inputs)[0].count }
-            let s = Self.averagingStacker(members: members, features: features)
-            stacker = s
-            for model in models { model.freeze() }
-            run.run(.init(
-                name: "stacking", steps: stackSteps, parameters: s.parameters(), groups: [],
-                loss: { batch in
-                    let outs = withNoGrad { memberOutputs(batch.inputs) }
-                    return objective.loss(Self.stack(outs, s), task.outputTarget(batch))
-                },
-                evaluate: evaluateCombined))
-            for model in models { model.unfreeze() }
+            stages.append {
+                let features = withNoGrad { memberOutputs(setup.train.batch(at: [0]).inputs)[0].count }
+                let s = Self.averagingStacker(members: members, features: features)
+                stacker = s
+                for model in models { model.freeze() }
+                return .init(
+                    name: "stacking", steps: stackSteps, parameters: s.parameters(), groups: [],
+                    loss: { batch in
+                        let outs = withNoGrad { memberOutputs(batch.inputs) }
+                        return objective.loss(Self.stack(outs, s), task.outputTarget(batch))
+                    },
+                    evaluate: evaluateCombined)
+            }
         }
+        try run.run(stages)
+        if combination == .stacking { for model in models { model.unfreeze() } }
 
         // Each member's own accuracy: what the combination adds over its parts.
         var extra: [String: Double] = [:]

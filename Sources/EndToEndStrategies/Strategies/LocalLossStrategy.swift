@@ -1,6 +1,7 @@
 import EndToEnd
 import EndToEndData
 import EndToEndNN
+import EndToEndTraining
 
 /// Local losses: every node but the output gets its own auxiliary head that predicts the
 /// output target from the node's output, and the gradient is stopped between nodes, so each
@@ -57,7 +58,7 @@ public struct LocalLossStrategy: Strategy {
         let headParameters: [Parameter] = names.dropLast().flatMap { heads[$0]!.parameters() }
         switch mode {
         case .simultaneous:
-            run.run(.init(
+            try run.run([{ .init(
                 name: "all", steps: setup.steps,
                 parameters: trainAll(model) + headParameters, groups: groups,
                 loss: { batch in
@@ -66,23 +67,23 @@ public struct LocalLossStrategy: Strategy {
                     for n in names.dropLast() { total = total + local(n, outs, batch) }
                     return total
                 },
-                evaluate: evaluator(setup, model)))
+                evaluate: evaluator(setup, model)) }])
         case .greedy:
             let per = setup.steps / names.count
             guard per >= 1 else { throw StrategyError("\(name): \(setup.steps) steps cannot be split into \(names.count) stages") }
-            for (i, n) in names.enumerated() {
+            try run.run(names.enumerated().map { i, n in {
                 model.freeze()
                 model.node(n)!.module.unfreeze()
                 let isOutput = i == names.count - 1
-                run.run(.init(
+                return .init(
                     name: n, steps: isOutput ? setup.steps - per * (names.count - 1) : per,
                     parameters: model.node(n)!.module.parameters() + (heads[n]?.parameters() ?? []), groups: groups,
                     loss: { batch in
                         let outs = model.outputs(batch.inputs, stopGradientBefore: stopBefore, upTo: n)
                         return isOutput ? task.outputLoss(outs, model: model, batch) : local(n, outs, batch)
                     },
-                    evaluate: evaluator(setup, model)))
-            }
+                    evaluate: evaluator(setup, model))
+            } })
             model.unfreeze()
         }
         return run.result()

@@ -1,5 +1,6 @@
 import EndToEnd
 import EndToEndNN
+import EndToEndTraining
 
 /// Step-by-step: the modules are trained one group at a time, in order, each on its own
 /// intermediate target, with everything before it frozen; the last group (up to the output)
@@ -48,12 +49,13 @@ public struct StepByStepStrategy: Strategy {
         let run = StrategyRun(name: name, setup: setup)
         let task = setup.task
         let groups = GradientDiagnostics.groups(for: model, options: setup.diagnostics)
-        for (i, stage) in stages.enumerated() {
+        // Each group trains with everything else frozen; the builders run as their stages begin.
+        var builders: [() throws -> StrategyRun.Stage] = stages.enumerated().map { i, stage in {
             model.freeze()
             for n in stage.nodes { model.node(n)!.module.unfreeze() }
             let last = stage.nodes.last!
             let steps = i == stages.count - 1 ? setup.steps - fineTune - perStage * (stages.count - 1) : perStage
-            run.run(.init(
+            return .init(
                 name: stage.nodes.joined(separator: "+"), steps: steps,
                 parameters: model.parameters(ofNodes: stage.nodes), groups: groups,
                 loss: { batch in
@@ -61,14 +63,15 @@ public struct StepByStepStrategy: Strategy {
                     if let t = stage.target { return task.loss(t, outs, batch) }
                     return task.outputLoss(outs, model: model, batch)
                 },
-                evaluate: evaluator(setup, model)))
-        }
+                evaluate: evaluator(setup, model))
+        } }
         if fineTune > 0 {
-            run.run(.init(
+            builders.append { .init(
                 name: "fine-tune", steps: fineTune, parameters: trainAll(model), groups: groups,
                 loss: { batch in task.outputLoss(model.outputs(batch.inputs), model: model, batch) },
-                evaluate: evaluator(setup, model)))
+                evaluate: evaluator(setup, model)) }
         }
+        try run.run(builders)
         model.unfreeze()
         return run.result()
     }

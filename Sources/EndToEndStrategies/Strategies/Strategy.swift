@@ -1,5 +1,6 @@
 import EndToEnd
 import EndToEndNN
+import EndToEndTraining
 
 /// A way to train a composite model: which parameters learn from which losses, in which order.
 ///
@@ -41,11 +42,11 @@ public struct EndToEndStrategy: Strategy {
     public func run(_ setup: StrategySetup) throws -> StrategyResult {
         let model = try setup.makeModel(setup.seed)
         let run = StrategyRun(name: name, setup: setup)
-        run.run(.init(
+        try run.run([{ .init(
             name: "all", steps: setup.steps, parameters: trainAll(model),
             groups: GradientDiagnostics.groups(for: model, options: setup.diagnostics),
             loss: { batch in setup.task.outputLoss(model.outputs(batch.inputs), model: model, batch) },
-            evaluate: evaluator(setup, model)))
+            evaluate: evaluator(setup, model)) }])
         return run.result()
     }
 }
@@ -69,7 +70,7 @@ public struct DecompositionStrategy: Strategy {
         let model = try setup.makeModel(setup.seed)
         let run = StrategyRun(name: name, setup: setup)
         let task = setup.task
-        run.run(.init(
+        try run.run([{ .init(
             name: "all", steps: setup.steps, parameters: trainAll(model),
             groups: GradientDiagnostics.groups(for: model, options: setup.diagnostics),
             loss: { batch in
@@ -78,7 +79,7 @@ public struct DecompositionStrategy: Strategy {
                     total + task.loss(t, outs, batch) * (t.weight * auxiliaryWeight)
                 }
             },
-            evaluate: evaluator(setup, model)))
+            evaluate: evaluator(setup, model)) }])
         return run.result()
     }
 }

@@ -4,30 +4,27 @@ import EndToEndNN
 import EndToEndTraining
 import Foundation
 
-/// The bookkeeping every strategy shares: the seeded batch order, the clock (training time
-/// only), step and sample counts, evaluation and diagnostics at fixed intervals, and the
-/// result. A strategy describes stages; this runs them.
+/// Turns a strategy's stages into a ``TrainingRun`` with what every strategy shares: one
+/// seeded batch order over all stages, an optimizer from the setup's recipe per stage,
+/// evaluation on the test data every `evaluateEvery` run steps (and at the start and end),
+/// gradient norms and SNR on fixed examples, and the result. A strategy describes stages;
+/// the run runs them.
 final class StrategyRun {
     let name: String
     let setup: StrategySetup
     /// Total steps this strategy may take (for progress lines).
     let budget: Int
-    private var sampler: BatchSampler
-    private(set) var steps = 0
-    private(set) var samples = 0
-    private var trainSeconds = 0.0
-    private var curve: [MetricsRecord] = []
-    private var diagnostics: [MetricsRecord] = []
-    private var stages: [(name: String, steps: Int)] = []
-    private var trained: [ObjectIdentifier: Int] = [:]
-    private var lastEvaluated = -1
+    /// The batch order every strategy shares.
+    let batches: SampledBatches
     private let snrBatch: Batch?
+    private(set) var run: TrainingRun?
 
     init(name: String, setup: StrategySetup, budget: Int? = nil) {
         self.name = name
         self.setup = setup
         self.budget = budget ?? setup.steps
-        sampler = BatchSampler(count: setup.train.count, batchSize: setup.batchSize, seed: setup.seed)
+        let train = setup.train
+        batches = SampledBatches(count: train.count, batchSize: setup.batchSize, seed: setup.seed) { train.batch(at: $0) }
         let n = min(setup.diagnostics.snrExamples, setup.train.count)
         // Fixed examples, the same for every strategy and evaluation.
         snrBatch = n >= 2 ? setup.train.batch(at: Array(0..<n)) : nil
@@ -51,80 +48,61 @@ final class StrategyRun {
         var diagnosticLoss: ((Batch) -> Tensor)? = nil
     }
 
-    /// Draws the next training batch of the shared order.
-    func nextBatch() -> Batch { setup.train.batch(at: sampler.next()) }
-
-    /// Trains `stage.parameters` (everything else must be frozen or absent from the loss).
-    func run(_ stage: Stage) {
-        guard stage.steps > 0 else { return }
-        stages.append((stage.name, stage.steps))
-        for p in stage.parameters { trained[ObjectIdentifier(p)] = p.count }
-        let optimizer = setup.makeOptimizer(stage.parameters)
-        if lastEvaluated < 0 { record(stage) }
-        var lossSum = 0.0, lossCount = 0
-        for _ in 0..<stage.steps {
-            let start = DispatchTime.now().uptimeNanoseconds
-            let batch = nextBatch()
-            optimizer.zeroGrad()
-            let loss = stage.loss(batch)
-            loss.backward()
-            steps += 1
-            // The norms of the gradient this step applies (measuring them is not timed).
-            let every = setup.diagnostics.gradientNormEvery
-            var measured: UInt64 = 0
-            if every > 0 && steps % every == 0 {
-                let t = DispatchTime.now().uptimeNanoseconds
-                var values: [String: Double] = [:]
-                for g in stage.groups { if let n = GradientDiagnostics.gradientNorm(g) { values["grad_norm/\(g.name)"] = n } }
-                if !values.isEmpty {
-                    diagnostics.append(MetricsRecord(step: steps, wallSeconds: trainSeconds, split: "diagnostics", values: values))
-                }
-                measured = DispatchTime.now().uptimeNanoseconds - t
-            }
-            optimizer.step()
-            trainSeconds += Double(DispatchTime.now().uptimeNanoseconds - start - measured) / 1e9
-            samples += batch.count * stage.modelsPerStep
-            lossSum += Double(loss.item)
-            lossCount += 1
-            if steps % setup.evaluateEvery == 0 {
-                curve.append(MetricsRecord(step: steps, wallSeconds: trainSeconds, split: "train",
-                                           values: ["train_loss": lossSum / Double(lossCount)]))
-                lossSum = 0
-                lossCount = 0
-                record(stage)
-            }
+    /// The training stage of `stage`: the shared batches, a fresh optimizer, the setup's
+    /// evaluation schedule and diagnostics.
+    func trainingStage(_ stage: Stage) -> TrainingStage {
+        let snr: (examples: Int, loss: (Int) -> Tensor)? = snrBatch.map { b in
+            (b.count, { i in (stage.diagnosticLoss ?? stage.loss)(b.rows([i])) })
         }
-        if lossCount > 0 {
-            curve.append(MetricsRecord(step: steps, wallSeconds: trainSeconds, split: "train",
-                                       values: ["train_loss": lossSum / Double(lossCount)]))
-        }
-        if lastEvaluated != steps { record(stage) }
+        return TrainingStage(
+            name: stage.name, optimizer: setup.makeOptimizer(stage.parameters), batches: batches, steps: stage.steps,
+            evaluation: EvaluationSchedule(every: setup.evaluateEvery, atStart: .unlessJustEvaluated, atEnd: true) {
+                [("test", stage.evaluate())]
+            },
+            diagnostics: StageDiagnostics(groups: stage.groups, gradientNormEvery: setup.diagnostics.gradientNormEvery,
+                                          signalToNoise: snr),
+            samplesPerExample: stage.modelsPerStep, loss: stage.loss)
     }
 
-    /// Evaluates, measures SNR, logs a line.
-    private func record(_ stage: Stage) {
-        lastEvaluated = steps
-        let metrics = stage.evaluate()
-        curve.append(MetricsRecord(step: steps, wallSeconds: trainSeconds, split: "test", values: metrics))
-        if let b = snrBatch {
-            let snr = GradientDiagnostics.signalToNoise(groups: stage.groups, examples: b.count) { i in
-                (stage.diagnosticLoss ?? stage.loss)(b.rows([i]))
-            }
-            if !snr.isEmpty {
-                diagnostics.append(MetricsRecord(step: steps, wallSeconds: trainSeconds, split: "diagnostics",
-                                                 values: Dictionary(uniqueKeysWithValues: snr.map { ("snr/\($0.key)", $0.value) })))
-            }
-        }
-        let shown = metrics.keys.sorted().map { "\($0) \(String(format: "%.4f", metrics[$0]!))" }.joined(separator: "  ")
-        setup.log?("[\(name)] \(stage.name) step \(steps)/\(budget)  \(shown)  (\(String(format: "%.1f", trainSeconds)) s)")
+    /// Runs the stages in order; each builder runs when its stage begins (so that freezing
+    /// modules or creating a head happens then).
+    func run(_ stages: [() throws -> Stage]) throws {
+        let run = TrainingRun(stages: stages.map { build in { [unowned self] in self.trainingStage(try build()) } })
+        run.intervalLossKey = "train_loss"
+        run.observers = [EvaluationLines(name: name, budget: budget, log: setup.log)]
+        self.run = run
+        try run.run()
     }
 
     /// The result, with the final metrics of `final` (the last evaluation when nil).
     func result(final: [String: Double]? = nil, extra: [String: Double] = [:]) -> StrategyResult {
-        var metrics = final ?? curve.last(where: { $0.split == "test" })?.values ?? [:]
+        guard let run else { preconditionFailure("StrategyRun.result before run") }
+        var metrics = final ?? run.history.last(where: { $0.split == "test" })?.values ?? [:]
         metrics.merge(extra) { $1 }
         return StrategyResult(
-            strategy: name, metrics: metrics, wallSeconds: trainSeconds, steps: steps, samplesSeen: samples,
-            parameterCount: trained.values.reduce(0, +), stages: stages, curve: curve, diagnostics: diagnostics)
+            strategy: name, metrics: metrics, wallSeconds: run.trainSeconds, steps: run.position.step,
+            samplesSeen: run.position.samples, parameterCount: run.trainedParameterCount, stages: run.stageSteps,
+            curve: run.history, diagnostics: run.diagnostics)
+    }
+}
+
+/// One progress line per evaluation: `[strategy] stage step S/B  metrics  (T s)`.
+final class EvaluationLines: TrainingRunObserver {
+    let name: String
+    let budget: Int
+    let log: (@Sendable (String) -> Void)?
+
+    init(name: String, budget: Int, log: (@Sendable (String) -> Void)?) {
+        self.name = name
+        self.budget = budget
+        self.log = log
+    }
+
+    func didEvaluate(_ run: TrainingRun, stage: TrainingStage, records: [MetricsRecord]) throws {
+        guard let log else { return }
+        var metrics: [String: Double] = [:]
+        for r in records { metrics.merge(r.values) { $1 } }
+        let shown = metrics.keys.sorted().map { "\($0) \(String(format: "%.4f", metrics[$0]!))" }.joined(separator: "  ")
+        log("[\(name)] \(stage.name) step \(run.position.step)/\(budget)  \(shown)  (\(String(format: "%.1f", run.trainSeconds)) s)")
     }
 }

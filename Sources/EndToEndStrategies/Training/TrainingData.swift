@@ -26,35 +26,6 @@ public struct TrainingData: @unchecked Sendable {
     }
 }
 
-/// Draws training batches: a fresh shuffled pass per epoch (last partial batch dropped, so all
-/// steps have the same size), or a bootstrap sample of the data for bagging. Seeded: two
-/// samplers with the same seed give the same batches, so every strategy sees the same data order.
-struct BatchSampler {
-    let count: Int
-    let batchSize: Int
-    private var rng: RandomGenerator
-    private var order: [Int] = []
-    private var position = 0
-    private let bootstrap: Bool
-
-    init(count: Int, batchSize: Int, seed: UInt64, bootstrap: Bool = false) {
-        precondition(count >= batchSize && batchSize > 0, "BatchSampler: batch size \(batchSize) for \(count) examples")
-        self.count = count
-        self.batchSize = batchSize
-        self.rng = RandomGenerator(seed: seed)
-        self.bootstrap = bootstrap
-    }
-
-    mutating func next() -> [Int] {
-        if position + batchSize > order.count {
-            order = bootstrap ? (0..<count).map { _ in rng.nextInt(below: count) } : rng.permutation(count)
-            position = 0
-        }
-        defer { position += batchSize }
-        return Array(order[position..<position + batchSize])
-    }
-}
-
 extension Batch {
     /// The examples at `rows` of this batch (for per-example gradients).
     func rows(_ rows: [Int]) -> Batch {

@@ -111,10 +111,9 @@ public final class Trainer {
     /// The latest value of every metric, by prefixed name.
     public private(set) var latestMetrics: [String: Double] = [:]
 
-    private var stopRequested = false
+    /// Training seconds (evaluation excluded) so far, carried over by checkpoints.
+    public private(set) var totalTrainSeconds = 0.0
     private var inFit = false
-    private var fitStart = 0.0
-    private var wallOffset = 0.0
 
     /// Cross-entropy between the output logits and the batch's labels.
     /// Use as `loss: Trainer.crossEntropy`.
@@ -149,13 +148,13 @@ public final class Trainer {
     }
 
     /// Asks `fit` to stop after the current step (for callbacks).
-    public func requestStop() { stopRequested = true }
+    public func requestStop() { activeRun?.requestStop() }
 
     func makeMetricSet() throws(MetricError) -> MetricSet {
         try MetricSet(names: ["loss"] + metricNames, classes: classes)
     }
 
-    private func update(_ set: MetricSet, output: Tensor, batch: Batch, loss: Double) throws {
+    func update(_ set: MetricSet, output: Tensor, batch: Batch, loss: Double) throws {
         set.update(loss: loss, weight: Double(batch.count))
         guard !metricNames.isEmpty else { return }
         let scores = output.detached()
@@ -163,7 +162,7 @@ public final class Trainer {
         if let targets = batch.targets { try set.update(scores, target: targets) }
     }
 
-    private func values(_ set: MetricSet, prefix: String) -> [String: Double] {
+    func values(_ set: MetricSet, prefix: String) -> [String: Double] {
         var out: [String: Double] = [:]
         for (name, value) in set.compute() { out[prefix.isEmpty ? name : prefix + "_" + name] = value }
         return out
@@ -192,140 +191,93 @@ public final class Trainer {
     // MARK: - Training
 
     private var now: Double { ProgressReporter.monotonicSeconds() }
-    private var wallSeconds: Double { wallOffset + (now - fitStart) }
 
-    private func record(_ split: String, _ values: [String: Double], into history: inout [MetricsRecord]) throws {
-        let r = MetricsRecord(step: globalStep, epoch: epoch, wallSeconds: wallSeconds, split: split, values: values)
-        history.append(r)
-        try log?.append(r)
-    }
-
-    /// Evaluates the held-out loaders and returns (and logs) their prefixed metrics.
-    private func evaluateHeldOut(validation: (any BatchSource)?, test: (any BatchSource)?,
-                                 history: inout [MetricsRecord]) throws -> [String: Double] {
-        var out: [String: Double] = [:]
-        for (split, loader) in [("validation", validation), ("test", test)] {
-            guard let loader else { continue }
-            let v = try evaluate(loader)
-            var prefixed: [String: Double] = [:]
-            for (k, x) in v { prefixed[split + "_" + k] = x }
-            out.merge(prefixed) { $1 }
-            let r = MetricsRecord(step: globalStep, epoch: epoch, wallSeconds: wallSeconds, split: split, values: v)
-            history.append(r)
-            try log?.append(r)
-        }
-        latestMetrics.merge(out) { $1 }
-        return out
-    }
+    /// The run of the `fit` call in progress.
+    private weak var activeRun: TrainingRun?
 
     /// Trains until `epochs` epochs or `steps` optimizer steps have been completed in total
     /// (whichever comes first; at least one must be given), or a callback stops it.
     ///
+    /// This is a ``TrainingRun`` of one ``TrainingStage``: the loop, its timing, progress and
+    /// logging are the ones every strategy and experiment uses.
+    ///
     /// After each epoch the train metrics (over the epoch's batches, with the weights of the
     /// moment) and the `validation` and `test` metrics are logged as ``MetricsRecord``s with
     /// splits `"train"`, `"validation"`, `"test"`. With `evaluateEvery`, the held-out sets
-    /// are also evaluated every that many steps.
+    /// are also evaluated every that many steps. Records carry training seconds (evaluation
+    /// excluded) as their `wallSeconds`.
     @discardableResult
     public func fit(train: some BatchSource, validation: (any BatchSource)? = nil, test: (any BatchSource)? = nil,
                     epochs: Int? = nil, steps: Int? = nil, evaluateEvery: Int? = nil) throws -> TrainingSummary {
         precondition(epochs != nil || steps != nil, "Trainer.fit: give epochs, steps or both")
         precondition(train.batchCount > 0, "Trainer.fit: the training loader has no batches")
         if let evaluateEvery { precondition(evaluateEvery > 0, "Trainer.fit: evaluateEvery must be positive") }
-        stopRequested = false
-        fitStart = now
-        wallOffset = totalWallSeconds
+        let fitStart = now
         let startStep = globalStep
-        var samplesSeen = 0
-        var history: [MetricsRecord] = []
-        var stoppedEarly = false
         inFit = true
-        defer { totalWallSeconds = wallSeconds; inFit = false }
+        defer { inFit = false }
 
-        func limitReached() -> Bool {
-            if let epochs, epoch >= epochs { return true }
-            if let steps, globalStep >= steps { return true }
-            return false
-        }
+        let heldOut: [(String, any BatchSource)] = [("validation", validation), ("test", test)].compactMap { s, l in l.map { (s, $0) } }
+        let stage = TrainingStage(
+            name: "fit", optimizer: optimizer, batches: EpochBatches(train), steps: steps, epochs: epochs,
+            scheduler: scheduler, schedulePer: schedulePer,
+            evaluation: EvaluationSchedule(
+                every: heldOut.isEmpty ? nil : evaluateEvery, atEpochEnd: true, atEnd: true,
+                evaluate: { [unowned self] in
+                    try heldOut.map { split, loader in (split: split, values: try self.evaluate(loader)) }
+                }),
+            gradientClipNorm: gradientClipNorm, modules: [model],
+            forward: { [unowned self] batch in
+                let output = self.model(batch.inputs)
+                return StepOutput(loss: self.lossFunction(output, batch), output: output)
+            })
+        let run = TrainingRun(stages: [stage])
+        run.seed = seed
+        run.log = log
+        run.progress = progress
+        var start = RunPosition()
+        start.stageStep = globalStep
+        start.step = globalStep
+        start.epoch = epoch
+        start.batchInEpoch = batchInEpoch
+        run.continue(from: start, trainSeconds: totalTrainSeconds)
+        let adapter = try TrainerRunAdapter(trainer: self)
+        run.observers = [adapter]
+        activeRun = run
+        defer { activeRun = nil }
 
-        let wasTraining = model.isTraining
-        defer { model.train(wasTraining) }
         for c in callbacks { try c.onTrainBegin(self) }
-
-        let trainSet = try makeMetricSet()
-        outer: while !limitReached() && !stopRequested {
-            model.train()
-            trainSet.reset()
-            for c in callbacks { try c.onEpochBegin(self, epoch: epoch) }
-            progress?.epochBegin(epoch: epoch, totalEpochs: epochs, batches: train.batchCount, startBatch: batchInEpoch)
-            let it = train.batches(epoch: epoch, startingAt: batchInEpoch)
-            var finishedEpoch = true
-            while let batch = it.next() {
-                if let seed { Random.seed(Self.stepSeed(seed, globalStep)) }
-                optimizer.zeroGrad()
-                let output = model(batch.inputs)
-                let loss = lossFunction(output, batch)
-                loss.backward()
-                if let gradientClipNorm {
-                    GradientClipping.clipByGlobalNorm(optimizer.parameters, maxNorm: gradientClipNorm)
-                }
-                optimizer.step()
-                globalStep += 1
-                batchInEpoch += 1
-                samplesSeen += batch.count
-                if schedulePer == .step { scheduler?.step() }
-                let lossValue = Double(loss.item)
-                try update(trainSet, output: output, batch: batch, loss: lossValue)
-                progress?.step(samples: batch.count, loss: lossValue)
-                for c in callbacks { try c.onStepEnd(self, step: globalStep, loss: lossValue) }
-                if let evaluateEvery, globalStep % evaluateEvery == 0, validation != nil || test != nil {
-                    _ = try evaluateHeldOut(validation: validation, test: test, history: &history)
-                }
-                if stopRequested || (steps.map { globalStep >= $0 } ?? false) {
-                    finishedEpoch = batchInEpoch >= train.batchCount
-                    if !finishedEpoch {
-                        // Stopped mid-epoch: log what was trained and keep the position.
-                        try record("train", values(trainSet, prefix: ""), into: &history)
-                        latestMetrics.merge(values(trainSet, prefix: "train")) { $1 }
-                        break outer
-                    }
-                    break
-                }
-            }
-            guard finishedEpoch else { break }
-            epoch += 1
-            batchInEpoch = 0
-            if schedulePer == .epoch { scheduler?.step() }
-            var metrics = values(trainSet, prefix: "train")
-            try record("train", values(trainSet, prefix: ""), into: &history)
-            latestMetrics.merge(metrics) { $1 }
-            metrics.merge(try evaluateHeldOut(validation: validation, test: test, history: &history)) { $1 }
-            progress?.epochEnd(epoch: epoch - 1, metrics: metrics)
-            var stop = false
-            for c in callbacks where try c.onEpochEnd(self, epoch: epoch - 1, metrics: metrics) { stop = true }
-            if stop { stoppedEarly = true; break }
+        let result: RunSummary
+        do {
+            result = try run.run()
+        } catch {
+            sync(run)
+            totalWallSeconds += now - fitStart
+            throw error
         }
-        if stopRequested { stoppedEarly = true }
-        // A step limit reached mid-epoch without an epoch-end evaluation: evaluate now.
-        if batchInEpoch > 0 {
-            _ = try evaluateHeldOut(validation: validation, test: test, history: &history)
-        }
-        totalWallSeconds = wallSeconds
+        // A finished stage synced the counters at its end (the run moves past it afterwards);
+        // a stopped one is still where it stopped.
+        if result.stoppedEarly { sync(run) }
+        totalWallSeconds += now - fitStart
         let summary = TrainingSummary(
-            metrics: latestMetrics, wallSeconds: totalWallSeconds - wallOffset, steps: globalStep - startStep,
-            globalStep: globalStep, samplesSeen: samplesSeen, epochs: epoch, stoppedEarly: stoppedEarly, history: history)
+            metrics: latestMetrics, wallSeconds: now - fitStart, steps: globalStep - startStep,
+            globalStep: globalStep, samplesSeen: adapter.samplesSeen, epochs: epoch, stoppedEarly: result.stoppedEarly,
+            history: result.history)
         for c in callbacks { try c.onTrainEnd(self, summary: summary) }
         return summary
     }
 
-    static func stepSeed(_ seed: UInt64, _ step: Int) -> UInt64 {
-        func mix(_ x: UInt64) -> UInt64 {
-            var z = x &+ 0x9E37_79B9_7F4A_7C15
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        return mix(mix(seed) ^ mix(UInt64(bitPattern: Int64(step)) &+ 0x5EED))
+    /// Copies the run's counters into the trainer's (callbacks read them during `fit`).
+    fileprivate func sync(_ run: TrainingRun) {
+        globalStep = run.position.step
+        epoch = run.position.epoch
+        batchInEpoch = run.position.batchInEpoch
+        totalTrainSeconds = run.trainSeconds
     }
+
+    fileprivate func merge(latest values: [String: Double]) { latestMetrics.merge(values) { $1 } }
+
+    static func stepSeed(_ seed: UInt64, _ step: Int) -> UInt64 { TrainingRun.stepSeed(seed, step) }
 
     // MARK: - Checkpoints
 
@@ -337,7 +289,8 @@ public final class Trainer {
         e["epoch"] = String(epoch)
         e["batch_in_epoch"] = String(batchInEpoch)
         e["global_step"] = String(globalStep)
-        e["wall_seconds"] = "\(inFit ? wallSeconds : totalWallSeconds)"
+        e["wall_seconds"] = "\(totalWallSeconds)"
+        e["train_seconds"] = "\(totalTrainSeconds)"
         if let scheduler { e["scheduler_step"] = String(scheduler.stepCount) }
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try Checkpoint.save(model: model, optimizer: optimizer, extra: e, to: url)
@@ -359,9 +312,56 @@ public final class Trainer {
         globalStep = try int("global_step")
         batchInEpoch = extra["batch_in_epoch"].flatMap(Int.init) ?? 0
         totalWallSeconds = extra["wall_seconds"].flatMap(Double.init) ?? 0
+        totalTrainSeconds = extra["train_seconds"].flatMap(Double.init) ?? totalWallSeconds
         if let scheduler {
             scheduler.set(stepCount: extra["scheduler_step"].flatMap(Int.init) ?? (schedulePer == .step ? globalStep : epoch))
         }
         return extra
+    }
+}
+
+/// Connects a ``Trainer``'s training metrics and callbacks to the run of its `fit`.
+final class TrainerRunAdapter: TrainingRunObserver {
+    unowned let trainer: Trainer
+    let trainSet: MetricSet
+    private(set) var samplesSeen = 0
+
+    init(trainer: Trainer) throws {
+        self.trainer = trainer
+        trainSet = try trainer.makeMetricSet()
+    }
+
+    func epochWillBegin(_ run: TrainingRun, stage: TrainingStage, epoch: Int) throws {
+        trainSet.reset()
+        trainer.sync(run)
+        for c in trainer.callbacks { try c.onEpochBegin(trainer, epoch: epoch) }
+    }
+
+    func batchDidEnd(_ run: TrainingRun, batch: Batch, output: StepOutput, loss: Double) throws {
+        samplesSeen += batch.count
+        if let out = output.output { try trainer.update(trainSet, output: out, batch: batch, loss: loss) }
+    }
+
+    func stepDidEnd(_ run: TrainingRun, stage: TrainingStage, loss: Double) throws {
+        trainer.sync(run)
+        for c in trainer.callbacks { try c.onStepEnd(trainer, step: run.position.step, loss: loss) }
+    }
+
+    func epochMetrics(_ run: TrainingRun) -> [String: Double] {
+        trainer.merge(latest: trainer.values(trainSet, prefix: "train"))
+        return trainer.values(trainSet, prefix: "")
+    }
+
+    func didEvaluate(_ run: TrainingRun, stage: TrainingStage, records: [MetricsRecord]) throws {
+        for r in records { trainer.merge(latest: TrainingRun.prefixed(r)) }
+    }
+
+    func stageDidEnd(_ run: TrainingRun, stage: TrainingStage) throws { trainer.sync(run) }
+
+    func epochDidEnd(_ run: TrainingRun, stage: TrainingStage, epoch: Int, metrics: [String: Double]) throws -> Bool {
+        trainer.sync(run)
+        var stop = false
+        for c in trainer.callbacks where try c.onEpochEnd(trainer, epoch: epoch, metrics: metrics) { stop = true }
+        return stop
     }
 }

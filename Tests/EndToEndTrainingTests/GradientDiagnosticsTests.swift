@@ -1,7 +1,7 @@
 import EndToEnd
 import EndToEndNN
 import XCTest
-@testable import EndToEndStrategies
+import EndToEndTraining
 
 final class GradientDiagnosticsTests: XCTestCase {
     func testSNRIsMeanNormOverPerExampleStandardDeviation() {
