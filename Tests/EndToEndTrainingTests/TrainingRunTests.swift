@@ -195,3 +195,34 @@ final class TrainingRunTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: url.path))
     }
 }
+
+final class RunCallbackTests: XCTestCase {
+    func testEarlyStoppingAndCheckpointsWorkOnAnyRun() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("run-cb-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        Random.seed(3)
+        let model = Sequential(Linear(2, 4), Tanh(), Linear(4, 1))
+        var evaluations = 0
+        // The monitored value improves twice, then never again: patience 2 stops two evaluations later.
+        let values = [3.0, 2.0, 1.0, 1.5, 1.2, 0.5, 0.1]
+        let stage = TrainingStage(
+            name: "s", optimizer: SGD(model.parameters(), learningRate: 0.01),
+            batches: SampledBatches(count: 64, batchSize: 8, seed: 1, collate: TrainingRunTests.collate), steps: 100,
+            evaluation: EvaluationSchedule(every: 5, atStart: .always, atEnd: true) {
+                defer { evaluations += 1 }
+                return [("test", ["loss": values[min(evaluations, values.count - 1)]])]
+            },
+            forward: { b in StepOutput(loss: Loss.mse(model(b.inputs), b.targets!)) })
+        let run = TrainingRun(stages: [stage])
+        let checkpoints = RunCheckpointCallback(directory: dir, model: model, monitor: "test_loss")
+        run.observers = [EarlyStopping(monitor: "test_loss", patience: 2), checkpoints]
+        let summary = try run.run()
+        // Evaluations at 0 (3.0), 5 (2.0), 10 (1.0), 15 (1.5), 20 (1.2: patience out) and the stop.
+        XCTAssertTrue(summary.stoppedEarly)
+        XCTAssertEqual(summary.totalSteps, 20)
+        XCTAssertEqual(checkpoints.best, 1.0)
+        XCTAssertEqual(checkpoints.bestStep, 10)
+        XCTAssertEqual(try Checkpoint.savedStepCount(at: checkpoints.bestURL), 10)
+        XCTAssertEqual(try Checkpoint.savedStepCount(at: checkpoints.lastURL), 20)
+    }
+}

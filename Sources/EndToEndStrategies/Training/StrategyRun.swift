@@ -69,7 +69,7 @@ final class StrategyRun {
     func run(_ stages: [() throws -> Stage]) throws {
         let run = TrainingRun(stages: stages.map { build in { [unowned self] in self.trainingStage(try build()) } })
         run.intervalLossKey = "train_loss"
-        run.observers = [EvaluationLines(name: name, budget: budget, log: setup.log)]
+        run.observers = [EvaluationLines(name: name, budget: budget, log: setup.log)] + (setup.runObservers?(name) ?? [])
         self.run = run
         try run.run()
     }

@@ -1,6 +1,7 @@
 import EndToEnd
 import EndToEndData
 import EndToEndNN
+import EndToEndTraining
 
 /// How a comparison shares its budget among strategies.
 public enum BudgetPolicy: String, Sendable, Equatable {
@@ -53,6 +54,9 @@ public struct StrategySetup: @unchecked Sendable {
     public var evaluationBatchSize: Int
     /// Receives one line per evaluation and stage.
     public var log: (@Sendable (String) -> Void)?
+    /// Extra observers of each strategy's ``TrainingRun`` (early stopping, checkpoints, ...),
+    /// made per strategy from its name.
+    public var runObservers: ((String) -> [TrainingRunObserver])?
 
     public init(makeModel: @escaping (UInt64) throws -> CompositeModel, task: Task, train: TrainingData, test: TrainingData,
                 batchSize: Int, steps: Int, policy: BudgetPolicy = .equalSteps, evaluateEvery: Int,

@@ -93,16 +93,21 @@ public final class EarlyStopping: TrainerCallback {
         guard let value = metrics[monitor] else {
             throw TrainerError("EarlyStopping: metric '\(monitor)' is not among \(metrics.keys.sorted())")
         }
+        if observe(value) {
+            stoppedEpoch = epoch
+            return true
+        }
+        return false
+    }
+
+    /// Records one monitored value; returns whether patience has run out.
+    func observe(_ value: Double) -> Bool {
         if tracker.update(value) {
             wait = 0
             return false
         }
         wait += 1
-        if wait >= patience {
-            stoppedEpoch = epoch
-            return true
-        }
-        return false
+        return wait >= patience
     }
 }
 
@@ -168,5 +173,69 @@ public final class LambdaCallback: TrainerCallback {
     public init(onEpochEnd: @escaping (Trainer, Int, [String: Double]) throws -> Bool) { epochEnd = onEpochEnd }
     public func onEpochEnd(_ trainer: Trainer, epoch: Int, metrics: [String: Double]) throws -> Bool {
         try epochEnd(trainer, epoch, metrics)
+    }
+}
+
+// MARK: - The same callbacks on any training run
+
+extension EarlyStopping: TrainingRunObserver {
+    /// On a ``TrainingRun`` (a strategy, an experiment stage), patience counts evaluations:
+    /// after `patience` evaluations without improvement of `monitor` (a split-prefixed name
+    /// such as `test_accuracy`, or a name the evaluator returns as is) the run is asked to
+    /// stop; the stage then finishes with its final evaluation.
+    public func didEvaluate(_ run: TrainingRun, stage: TrainingStage, records: [MetricsRecord]) throws {
+        var metrics: [String: Double] = [:]
+        for r in records { metrics.merge(r.values) { $1 }; metrics.merge(TrainingRun.prefixed(r)) { $1 } }
+        guard !records.isEmpty else { return }
+        guard let value = metrics[monitor] else {
+            throw TrainerError("EarlyStopping: metric '\(monitor)' is not among \(metrics.keys.sorted())")
+        }
+        if observe(value) { run.requestStop() }
+    }
+}
+
+/// Writes checkpoints of a whole ``TrainingRun`` into `directory`: `last.safetensors` after
+/// every evaluation (and every `everySteps` steps, if given), and `best.safetensors` whenever
+/// the monitored metric improves. Both are run checkpoints, so
+/// ``TrainingRun/resume(from:model:)`` continues from `last`.
+public final class RunCheckpointCallback: TrainingRunObserver {
+    public let directory: URL
+    public let model: Module
+    public let monitor: String?
+    public let everySteps: Int?
+    private var tracker: BestTracker
+
+    public var lastURL: URL { directory.appendingPathComponent("last.safetensors") }
+    public var bestURL: URL { directory.appendingPathComponent("best.safetensors") }
+    /// The best monitored value so far, and the step it was reached at.
+    public var best: Double? { tracker.best }
+    public private(set) var bestStep: Int?
+
+    /// - Parameter model: a module holding every parameter the run's stages train.
+    public init(directory: URL, model: Module, monitor: String? = nil, mode: MonitorMode = .auto, everySteps: Int? = nil) {
+        if let everySteps { precondition(everySteps > 0, "RunCheckpointCallback: everySteps must be positive") }
+        self.directory = directory
+        self.model = model
+        self.monitor = monitor
+        self.everySteps = everySteps
+        tracker = BestTracker(mode: monitor.map { mode.resolved(for: $0) } ?? .min, minDelta: 0)
+    }
+
+    public func stepDidEnd(_ run: TrainingRun, stage: TrainingStage, loss: Double) throws {
+        if let everySteps, run.position.step % everySteps == 0 { try run.saveCheckpoint(to: lastURL, model: model) }
+    }
+
+    public func didEvaluate(_ run: TrainingRun, stage: TrainingStage, records: [MetricsRecord]) throws {
+        try run.saveCheckpoint(to: lastURL, model: model)
+        guard let monitor, !records.isEmpty else { return }
+        var metrics: [String: Double] = [:]
+        for r in records { metrics.merge(r.values) { $1 }; metrics.merge(TrainingRun.prefixed(r)) { $1 } }
+        guard let value = metrics[monitor] else {
+            throw TrainerError("RunCheckpointCallback: metric '\(monitor)' is not among \(metrics.keys.sorted())")
+        }
+        if tracker.update(value) {
+            bestStep = run.position.step
+            try run.saveCheckpoint(to: bestURL, model: model, extra: ["monitor": monitor, "best": "\(value)"])
+        }
     }
 }
