@@ -147,10 +147,7 @@ struct TrainCommand: ParsableCommand {
             switch ModelBuilder.schedule(s, optimizer: optimizer, totalSteps: total) {
             case .scheduler(let sch, let per): scheduler = sch; schedulePer = per
             case .plateau(let plateau, let monitor):
-                callbacks.append(LambdaCallback { _, _, metrics in
-                    if let v = metrics[monitor] { plateau.step(metric: Float(v)) }
-                    return false
-                })
+                callbacks.append(PlateauCallback(plateau, monitor: monitor))
             }
         }
 

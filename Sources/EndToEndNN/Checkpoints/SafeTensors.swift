@@ -303,34 +303,11 @@ public enum SafeTensors {
         return out
     }
 
-    /// Writes `bytes` to a temporary file beside `url`, flushes it, and renames it over `url`.
+    /// Writes `bytes` to a temporary file beside `url`, flushes it, renames it over `url` and
+    /// flushes the folder (``AtomicFile``).
     static func writeAtomically(_ bytes: Data, to url: URL) throws {
-        let directory = url.deletingLastPathComponent()
-        let temp = directory.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
-        guard FileManager.default.createFile(atPath: temp.path, contents: nil) else {
-            var isDirectory: ObjCBool = false
-            let why = FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory) && isDirectory.boolValue
-                ? "cannot create a temporary file in \(directory.path)" : "directory \(directory.path) does not exist"
-            throw CheckpointError("cannot write: \(why)", file: url)
-        }
-        do {
-            let handle = try FileHandle(forWritingTo: temp)
-            do {
-                try handle.write(contentsOf: bytes)
-                try handle.synchronize()
-                try handle.close()
-            } catch {
-                try? handle.close()
-                throw error
-            }
-            guard rename(temp.path, url.path) == 0 else {
-                let code = errno
-                throw CheckpointError("cannot replace the file: \(String(cString: strerror(code)))", file: url)
-            }
-        } catch {
-            try? FileManager.default.removeItem(at: temp)
-            if let e = error as? CheckpointError { throw e }
-            throw CheckpointError("cannot write: \(error.localizedDescription)", file: url)
+        do { try AtomicFile.write(bytes, to: url) } catch let e as AtomicFile.WriteError {
+            throw CheckpointError("cannot write: \(e.reason)", file: url)
         }
     }
 }

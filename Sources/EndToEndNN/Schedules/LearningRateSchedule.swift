@@ -116,7 +116,14 @@ public final class ReduceOnPlateau: @unchecked Sendable {
     public let mode: Mode, factor: Float, patience: Int, threshold: Float, cooldown: Int, minimumRate: Float
     public private(set) var best: Float
     public private(set) var badChecks = 0
-    private var cooldownLeft = 0
+    public private(set) var cooldownLeft = 0
+
+    /// Restores the state a checkpoint recorded (``best``, ``badChecks``, ``cooldownLeft``).
+    public func restore(best: Float, badChecks: Int, cooldownLeft: Int) {
+        self.best = best
+        self.badChecks = badChecks
+        self.cooldownLeft = cooldownLeft
+    }
 
     public init(_ optimizer: Optimizer, mode: Mode = .min, factor: Float = 0.1, patience: Int = 10,
                 threshold: Float = 1e-4, cooldown: Int = 0, minimumRate: Float = 0) {

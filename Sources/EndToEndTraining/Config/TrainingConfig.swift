@@ -399,14 +399,33 @@ public struct OutputConfig: Sendable, Equatable {
     /// Whether training writes `checkpoints/{last,best}.safetensors` into the report.
     public var checkpoints: Bool = true
     public var progress: Bool = true
+    /// How often `e2e train` writes a resumable mid-epoch checkpoint (nil: only at epoch ends).
+    public var checkpointEvery: CheckpointInterval?
+
+    /// `output.checkpoint_every`: a number of steps, or `{minutes: M}`.
+    public enum CheckpointInterval: Sendable, Equatable {
+        case steps(Int)
+        case minutes(Double)
+    }
 
     public init() {}
 
     init(_ r: ConfigReader) throws(ConfigError) {
         if case .string(let s) = r.node.value { directory = s; return }
-        try r.object(allowed: ["directory", "checkpoints", "progress"])
+        try r.object(allowed: ["directory", "checkpoints", "progress", "checkpoint_every"])
         directory = try r.optString("directory")
         checkpoints = try r.optBool("checkpoints") ?? true
         progress = try r.optBool("progress") ?? true
+        if let c = r.child("checkpoint_every") {
+            if case .object = c.node.value {
+                try c.object(allowed: ["minutes"])
+                guard let m = c.child("minutes") else {
+                    throw c.error("expected a number of steps or {minutes: M}")
+                }
+                checkpointEvery = .minutes(try m.positiveNumber())
+            } else {
+                checkpointEvery = .steps(try c.positiveInt())
+            }
+        }
     }
 }

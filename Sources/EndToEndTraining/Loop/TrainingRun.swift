@@ -2,6 +2,7 @@ import EndToEnd
 import EndToEndData
 import EndToEndNN
 import Foundation
+import Synchronization
 
 /// Where a ``TrainingRun`` is: which stage, how far into it, and the run's totals.
 public struct RunPosition: Sendable, Equatable {
@@ -131,7 +132,8 @@ public final class TrainingRun {
     private var lastEvaluatedStep = -1
     private var intervalLoss = 0.0, intervalCount = 0
     private var stopRequested = false
-    private var interruptRequested = false
+    private let interruptFlag = Atomic<Bool>(false)
+    private var interruptRequested: Bool { interruptFlag.load(ordering: .relaxed) }
     private var stopStage = false
     /// The stage a resume built (with the restored optimizer state), used instead of building it again.
     var pendingStage: TrainingStage?
@@ -154,7 +156,8 @@ public final class TrainingRun {
     /// Asks the run to stop after the current step and leave the stage unfinished (no final
     /// evaluation), so that a checkpoint written now and resumed gives exactly the
     /// uninterrupted run: what a signal handler wants.
-    public func requestInterrupt() { interruptRequested = true }
+    /// Safe to call from any thread (a signal handler's).
+    public func requestInterrupt() { interruptFlag.store(true, ordering: .relaxed) }
 
     /// Whether the last ``run()`` ended because of ``requestInterrupt()``.
     public private(set) var wasInterrupted = false
@@ -178,7 +181,7 @@ public final class TrainingRun {
     @discardableResult
     public func run() throws -> RunSummary {
         stopRequested = false
-        interruptRequested = false
+        interruptFlag.store(false, ordering: .relaxed)
         wasInterrupted = false
         let startStep = position.step
         var stoppedEarly = false

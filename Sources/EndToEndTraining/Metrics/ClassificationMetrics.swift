@@ -136,9 +136,9 @@ public final class Accuracy: ClassificationMetric {
     /// Decision threshold for single-column (binary) scores.
     public let threshold: Float
     /// Number of correctly classified samples since the last reset.
-    public private(set) var correct = 0
+    public internal(set) var correct = 0
     /// Number of samples since the last reset.
-    public private(set) var total = 0
+    public internal(set) var total = 0
 
     /// - Parameters:
     ///   - threshold: the binary decision threshold (`score > threshold` predicts 1).
@@ -183,8 +183,8 @@ public final class TopKAccuracy: ClassificationMetric {
     public let name: String
     /// How many of the highest-scoring classes count as a hit.
     public let k: Int
-    public private(set) var correct = 0
-    public private(set) var total = 0
+    public internal(set) var correct = 0
+    public internal(set) var total = 0
 
     /// - Parameter k: a positive number of classes (traps if `k < 1`).
     public init(k: Int, name: String? = nil) {

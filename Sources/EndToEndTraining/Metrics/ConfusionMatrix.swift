@@ -18,7 +18,7 @@ public final class ConfusionMatrix: ClassificationMetric {
     /// Decision threshold for single-column (binary) scores (`score > threshold` is class 1).
     public let threshold: Float
     /// `counts[trueClass][predictedClass]`.
-    public private(set) var counts: [[Int]]
+    public internal(set) var counts: [[Int]]
 
     /// - Parameter classes: the number of classes, at least 1 (traps otherwise).
     public init(classes: Int, threshold: Float = 0.5, name: String = "confusion_matrix") {

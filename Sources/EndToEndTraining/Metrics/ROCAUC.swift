@@ -26,9 +26,9 @@ public final class ROCAUC: ClassificationMetric {
     public let name: String
     /// Score columns per sample: 1 for binary, `C` for multi-class; `nil` until the first
     /// update when not given at initialization.
-    public private(set) var columns: Int?
-    private var scores: [Float] = []
-    private var labels: [Int] = []
+    public internal(set) var columns: Int?
+    var scores: [Float] = []
+    var labels: [Int] = []
     private let fixedColumns: Int?
 
     /// - Parameter classes: the number of score columns that will be fed: `1` for binary

@@ -36,7 +36,7 @@ public final class MeanSquaredError: RegressionMetric {
     public let name: String
     /// `false` reports the square root of the mean.
     public let squared: Bool
-    private var state = ElementwiseErrorSum()
+    var state = ElementwiseErrorSum()
 
     public init(squared: Bool = true, name: String? = nil) {
         self.squared = squared
@@ -65,7 +65,7 @@ public final class MeanSquaredError: RegressionMetric {
 /// torchmetrics' `MeanAbsoluteError`. ``compute()`` is NaN before any element is seen.
 public final class MeanAbsoluteError: RegressionMetric {
     public let name: String
-    private var state = ElementwiseErrorSum()
+    var state = ElementwiseErrorSum()
 
     public init(name: String = "mae") { self.name = name }
 

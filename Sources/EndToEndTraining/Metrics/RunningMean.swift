@@ -13,9 +13,9 @@ import EndToEnd
 public final class RunningMean: Metric {
     public let name: String
     /// Sum of `weight * value`.
-    public private(set) var weightedSum = 0.0
+    public internal(set) var weightedSum = 0.0
     /// Sum of weights.
-    public private(set) var totalWeight = 0.0
+    public internal(set) var totalWeight = 0.0
 
     public init(name: String = "loss") { self.name = name }
 
@@ -47,10 +47,10 @@ public final class ExponentialMovingAverage: Metric {
     public let name: String
     /// Weight kept from the previous average, in `[0, 1)`.
     public let decay: Double
-    private var biased = 0.0
-    private var correction = 1.0   // decay^t
+    var biased = 0.0
+    var correction = 1.0   // decay^t
     /// Number of values seen since the last reset.
-    public private(set) var count = 0
+    public internal(set) var count = 0
 
     /// - Parameter decay: in `[0, 1)` (traps otherwise).
     public init(decay: Double = 0.9, name: String = "loss_ema") {

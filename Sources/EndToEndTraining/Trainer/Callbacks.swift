@@ -19,6 +19,11 @@ public protocol TrainerCallback: AnyObject {
     func onEpochEnd(_ trainer: Trainer, epoch: Int, metrics: [String: Double]) throws -> Bool
     /// At the end of a `fit` call (also after an early stop).
     func onTrainEnd(_ trainer: Trainer, summary: TrainingSummary) throws
+    /// What the callback has accumulated (a best value, patience so far), for a checkpoint:
+    /// ``restore(checkpointState:)`` gets it back on resume, so a resumed run decides as the
+    /// uninterrupted one would.
+    func checkpointState() -> [String: String]
+    func restore(checkpointState: [String: String]) throws
 }
 
 extension TrainerCallback {
@@ -27,6 +32,8 @@ extension TrainerCallback {
     public func onStepEnd(_ trainer: Trainer, step: Int, loss: Double) throws {}
     public func onEpochEnd(_ trainer: Trainer, epoch: Int, metrics: [String: Double]) throws -> Bool { false }
     public func onTrainEnd(_ trainer: Trainer, summary: TrainingSummary) throws {}
+    public func checkpointState() -> [String: String] { [:] }
+    public func restore(checkpointState: [String: String]) throws {}
 }
 
 /// Whether smaller or larger values of a monitored metric are better.
@@ -46,7 +53,7 @@ public enum MonitorMode: Sendable, Equatable {
 struct BestTracker {
     let mode: MonitorMode
     let minDelta: Double
-    private(set) var best: Double?
+    var best: Double?
 
     init(mode: MonitorMode, minDelta: Double) {
         self.mode = mode
@@ -88,6 +95,18 @@ public final class EarlyStopping: TrainerCallback {
     }
 
     public func onTrainBegin(_ trainer: Trainer) throws { stoppedEpoch = nil }
+
+    public func checkpointState() -> [String: String] {
+        var s = ["wait": String(wait)]
+        if let b = tracker.best { s["best"] = "\(b)" }
+        return s
+    }
+
+    public func restore(checkpointState s: [String: String]) throws {
+        guard let w = s["wait"].flatMap(Int.init), w >= 0 else { throw TrainerError("EarlyStopping: the checkpoint has no valid 'wait'") }
+        wait = w
+        tracker.best = s["best"].flatMap(Double.init)
+    }
 
     public func onEpochEnd(_ trainer: Trainer, epoch: Int, metrics: [String: Double]) throws -> Bool {
         guard let value = metrics[monitor] else {
@@ -140,6 +159,21 @@ public final class CheckpointCallback: TrainerCallback {
 
     public func onTrainBegin(_ trainer: Trainer) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    public func checkpointState() -> [String: String] {
+        var s: [String: String] = [:]
+        if let b = tracker.best { s["best"] = "\(b)" }
+        if let e = bestEpoch { s["best_epoch"] = String(e) }
+        for (k, v) in lastExtra { s["last." + k] = v }
+        return s
+    }
+
+    public func restore(checkpointState s: [String: String]) throws {
+        tracker.best = s["best"].flatMap(Double.init)
+        bestEpoch = s["best_epoch"].flatMap(Int.init)
+        lastExtra = [:]
+        for (k, v) in s where k.hasPrefix("last.") { lastExtra[String(k.dropFirst(5))] = v }
     }
 
     public func onEpochEnd(_ trainer: Trainer, epoch: Int, metrics: [String: Double]) throws -> Bool {
@@ -237,5 +271,33 @@ public final class RunCheckpointCallback: TrainingRunObserver {
             bestStep = run.position.step
             try run.saveCheckpoint(to: bestURL, model: model, extra: ["monitor": monitor, "best": "\(value)"])
         }
+    }
+}
+
+/// Feeds a monitored metric to a ``ReduceOnPlateau`` schedule after every epoch.
+public final class PlateauCallback: TrainerCallback {
+    public let plateau: ReduceOnPlateau
+    public let monitor: String
+
+    public init(_ plateau: ReduceOnPlateau, monitor: String) {
+        self.plateau = plateau
+        self.monitor = monitor
+    }
+
+    public func onEpochEnd(_ trainer: Trainer, epoch: Int, metrics: [String: Double]) throws -> Bool {
+        if let v = metrics[monitor] { plateau.step(metric: Float(v)) }
+        return false
+    }
+
+    public func checkpointState() -> [String: String] {
+        ["best": "\(plateau.best)", "bad_checks": String(plateau.badChecks), "cooldown_left": String(plateau.cooldownLeft)]
+    }
+
+    public func restore(checkpointState s: [String: String]) throws {
+        guard let b = s["best"].flatMap(Float.init), let bad = s["bad_checks"].flatMap(Int.init),
+              let cool = s["cooldown_left"].flatMap(Int.init) else {
+            throw TrainerError("PlateauCallback: the checkpoint's plateau state is missing or malformed")
+        }
+        plateau.restore(best: b, badChecks: bad, cooldownLeft: cool)
     }
 }

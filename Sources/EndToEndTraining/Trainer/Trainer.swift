@@ -2,6 +2,7 @@ import EndToEnd
 import EndToEndData
 import EndToEndNN
 import Foundation
+import Synchronization
 
 /// An error from the trainer or one of its callbacks.
 public struct TrainerError: Error, CustomStringConvertible, Equatable, Sendable {
@@ -57,6 +58,9 @@ public struct TrainingSummary: Sendable {
     public var stoppedEarly: Bool
     /// Every record logged during this call, in order.
     public var history: [MetricsRecord]
+    /// Whether ``Trainer/requestInterrupt()`` ended the call (the epoch is unfinished; a
+    /// checkpoint written now resumes exactly).
+    public var interrupted = false
 
     public subscript(metric: String) -> Double? { metrics[metric] }
 }
@@ -110,6 +114,12 @@ public final class Trainer {
     public private(set) var totalWallSeconds = 0.0
     /// The latest value of every metric, by prefixed name.
     public private(set) var latestMetrics: [String: Double] = [:]
+    /// The training metrics of the epoch in progress (kept across `fit` calls and checkpoints,
+    /// so a run resumed mid-epoch reports the same epoch metrics as an uninterrupted one).
+    let trainMetrics: MetricSet
+    /// Metrics records logged by `fit` so far (a resumed report keeps this many of its log).
+    public private(set) var loggedRecords = 0
+    private let interruptFlag = Atomic<Bool>(false)
 
     /// Training seconds (evaluation excluded) so far, carried over by checkpoints.
     public private(set) var totalTrainSeconds = 0.0
@@ -144,11 +154,19 @@ public final class Trainer {
         self.progress = progress
         self.gradientClipNorm = gradientClipNorm
         self.seed = seed
-        _ = try makeMetricSet()  // validate names now
+        trainMetrics = try MetricSet(names: ["loss"] + metrics.filter { $0.lowercased() != "loss" }, classes: classes)
     }
 
     /// Asks `fit` to stop after the current step (for callbacks).
     public func requestStop() { activeRun?.requestStop() }
+
+    /// Asks `fit` to stop after the current step, leaving the epoch unfinished (no
+    /// evaluation), so that a checkpoint written then resumes exactly. Safe to call from any
+    /// thread (a signal handler's).
+    public func requestInterrupt() { interruptFlag.store(true, ordering: .relaxed) }
+
+    /// Consumes a pending interrupt request.
+    fileprivate func takeInterrupt() -> Bool { interruptFlag.exchange(false, ordering: .relaxed) }
 
     func makeMetricSet() throws(MetricError) -> MetricSet {
         try MetricSet(names: ["loss"] + metricNames, classes: classes)
@@ -241,10 +259,13 @@ public final class Trainer {
         start.epoch = epoch
         start.batchInEpoch = batchInEpoch
         run.continue(from: start, trainSeconds: totalTrainSeconds)
-        let adapter = try TrainerRunAdapter(trainer: self)
+        let adapter = TrainerRunAdapter(trainer: self)
         run.observers = [adapter]
         activeRun = run
-        defer { activeRun = nil }
+        defer {
+            loggedRecords += run.history.count
+            activeRun = nil
+        }
 
         for c in callbacks { try c.onTrainBegin(self) }
         let result: RunSummary
@@ -262,7 +283,7 @@ public final class Trainer {
         let summary = TrainingSummary(
             metrics: latestMetrics, wallSeconds: now - fitStart, steps: globalStep - startStep,
             globalStep: globalStep, samplesSeen: adapter.samplesSeen, epochs: epoch, stoppedEarly: result.stoppedEarly,
-            history: result.history)
+            history: result.history, interrupted: run.wasInterrupted)
         for c in callbacks { try c.onTrainEnd(self, summary: summary) }
         return summary
     }
@@ -292,6 +313,14 @@ public final class Trainer {
         e["wall_seconds"] = "\(totalWallSeconds)"
         e["train_seconds"] = "\(totalTrainSeconds)"
         if let scheduler { e["scheduler_step"] = String(scheduler.stepCount) }
+        // What a resumed run needs to decide and report as the uninterrupted one would.
+        if let state = trainMetrics.checkpointState { e["train_metrics"] = state }
+        for (k, v) in latestMetrics { e["latest." + k] = "\(v)" }
+        e["log_records"] = String(loggedRecords + (activeRun?.history.count ?? 0))
+        e["callbacks"] = String(callbacks.count)
+        for (i, c) in callbacks.enumerated() {
+            for (k, v) in c.checkpointState() { e["callback.\(i).\(k)"] = v }
+        }
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try Checkpoint.save(model: model, optimizer: optimizer, extra: e, to: url)
     }
@@ -316,6 +345,21 @@ public final class Trainer {
         if let scheduler {
             scheduler.set(stepCount: extra["scheduler_step"].flatMap(Int.init) ?? (schedulePer == .step ? globalStep : epoch))
         }
+        if let state = extra["train_metrics"] { try trainMetrics.restore(checkpointState: state) } else { trainMetrics.reset() }
+        latestMetrics = [:]
+        for (k, v) in extra where k.hasPrefix("latest.") { latestMetrics[String(k.dropFirst(7))] = Double(v) }
+        loggedRecords = extra["log_records"].flatMap(Int.init) ?? 0
+        if let n = extra["callbacks"].flatMap(Int.init) {
+            guard n == callbacks.count else {
+                throw TrainerError("Trainer.resume: checkpoint \(url.path) was written with \(n) callbacks, this trainer has \(callbacks.count)")
+            }
+            for (i, c) in callbacks.enumerated() {
+                let prefix = "callback.\(i)."
+                var state: [String: String] = [:]
+                for (k, v) in extra where k.hasPrefix(prefix) { state[String(k.dropFirst(prefix.count))] = v }
+                try c.restore(checkpointState: state)
+            }
+        }
         return extra
     }
 }
@@ -323,16 +367,14 @@ public final class Trainer {
 /// Connects a ``Trainer``'s training metrics and callbacks to the run of its `fit`.
 final class TrainerRunAdapter: TrainingRunObserver {
     unowned let trainer: Trainer
-    let trainSet: MetricSet
     private(set) var samplesSeen = 0
+    var trainSet: MetricSet { trainer.trainMetrics }
 
-    init(trainer: Trainer) throws {
-        self.trainer = trainer
-        trainSet = try trainer.makeMetricSet()
-    }
+    init(trainer: Trainer) { self.trainer = trainer }
 
     func epochWillBegin(_ run: TrainingRun, stage: TrainingStage, epoch: Int) throws {
-        trainSet.reset()
+        // A resumed run re-enters its epoch with the metrics restored from the checkpoint.
+        if run.position.batchInEpoch == 0 { trainSet.reset() }
         trainer.sync(run)
         for c in trainer.callbacks { try c.onEpochBegin(trainer, epoch: epoch) }
     }
@@ -344,6 +386,7 @@ final class TrainerRunAdapter: TrainingRunObserver {
 
     func stepDidEnd(_ run: TrainingRun, stage: TrainingStage, loss: Double) throws {
         trainer.sync(run)
+        if trainer.takeInterrupt() { run.requestInterrupt() }
         for c in trainer.callbacks { try c.onStepEnd(trainer, step: run.position.step, loss: loss) }
     }
 
