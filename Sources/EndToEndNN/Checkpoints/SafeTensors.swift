@@ -303,8 +303,9 @@ public enum SafeTensors {
         return out
     }
 
-    /// Writes `bytes` to a temporary file beside `url`, flushes it, and renames it over `url`.
-    static func writeAtomically(_ bytes: Data, to url: URL) throws {
+    /// Writes `bytes` to a temporary file beside `url`, flushes it, and renames it over `url`
+    /// (any file, not only safetensors: exporters write their side files with it).
+    public static func writeAtomically(_ bytes: Data, to url: URL) throws {
         let directory = url.deletingLastPathComponent()
         let temp = directory.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
         guard FileManager.default.createFile(atPath: temp.path, contents: nil) else {
