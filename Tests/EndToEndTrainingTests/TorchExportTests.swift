@@ -67,7 +67,9 @@ final class TorchExportTests: XCTestCase {
     }
 
     /// What an EndToEnd model exports loads strictly into the generated PyTorch model and
-    /// gives `e2e predict`'s outputs (needs PyTorch: skipped without it).
+    /// gives `e2e predict`'s outputs, and a transformer encoder layer saved with
+    /// `save(to:)` loads strictly into `nn.TransformerEncoderLayer` with the same outputs
+    /// (needs PyTorch: skipped without it).
     func testExportLoadsStrictlyIntoPyTorch() throws {
         let python = try PythonSupport.interpreter(importing: ["torch", "safetensors", "numpy"])
         let misc = """
@@ -106,11 +108,27 @@ final class TorchExportTests: XCTestCase {
             try NPY.write(outputs, to: expected)
             checks += [written.source.path, written.weights.path, inputs.path, expected.path]
         }
+        // A transformer encoder layer (no config layer type) saved through the Swift API.
+        Random.seed(20)
+        let layer = TransformerEncoderLayer(dModel: 8, numHeads: 2, feedForward: 16, dropout: 0.1)
+        layer.eval()
+        let tx = try NPY.read(fixture("transformer-inputs.npy"))
+        let files = ["py", "safetensors", "x.npy", "y.npy"].map { directory.appendingPathComponent("transformer." + $0) }
+        try layer.save(to: files[1])
+        try NPY.write(tx, to: files[2])
+        try NPY.write(withNoGrad { layer(tx) }, to: files[3])
+        try Data("""
+            from torch import nn
+            def build_model():
+                return nn.TransformerEncoderLayer(d_model=8, nhead=2, dim_feedforward=16, dropout=0.1, batch_first=True)
+
+            """.utf8).write(to: files[0])
+        checks += files.map(\.path)
         // One Python process for all cases (importing torch takes seconds).
         let script = PythonSupport.repository.appendingPathComponent("scripts/check_torch_export.py").path
         let r = try PythonSupport.run(python, [script, "--tolerance", "1e-4"] + checks)
         XCTAssertEqual(r.status, 0, r.output)
-        XCTAssertEqual(r.output.components(separatedBy: "strict load ok").count - 1, cases.count, r.output)
+        XCTAssertEqual(r.output.components(separatedBy: "strict load ok").count - 1, cases.count + 1, r.output)
     }
 
     /// The issue's "done when": PyTorch nn.Sequential state_dicts of the architectures of
