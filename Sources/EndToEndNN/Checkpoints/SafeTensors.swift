@@ -304,8 +304,9 @@ public enum SafeTensors {
     }
 
     /// Writes `bytes` to a temporary file beside `url`, flushes it, renames it over `url` and
-    /// flushes the folder (``AtomicFile``).
-    static func writeAtomically(_ bytes: Data, to url: URL) throws {
+    /// flushes the folder (``AtomicFile``); any file, not only safetensors: exporters write
+    /// their side files with it.
+    public static func writeAtomically(_ bytes: Data, to url: URL) throws {
         do { try AtomicFile.write(bytes, to: url) } catch let e as AtomicFile.WriteError {
             throw CheckpointError("cannot write: \(e.reason)", file: url)
         }
