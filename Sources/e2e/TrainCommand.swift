@@ -99,6 +99,15 @@ struct TrainCommand: ParsableCommand {
             folder (default reports/<name>-<timestamp>) holds summary.md, the configuration, \
             metrics.jsonl, learning curves and checkpoints/{last,best}.safetensors (none when \
             output.checkpoints is false). The last line of standard output is a JSON summary.
+
+            Until it finishes, a run lives in a hidden folder beside its report \
+            (.<report>.training/). --checkpoint-every N (or output.checkpoint_every) also writes \
+            a checkpoint every N steps there, keeping the newest two. On SIGINT or SIGTERM the \
+            step in progress finishes, a checkpoint is written, the command prints how to resume \
+            and exits with 130 or 143 (a second signal aborts at once). `e2e train CONFIG \
+            --resume [REPORT]` continues the run from its newest checkpoint (REPORT defaults to \
+            the config's latest unfinished run); with the same thread count, the resumed run \
+            ends with the same weights and metrics as an uninterrupted one.
             """
     )
 
@@ -109,9 +118,30 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Train for this many epochs instead of the configured length.") var epochs: Int?
     @Option(help: "Use this seed (initial weights, shuffling, generated data) instead of the configured one.") var seed: UInt64?
     @Flag(help: "No progress output; only the final metrics and the JSON summary.") var quiet = false
+    @Flag(help: "Continue an unfinished run (killed, crashed or interrupted) from its newest checkpoint.") var resume = false
+    @Argument(help: "With --resume: the report folder of the run to continue (default: the config's latest unfinished run).")
+    var reportDirectory: String?
+    @Option(name: .customLong("checkpoint-every"), help: "Also write a resumable checkpoint every N steps (the newest two are kept).")
+    var checkpointEvery: Int?
 
     func validate() throws {
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
+        if let checkpointEvery, checkpointEvery < 1 { throw ValidationError("--checkpoint-every must be at least 1, got \(checkpointEvery)") }
+        if reportDirectory != nil && !resume { throw ValidationError("a report folder after the config is only read with --resume") }
+        if resume && output != nil { throw ValidationError("--resume continues a run in its own report folder; --output does not apply") }
+    }
+
+    /// A short digest of the configuration text, to notice a config edited between a run and its resume.
+    static func digest(_ text: String) -> String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a
+        for b in text.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return String(h, radix: 16)
+    }
+
+    /// `url` relative to the working directory when it lies below it.
+    static func relativePath(_ url: URL) -> String {
+        let cwd = FileManager.default.currentDirectoryPath + "/"
+        return url.path.hasPrefix(cwd) ? String(url.path.dropFirst(cwd.count)) : url.path
     }
 
     static func timestamp() -> String {
@@ -131,13 +161,55 @@ struct TrainCommand: ParsableCommand {
         do { try config.validate() } catch { RunSupport.err(error.description); throw ExitCode(2) }
         try RunSupport.applyThreads(threads, config: config)
 
-        // Report directory.
+        // Report directory, and the unfinished run that lives beside it until the end.
         let runName = config.name ?? config.data.name.rawValue
         let reportPath: String
-        if let output { reportPath = output }
+        if resume {
+            if let reportDirectory { reportPath = reportDirectory }
+            else {
+                let base = config.output.directory ?? "reports/" + runName
+                let baseURL = URL(fileURLWithPath: base).standardizedFileURL
+                let exact = UnfinishedRun(report: baseURL)
+                let latest = exact.exists ? exact
+                    : UnfinishedRun.latest(in: baseURL.deletingLastPathComponent(), namePrefix: baseURL.lastPathComponent + "-")
+                guard let latest else {
+                    RunSupport.err("error: --resume: no unfinished run of '\(runName)' beside \(base); give its report folder")
+                    throw ExitCode(1)
+                }
+                reportPath = Self.relativePath(latest.report)
+            }
+        }
+        else if let output { reportPath = output }
         else if let dir = config.output.directory, dir != "reports/" + runName { reportPath = dir }
         else { reportPath = "reports/\(runName)-\(Self.timestamp())" }
         let reportURL = URL(fileURLWithPath: reportPath).standardizedFileURL
+        let unfinished = UnfinishedRun(report: reportURL)
+        var resumeFrom: (url: URL, step: Int)?
+        if resume {
+            guard unfinished.exists else {
+                let done = FileManager.default.fileExists(atPath: reportURL.appendingPathComponent("summary.md").path)
+                RunSupport.err("error: --resume: \(reportPath) " + (done ? "is a finished run; there is nothing to resume" : "has no unfinished run (no \(unfinished.directory.path))"))
+                throw ExitCode(1)
+            }
+            let manifest = try unfinished.readManifest()
+            if manifest["config_sha"] != Self.digest(configText) {
+                RunSupport.err("warning: \(self.config) differs from the configuration the run in \(reportPath) was started with")
+            }
+            // The run's own overrides, unless given again now.
+            if epochs == nil, let e = manifest["epochs"].flatMap(Int.init) { config.epochs = e; config.steps = nil }
+            if seed == nil, let s = manifest["seed"].flatMap(UInt64.init) { config.seed = s }
+            if let t = manifest["threads"].flatMap(Int.init), t != Threading.threadCount {
+                RunSupport.err("warning: the run was started with \(t) threads, this resume uses \(Threading.threadCount): results can differ in the last bits")
+            }
+            resumeFrom = unfinished.newestCheckpoint()
+            if resumeFrom == nil {
+                RunSupport.err("note: \(unfinished.directory.path) holds no checkpoint yet; starting the run again from step 0")
+            }
+        } else if unfinished.exists {
+            RunSupport.err("error: \(reportPath) has an unfinished run (\(unfinished.directory.path)); continue it with "
+                           + "'e2e train \(self.config) --resume \(reportPath)' or remove that folder")
+            throw ExitCode(1)
+        }
 
         // Data, model, optimizer, schedule, loss.
         let data = try RunSupport.buildData(config)
@@ -166,37 +238,87 @@ struct TrainCommand: ParsableCommand {
             }
         }
 
-        // Staging folder for the log and checkpoints while training; the report is written
-        // into place at the end (ReportWriter replaces the folder atomically).
+        // The unfinished run's folder holds the log and checkpoints while training; the report
+        // is written into place at the end (ReportWriter replaces the folder atomically).
         let fm = FileManager.default
-        let staging = reportURL.deletingLastPathComponent()
-            .appendingPathComponent(".\(reportURL.lastPathComponent).training-\(UUID().uuidString.prefix(8))")
-        try fm.createDirectory(at: staging, withIntermediateDirectories: true)
-        defer { try? fm.removeItem(at: staging) }
-        let logURL = staging.appendingPathComponent("metrics.jsonl")
-        let log = try MetricsLogWriter(url: logURL)
-        let checkpoint = config.checkpointCallback(directory: staging.appendingPathComponent("checkpoints"),
-                                                   hasValidation: data.validation != nil)
+        let staging = unfinished.directory
+        if !unfinished.exists {
+            var manifest = ["config": self.config, "config_sha": Self.digest(configText), "seed": String(config.seed),
+                            "threads": String(Threading.threadCount)]
+            if let e = config.epochs { manifest["epochs"] = String(e) }
+            do { try unfinished.create(manifest: manifest) } catch {
+                RunSupport.err("error: cannot create \(staging.path): \(error)")
+                throw ExitCode(1)
+            }
+        }
+        let logURL = unfinished.metricsLog
+        let checkpoint = config.checkpointCallback(directory: unfinished.epochCheckpoints, hasValidation: data.validation != nil)
         if let checkpoint { callbacks.append(checkpoint) }
         if let early = ModelBuilder.earlyStopping(config.earlyStopping) { callbacks.append(early) }
         let tensorboard = config.output.tensorboard
             ? try TensorBoardCallback(directory: staging.appendingPathComponent("tensorboard"), histograms: config.output.tensorboardHistograms)
             : nil
         if let tensorboard { callbacks.append(tensorboard) }
+        // Always present (also without an interval), so a resumed run has the same callbacks.
+        let periodic: PeriodicCheckpoint
+        switch (checkpointEvery, config.output.checkpointEvery) {
+        case (let n?, _), (nil, .steps(let n)?): periodic = PeriodicCheckpoint(directory: unfinished.runCheckpoints, everySteps: n)
+        case (nil, .minutes(let m)?): periodic = PeriodicCheckpoint(directory: unfinished.runCheckpoints, everySeconds: m * 60)
+        case (nil, nil): periodic = PeriodicCheckpoint(directory: unfinished.runCheckpoints)
+        }
+        callbacks.append(periodic)
 
         let showProgress = !quiet && config.output.progress
         let trainer = try Trainer(
             model: model, optimizer: optimizer, loss: ModelBuilder.loss(config.loss), metrics: config.metrics,
             classes: config.data.classes, scheduler: scheduler, schedulePer: schedulePer, callbacks: callbacks,
-            log: log, progress: showProgress ? ProgressReporter() : nil,
+            log: nil, progress: showProgress ? ProgressReporter() : nil,
             gradientClipNorm: config.gradientClipNorm.map { Float($0) }, seed: config.seed)
+        if let from = resumeFrom {
+            do {
+                try trainer.resume(from: from.url)
+                try unfinished.truncateLog(keeping: trainer.loggedRecords)
+            } catch {
+                RunSupport.err("error: cannot resume from \(from.url.path): \(error)")
+                throw ExitCode(1)
+            }
+            if !quiet { RunSupport.out("e2e train: resuming \(reportPath) at step \(trainer.globalStep) (epoch \(trainer.epoch + 1), batch \(trainer.batchInEpoch))") }
+        }
+        // The log is opened once a resume has cut it back to the checkpoint's records.
+        let log = try MetricsLogWriter(url: logURL)
+        trainer.log = log
 
         if !quiet {
             RunSupport.out("e2e train: \(runName): \(data.train.sampleCount) training, \(data.validation?.sampleCount ?? 0) validation, "
                            + "\(data.test?.sampleCount ?? 0) test examples; \(model.parameterCount) parameters; "
                            + "\(config.epochs.map { "\($0) epochs" } ?? "\(config.steps!) steps"); threads \(Threading.threadCount)")
         }
-        let summary = try trainer.fit(train: data.train, validation: data.validation, epochs: config.epochs, steps: config.steps)
+        let flag = trainer.interruptFlag
+        let interrupts = InterruptHandler { flag.request() }
+        let summary: TrainingSummary
+        do {
+            summary = try trainer.fit(train: data.train, validation: data.validation, epochs: config.epochs, steps: config.steps)
+        } catch {
+            interrupts.uninstall()
+            try? log.close()
+            // Keep a run that can be resumed; remove one that cannot.
+            if unfinished.newestCheckpoint() != nil {
+                RunSupport.err("error: training failed at step \(trainer.globalStep): \(error)")
+                RunSupport.err("the run's checkpoints are kept; after fixing the cause: e2e train \(self.config) --resume \(reportPath)")
+            } else {
+                unfinished.remove()
+                RunSupport.err("error: training failed at step \(trainer.globalStep): \(error)")
+            }
+            throw ExitCode(1)
+        }
+        interrupts.uninstall()
+        if summary.interrupted {
+            let url = try periodic.write(trainer)
+            try log.close()
+            RunSupport.out("interrupted at step \(trainer.globalStep) (epoch \(trainer.epoch + 1), batch \(trainer.batchInEpoch)); checkpoint \(Self.relativePath(url))")
+            RunSupport.out("resume with: e2e train \(self.config) --resume \(reportPath)")
+            throw ExitCode(interrupts.exitStatus)
+        }
 
         var finalMetrics = summary.metrics
         var history = summary.history
@@ -216,7 +338,8 @@ struct TrainCommand: ParsableCommand {
         var facts = [
             "## Run", "",
             "- configuration: `\(self.config)`",
-            "- epochs: \(summary.epochs)\(summary.stoppedEarly ? " (stopped early)" : ""), steps: \(summary.steps)",
+            "- epochs: \(summary.epochs)\(summary.stoppedEarly ? " (stopped early)" : ""), steps: \(trainer.globalStep)"
+                + (resumeFrom.map { " (resumed at step \($0.step))" } ?? ""),
             "- parameters: \(model.parameterCount)",
             "- seed: \(config.seed)" + (seed != nil ? " (--seed; the configuration below says \(loaded.config.seed))" : ""),
             "- training wall time: \(String(format: "%.2f", summary.wallSeconds)) s; total (with data loading and evaluation): \(String(format: "%.2f", wall)) s",
@@ -235,12 +358,15 @@ struct TrainCommand: ParsableCommand {
             let source = staging.appendingPathComponent(folder)
             if fm.fileExists(atPath: source.path) { try fm.moveItem(at: source, to: reportURL.appendingPathComponent(folder)) }
         }
+        AtomicFile.syncDirectory(reportURL)
+        unfinished.remove()
 
         let relative = reportPath
         RunSupport.out("final: " + RunSupport.format(finalMetrics))
         RunSupport.out("report: \(relative)/summary.md  (\(String(format: "%.2f", wall)) s)")
         RunSupport.out("{\"command\": \"train\", \"metrics\": \(RunSupport.jsonMetrics(finalMetrics)), "
-                       + "\"wall_seconds\": \(String(format: "%.2f", wall)), \"steps\": \(summary.steps), \"epochs\": \(summary.epochs), "
+                       + "\"wall_seconds\": \(String(format: "%.2f", wall)), \"steps\": \(trainer.globalStep), \"epochs\": \(summary.epochs), "
                        + "\"parameters\": \(model.parameterCount), \"report\": \(RunSupport.jsonString(relative))}")
     }
 }
+

@@ -237,7 +237,12 @@ public final class TrainingRun {
         default: break
         }
         let perEpoch = stage.batches.batchesPerEpoch
-        if perEpoch != nil { stage.batches.start(epoch: position.epoch, at: position.batchInEpoch) }
+        if let perEpoch {
+            stage.batches.start(epoch: position.epoch, at: position.batchInEpoch)
+            // A checkpoint taken after an epoch's last step but before its end (a step callback):
+            // finish that epoch first.
+            if position.batchInEpoch >= perEpoch, try endEpoch(stage, perEpoch: perEpoch) { stopRequested = true }
+        }
 
         var first = true
         while !budgetReached(stage) && !stopRequested && !stopStage && !interruptRequested {

@@ -99,7 +99,9 @@ public final class Trainer {
     public let scheduler: LearningRateScheduler?
     public let schedulePer: SchedulePer
     public var callbacks: [TrainerCallback]
-    public let log: MetricsLogWriter?
+    /// Receives every metrics record (settable, so a resumed run can open its log after
+    /// cutting it back to the checkpoint).
+    public var log: MetricsLogWriter?
     public let progress: ProgressReporter?
     public let gradientClipNorm: Float?
     public let seed: UInt64?
@@ -119,7 +121,9 @@ public final class Trainer {
     let trainMetrics: MetricSet
     /// Metrics records logged by `fit` so far (a resumed report keeps this many of its log).
     public private(set) var loggedRecords = 0
-    private let interruptFlag = Atomic<Bool>(false)
+    /// Where an interrupt request waits for the training thread (see ``requestInterrupt()``);
+    /// hand it to a signal handler.
+    public let interruptFlag = InterruptFlag()
 
     /// Training seconds (evaluation excluded) so far, carried over by checkpoints.
     public private(set) var totalTrainSeconds = 0.0
@@ -163,10 +167,10 @@ public final class Trainer {
     /// Asks `fit` to stop after the current step, leaving the epoch unfinished (no
     /// evaluation), so that a checkpoint written then resumes exactly. Safe to call from any
     /// thread (a signal handler's).
-    public func requestInterrupt() { interruptFlag.store(true, ordering: .relaxed) }
+    public func requestInterrupt() { interruptFlag.request() }
 
     /// Consumes a pending interrupt request.
-    fileprivate func takeInterrupt() -> Bool { interruptFlag.exchange(false, ordering: .relaxed) }
+    fileprivate func takeInterrupt() -> Bool { interruptFlag.take() }
 
     func makeMetricSet() throws(MetricError) -> MetricSet {
         try MetricSet(names: ["loss"] + metricNames, classes: classes)
@@ -345,14 +349,15 @@ public final class Trainer {
         if let scheduler {
             scheduler.set(stepCount: extra["scheduler_step"].flatMap(Int.init) ?? (schedulePer == .step ? globalStep : epoch))
         }
-        if let state = extra["train_metrics"] { try trainMetrics.restore(checkpointState: state) } else { trainMetrics.reset() }
+        // Mid-epoch, the epoch's training metrics so far continue; at an epoch boundary they start afresh.
+        trainMetrics.reset()
+        if batchInEpoch > 0, let state = extra["train_metrics"] { try trainMetrics.restore(checkpointState: state) }
         latestMetrics = [:]
         for (k, v) in extra where k.hasPrefix("latest.") { latestMetrics[String(k.dropFirst(7))] = Double(v) }
         loggedRecords = extra["log_records"].flatMap(Int.init) ?? 0
-        if let n = extra["callbacks"].flatMap(Int.init) {
-            guard n == callbacks.count else {
-                throw TrainerError("Trainer.resume: checkpoint \(url.path) was written with \(n) callbacks, this trainer has \(callbacks.count)")
-            }
+        // The callbacks' states go back to the same callbacks; a trainer built with other ones
+        // (to evaluate or fine-tune saved weights) starts them afresh.
+        if let n = extra["callbacks"].flatMap(Int.init), n == callbacks.count {
             for (i, c) in callbacks.enumerated() {
                 let prefix = "callback.\(i)."
                 var state: [String: String] = [:]
@@ -407,4 +412,13 @@ final class TrainerRunAdapter: TrainingRunObserver {
         for c in trainer.callbacks where try c.onEpochEnd(trainer, epoch: epoch, metrics: metrics) { stop = true }
         return stop
     }
+}
+
+/// A request to stop training after the current step, safe to make from any thread.
+public final class InterruptFlag: Sendable {
+    private let flag = Atomic<Bool>(false)
+    public init() {}
+    public func request() { flag.store(true, ordering: .relaxed) }
+    /// Whether a request was pending; clears it.
+    public func take() -> Bool { flag.exchange(false, ordering: .relaxed) }
 }
