@@ -274,6 +274,7 @@ struct TrainCommand: ParsableCommand {
             classes: config.data.classes, scheduler: scheduler, schedulePer: schedulePer, callbacks: callbacks,
             log: nil, progress: showProgress ? ProgressReporter() : nil,
             gradientClipNorm: config.gradientClipNorm.map { Float($0) }, seed: config.seed)
+        trainer.anomalyDetection = config.anomalyDetection
         if let from = resumeFrom {
             do {
                 try trainer.resume(from: from.url)

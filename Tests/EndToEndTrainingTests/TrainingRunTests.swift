@@ -226,3 +226,58 @@ final class RunCallbackTests: XCTestCase {
         XCTAssertEqual(try Checkpoint.savedStepCount(at: checkpoints.lastURL), 20)
     }
 }
+
+final class WatchdogTests: XCTestCase {
+    /// log(x) of a layer's output: NaN once that output goes negative.
+    final class LogOfLinear: Module {
+        let linear = Linear(1, 1)
+        override func forward(_ x: Tensor) -> Tensor { linear(x).log() }
+    }
+
+    func testANonFiniteLossStopsTheRunNamingTheStepTheOpAndTheModule() throws {
+        Random.seed(1)
+        let model = Sequential(LogOfLinear())
+        (model.layers[0] as! LogOfLinear).linear.weight.assign(Tensor([[-1]]))
+        let stage = TrainingStage(
+            name: "s", optimizer: SGD(model.parameters(), learningRate: 0.1),
+            batches: GeneratedBatches { Batch(inputs: Tensor([[1], [2]]), indices: [0, 1]) }, steps: 5, modules: [model],
+            forward: { b in StepOutput(loss: model(b.inputs).mean()) })
+        XCTAssertThrowsError(try TrainingRun(stages: [stage]).run()) { error in
+            guard let e = error as? NonFiniteLossError else { return XCTFail("\(error)") }
+            XCTAssertEqual(e.step, 1)
+            XCTAssertEqual(e.anomaly?.op, "log")
+            XCTAssertEqual(e.anomaly?.phase, .forward)
+            XCTAssertEqual(e.modulePath, "layers.0")
+            XCTAssertTrue(e.description.contains("'log'") && e.description.contains("LogOfLinear"), e.description)
+        }
+    }
+
+    func testAnomalyDetectionFindsAGradientThatIsNotFiniteWhileTheLossIs() throws {
+        // sqrt(0) is 0, but its gradient is infinite.
+        let p = Parameter(Tensor([0, 1]))
+        let stage = TrainingStage(
+            name: "s", optimizer: SGD([p], learningRate: 0.1),
+            batches: GeneratedBatches { Batch(inputs: Tensor([1]), indices: [0]) }, steps: 3,
+            forward: { _ in StepOutput(loss: p.value.sqrt().sum()) })
+        // Without detection, step 1's loss is finite; its infinite gradient makes p non-finite,
+        // so the watchdog stops step 2, at the sqrt of the poisoned parameter.
+        XCTAssertThrowsError(try TrainingRun(stages: [stage]).run()) { error in
+            XCTAssertEqual((error as? NonFiniteLossError)?.step, 2, "\(error)")
+            XCTAssertEqual((error as? NonFiniteLossError)?.anomaly?.op, "sqrt")
+        }
+        let p2 = Parameter(Tensor([0, 1]))
+        let checked = TrainingRun(stages: [TrainingStage(
+            name: "s", optimizer: SGD([p2], learningRate: 0.1),
+            batches: GeneratedBatches { Batch(inputs: Tensor([1]), indices: [0]) }, steps: 3,
+            forward: { _ in StepOutput(loss: p2.value.sqrt().sum()) })])
+        checked.anomalyDetection = true
+        XCTAssertThrowsError(try checked.run()) { error in
+            guard let e = error as? NonFiniteLossError else { return XCTFail("\(error)") }
+            XCTAssertEqual(e.step, 1)
+            XCTAssertEqual(e.anomaly?.phase, .backward)
+            XCTAssertEqual(e.anomaly?.op, "sqrt")
+            XCTAssertEqual(e.anomaly?.kind, "inf")
+        }
+        XCTAssertFalse(AnomalyDetection.isEnabled, "switched off after the run")
+    }
+}

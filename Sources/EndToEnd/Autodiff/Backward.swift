@@ -44,6 +44,7 @@ enum Autodiff {
                 let grads = fn(g)
                 for (i, parent) in node.parents.enumerated() {
                     guard let parent, i < grads.count, let gi = grads[i] else { continue }
+                    if AnomalyDetection.enabled { AnomalyDetection.check(gi, op: node.op, phase: .backward) }
                     if gi.shape != parent.shape {
                         fail(TensorError("backward", "op '\(node.op)' produced a gradient of shape \(shapeString(gi.shape)) for an input of shape \(shapeString(parent.shape))"))
                     }

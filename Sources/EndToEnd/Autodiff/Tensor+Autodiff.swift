@@ -57,12 +57,14 @@ extension Tensor {
         var any = false
         for t in inputs where t.node != nil { any = true; break }
         guard any else { return }
+        if AnomalyDetection.enabled { AnomalyDetection.check(self, op: op, phase: .forward) }
         node = GradNode(op: op, shape: shape, parents: inputs.map { $0.node }, backward: backward)
     }
 
     /// ``record(op:inputs:backward:)`` for one input.
     mutating func recordUnary(_ input: Tensor, op: String, backward: @escaping (Tensor) -> Tensor) {
         guard GradMode.isEnabled, input.node != nil else { return }
+        if AnomalyDetection.enabled { AnomalyDetection.check(self, op: op, phase: .forward) }
         node = GradNode(op: op, shape: shape, parents: [input.node]) { g in [backward(g)] }
     }
 }

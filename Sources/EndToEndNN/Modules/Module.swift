@@ -26,7 +26,10 @@ open class Module: @unchecked Sendable {
     }
 
     /// Applies the module: `model(x)`.
-    public func callAsFunction(_ x: Tensor) -> Tensor { forward(x) }
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        guard AnomalyDetection.isEnabled else { return forward(x) }
+        return AnomalyDetection.within(self, name: String(describing: type(of: self))) { forward(x) }
+    }
 
     /// Direct sub-modules with their names, in declaration order.
     open func namedChildren() -> [(String, Module)] {

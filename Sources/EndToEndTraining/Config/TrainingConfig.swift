@@ -25,11 +25,14 @@ public struct TrainingConfig: Sendable {
     public var gradientClipNorm: Double?
     public var earlyStopping: EarlyStoppingConfig?
     public var output: OutputConfig
+    /// Check every op's output and gradient for NaN and infinity on every step (slow).
+    public var anomalyDetection = false
     /// The file the configuration came from (for messages).
     public var file: String
 
     public static let topLevelKeys = ["name", "data", "model", "loss", "optimizer", "schedule", "epochs", "steps", "seed",
-                                      "threads", "metrics", "gradient_clip_norm", "early_stopping", "output"]
+                                      "threads", "metrics", "gradient_clip_norm", "early_stopping", "output",
+                                      "anomaly_detection"]
 
     public static func load(contentsOf url: URL) throws -> TrainingConfig {
         let text: String
@@ -75,6 +78,7 @@ public struct TrainingConfig: Sendable {
                                     epochs: epochs, steps: steps, seed: UInt64(seed), threads: threads, metrics: metrics,
                                     gradientClipNorm: clip, earlyStopping: early, output: output, file: fileName)
         if config.output.directory == nil { config.output.directory = "reports/" + (name ?? data.name.rawValue) }
+        config.anomalyDetection = try root.optBool("anomaly_detection") ?? false
         try config.validate()
         return config
     }

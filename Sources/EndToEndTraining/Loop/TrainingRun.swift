@@ -117,6 +117,12 @@ public final class TrainingRun {
     /// Record the mean training loss since the previous evaluation, under this key in a
     /// `"train"` record, at each evaluation (nil: don't).
     public var intervalLossKey: String?
+    /// Stop with a ``NonFiniteLossError`` when a step's loss is NaN or infinite (one check per
+    /// step); the step is then replayed with ``AnomalyDetection`` to name the op and module.
+    public var watchdog = true
+    /// Check every op's output and gradient (``AnomalyDetection``) on every step, and stop at
+    /// the first non-finite one: slow, for hunting a NaN.
+    public var anomalyDetection = false
 
     public private(set) var position = RunPosition()
     public private(set) var trainSeconds = 0.0
@@ -181,6 +187,7 @@ public final class TrainingRun {
     @discardableResult
     public func run() throws -> RunSummary {
         stopRequested = false
+        defer { if anomalyDetection { AnomalyDetection.setEnabled(false) } }
         interruptFlag.store(false, ordering: .relaxed)
         wasInterrupted = false
         let startStep = position.step
@@ -284,9 +291,16 @@ public final class TrainingRun {
         while micro < stage.accumulation {
             if let perEpoch, position.batchInEpoch >= perEpoch { break }  // an epoch ends a step
             let batch = stage.batches.next()
+            if anomalyDetection { AnomalyDetection.setEnabled(true) }
             let out = stage.forward(batch)
-            if stage.accumulation > 1 { (out.loss * (1 / Float(stage.accumulation))).backward() } else { out.loss.backward() }
             let value = Double(out.loss.item)
+            if watchdog && !value.isFinite { throw nonFinite(value, stage: stage, batch: batch) }
+            if stage.accumulation > 1 { (out.loss * (1 / Float(stage.accumulation))).backward() } else { out.loss.backward() }
+            if anomalyDetection, let a = AnomalyDetection.take() {
+                AnomalyDetection.setEnabled(false)
+                throw NonFiniteLossError(step: position.step + 1, stage: stage.name, loss: value, anomaly: a,
+                                         modulePath: Self.modulePath(a, in: stage.modules))
+            }
             lossSum += value
             micro += 1
             examples += batch.count
@@ -405,6 +419,30 @@ public final class TrainingRun {
         self.trainSeconds = trainSeconds
     }
 
+    // MARK: - Numerics watchdog
+
+    /// The error for a non-finite loss, after replaying the batch with anomaly detection on to
+    /// find the op (the replay's dropout masks may differ from the step's).
+    private func nonFinite(_ value: Double, stage: TrainingStage, batch: Batch) -> NonFiniteLossError {
+        let (_, anomaly) = AnomalyDetection.run { () -> Void in
+            let out = stage.forward(batch)
+            if out.loss.requiresGrad { out.loss.backward() }
+        }
+        stage.optimizer.zeroGrad()
+        return NonFiniteLossError(step: position.step + 1, stage: stage.name, loss: value, anomaly: anomaly,
+                                  modulePath: anomaly.flatMap { Self.modulePath($0, in: stage.modules) })
+    }
+
+    /// The dotted name of the innermost module running at `anomaly`, looked up in `roots`.
+    static func modulePath(_ anomaly: AnomalyDetection.Anomaly, in roots: [Module]) -> String? {
+        guard let id = anomaly.moduleStack.last else { return nil }
+        for root in roots {
+            if ObjectIdentifier(root) == id { return "(the model)" }
+            for (name, m) in root.namedModules() where ObjectIdentifier(m) == id { return name }
+        }
+        return nil
+    }
+
     // MARK: - Checkpoint support
 
     func checkpointCounters() -> [String: String] {
@@ -438,5 +476,27 @@ public final class TrainingRun {
             return z ^ (z >> 31)
         }
         return mix(mix(seed) ^ mix(UInt64(bitPattern: Int64(step)) &+ 0x5EED))
+    }
+}
+
+/// A training step whose loss was NaN or infinite.
+public struct NonFiniteLossError: Error, CustomStringConvertible {
+    /// The step (1-based, over the run) and stage it happened in.
+    public var step: Int
+    public var stage: String
+    public var loss: Double
+    /// Where the first non-finite value appeared, when the replay found it.
+    public var anomaly: AnomalyDetection.Anomaly?
+    /// The dotted name of the module running then (e.g. `layers.2`), when known.
+    public var modulePath: String?
+
+    public var description: String {
+        var s = "training stopped at step \(step) (stage '\(stage)'): the loss is \(loss)"
+        if let anomaly {
+            s += "; first non-finite value: \(anomaly)" + (modulePath.map { " ('\($0)')" } ?? "")
+        } else {
+            s += "; replaying the step found no non-finite op output (set anomaly_detection to check every step)"
+        }
+        return s + ". Lower the learning rate, clip gradients (gradient_clip_norm), or check the data for NaN."
     }
 }

@@ -105,6 +105,9 @@ public final class Trainer {
     public let progress: ProgressReporter?
     public let gradientClipNorm: Float?
     public let seed: UInt64?
+    /// Check every op's output and gradient for NaN and infinity on every step (slow; see
+    /// ``AnomalyDetection``). Without it only the loss is checked, once a step.
+    public var anomalyDetection = false
 
     /// Completed epochs (the index of the next epoch).
     public private(set) var epoch = 0
@@ -255,6 +258,7 @@ public final class Trainer {
             })
         let run = TrainingRun(stages: [stage])
         run.seed = seed
+        run.anomalyDetection = anomalyDetection
         run.log = log
         run.progress = progress
         var start = RunPosition()
