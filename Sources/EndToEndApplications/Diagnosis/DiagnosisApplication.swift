@@ -21,8 +21,8 @@ public struct DiagnosisApplication: Application {
         static func of(_ size: ApplicationContext.Size) -> Plan {
             switch size {
             case .smoke: return Plan(train: 24, test: 16, cnnEpochs: 1, cnnMinimumSteps: 1, mlpEpochs: 1, mlpMinimumSteps: 2, regressionSteps: 30, igSteps: 2)
-            case .quick: return Plan(train: 800, test: 400, cnnEpochs: 6, cnnMinimumSteps: 40, mlpEpochs: 40, mlpMinimumSteps: 100, regressionSteps: CellPipeline.steps, igSteps: 16)
-            case .full: return Plan(train: 3000, test: 1000, cnnEpochs: 12, cnnMinimumSteps: 150, mlpEpochs: 100, mlpMinimumSteps: 300, regressionSteps: CellPipeline.steps, igSteps: 32)
+            case .quick: return Plan(train: 1000, test: 400, cnnEpochs: 20, cnnMinimumSteps: 200, mlpEpochs: 40, mlpMinimumSteps: 100, regressionSteps: CellPipeline.steps, igSteps: 16)
+            case .full: return Plan(train: 3000, test: 1000, cnnEpochs: 20, cnnMinimumSteps: 400, mlpEpochs: 100, mlpMinimumSteps: 300, regressionSteps: CellPipeline.steps, igSteps: 32)
             }
         }
     }
@@ -146,7 +146,10 @@ public struct DiagnosisApplication: Application {
             results: results, dataEfficiency: imageCurve + tableCurve, shift: shift, maintenance: maintenance,
             extra: [("shifts", .object([("images", .string(CellImages.Stain.shifted.name)), ("table", .string("1.1x magnification"))])),
                     ("table", .object([("source", .string(table.source)), ("train", .int(tableTrain.count)), ("test", .int(tableTest.count))]))],
-            figures: figures, images: [("attributions.png", grid.png.encoded())], models: models,
+            figures: figures,
+            images: [("attributions.png", grid.png.encoded()),
+                     ("shift_examples.png", try DiagnosisFigures.shiftGrid(standard: test, shifted: shifted, indices: picks).encoded())],
+            models: models,
             setup: Self.setup(plan: plan, table: table))
         result.log = ApplicationResult.curves(e2e.history, label: "end-to-end") + ApplicationResult.curves(tableE2E.history, label: "end-to-end (table)")
         result.notes = [Self.notes(picks: picks, test: test, probabilities: e2e.probabilities, pipeline: pipe.probabilities,
@@ -235,7 +238,7 @@ public struct DiagnosisApplication: Application {
         test set holds the same cases in another stain (nuclei 0.46–0.56 instead of 0.22–0.38, cytoplasm 0.64, \
         background 0.72, noise 0.05).
 
-        - **end-to-end**: a CNN from the pixels (conv 16-BN-ReLU-pool, conv 32-BN-ReLU-pool, conv 32-ReLU, global \
+        - **end-to-end**: a CNN from the pixels (input batch norm, conv 16-ReLU-pool, conv 32-ReLU-pool, conv 32-ReLU, global \
         average pool, linear 32, linear 2), cross-entropy on the label alone, Adam 3e-3, batch 32, \
         \(plan.cnnEpochs) epochs (at least \(plan.cnnMinimumSteps) steps), through the Trainer.
         - **pipeline**: Otsu threshold (256 bins) → 4-connected components (specks < 3 px dropped) → 8 features \
@@ -268,6 +271,8 @@ public struct DiagnosisApplication: Application {
         md += "\nTable: the 10 features the MLP leans on most (mean |integrated gradients| from the training mean, scaled to 1) beside the "
         md += "logistic regression's |standardized weight| (scaled to 1):\n\n| feature | MLP | logistic regression |\n|---|---:|---:|\n"
         for (n, a, b) in tableTop { md += "| \(n) | \(String(format: "%.3f", a)) | \(String(format: "%.3f", b)) |\n" }
+        md += "\n## The shift\n\n![shift examples](figures/shift_examples.png)\n\nThe same test cases in the training stain (left pair: "
+        md += "input, segmentation) and in the other stain (right pair).\n"
         md += "\n## Calibration\n\n| approach | ECE | sensitivity at 95 % specificity | accuracy |\n|---|---:|---:|---:|\n"
         for (k, s) in scores.enumerated() {
             md += "| \(names[k]) | \(String(format: "%.4f", s.expectedCalibrationError)) | \(String(format: "%.4f", s.sensitivityAt95Specificity)) | \(String(format: "%.4f", s.accuracy)) |\n"

@@ -37,6 +37,23 @@ enum DiagnosisFigures {
         return (try PNGImage.grid(rows, scale: 4, gap: 3), meanAbs)
     }
 
+    /// Rows of `[input, segmentation]` in the training stain beside the same case in the
+    /// shifted stain, 4× enlarged: what the shift does to the pipeline's first stage.
+    static func shiftGrid(standard: CellImages, shifted: CellImages, indices: [Int]) throws -> PNGImage {
+        let s = CellImages.size
+        var rows: [[PNGImage]] = []
+        for i in indices {
+            var row: [PNGImage] = []
+            for set in [standard, shifted] {
+                let px = set.pixels(i)
+                row.append(try PNGImage.gray(px, width: s, height: s, range: 0...1))
+                row.append(try PNGImage.labels(NucleusSegmentation.segment(px, width: s, height: s).labels, width: s, height: s))
+            }
+            rows.append(row)
+        }
+        return try PNGImage.grid(rows, scale: 4, gap: 3)
+    }
+
     /// Mean |integrated gradients| per feature of the table MLP over `inputs` (baseline: the
     /// training mean), beside the logistic regression's |standardized coefficient|, each
     /// scaled to a maximum of 1; the 10 features the MLP leans on most.
