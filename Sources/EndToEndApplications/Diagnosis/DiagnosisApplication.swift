@@ -61,14 +61,20 @@ public struct DiagnosisApplication: Application {
         log("end-to-end CNN: \(e2e.steps) steps in \(String(format: "%.1f", e2e.seconds)) s")
         let pipeline = CellPipeline()
         let pipe = try fitPipeline(pipeline, train, test: test, shifted: shifted, plan: plan, seed: context.seed(11))
+        let trainFeatures = CellPipeline.features(train), testFeatures = CellPipeline.features(test)
+        let sbs = try CellStepByStep.train(train, features: trainFeatures, test: test, testFeatures: testFeatures, steps: max(2, e2e.steps),
+                                           seed: context.seed(14), log: log)
+        let stepByStep = Outcome(probabilities: try CellStepByStep.probabilities(sbs.model, test),
+                                 shifted: try CellStepByStep.probabilities(sbs.model, shifted), seconds: sbs.result.wallSeconds,
+                                 steps: sbs.result.steps, parameters: sbs.result.parameterCount)
         var mlp: ConfiguredNetwork?
         let tableE2E = try trainMLP(tableTrain, test: tableTest, shifted: tableShifted, plan: plan, seed: context.seed(12), keep: &mlp)
         let regression = LogisticRegression(features: 30, l2: 1 / Double(tableTrain.count))
         let tablePipe = try fitRegression(regression, tableTrain, test: tableTest, shifted: tableShifted, plan: plan, seed: context.seed(13))
 
-        let names = ["end-to-end", "pipeline", "end-to-end (table)", "pipeline (table)"]
-        let outcomes = [e2e, pipe, tableE2E, tablePipe]
-        let testLabels = [test.labels, test.labels, tableTest.labels, tableTest.labels]
+        let names = ["end-to-end", "pipeline", "step-by-step", "end-to-end (table)", "pipeline (table)"]
+        let outcomes = [e2e, pipe, stepByStep, tableE2E, tablePipe]
+        let testLabels = [test.labels, test.labels, test.labels, tableTest.labels, tableTest.labels]
         var scores: [DiagnosisScores] = [], shiftedScores: [DiagnosisScores] = []
         var results: [ApproachResult] = []
         for (k, o) in outcomes.enumerated() {
@@ -92,7 +98,7 @@ public struct DiagnosisApplication: Application {
         }
         let tableCurve = try DataEfficiency.measure(approaches: ["end-to-end (table)", "pipeline (table)"], labels: tableTrain.labels,
                                                     seed: context.seed(23), log: log) { a, f, idx in
-            if f == 1 { return a == "end-to-end (table)" ? scores[2].rocAUC : scores[3].rocAUC }
+            if f == 1 { return a == "end-to-end (table)" ? scores[3].rocAUC : scores[4].rocAUC }
             let part = tableTrain.subset(idx)
             var unused: ConfiguredNetwork?
             let o = a == "end-to-end (table)"
@@ -103,7 +109,7 @@ public struct DiagnosisApplication: Application {
         }
 
         // May not generalize? The same cases in another stain (images), at 1.1x magnification (table).
-        let shift = ShiftComparison.rows(metric: "roc_auc", (0..<4).map { (names[$0], scores[$0].rocAUC, shiftedScores[$0].rocAUC) })
+        let shift = ShiftComparison.rows(metric: "roc_auc", names.indices.map { (names[$0], scores[$0].rocAUC, shiftedScores[$0].rocAUC) })
 
         // Black box? Attributions beside the segmentation, for two malignant and two benign test cases.
         let picks = Self.examples(probabilities: e2e.probabilities, labels: test.labels)
@@ -121,6 +127,8 @@ public struct DiagnosisApplication: Application {
             try MaintenanceCost.counted(approach: "pipeline", stages: 3, handSetConstants: CellPipeline.handSetConstants,
                                         sourceFiles: ["NucleusSegmentation.swift", "NucleusFeatures.swift", "CellPipeline.swift"],
                                         in: dir, parameters: pipe.parameters),
+            try MaintenanceCost.counted(approach: "step-by-step", stages: 2, handSetConstants: CellStepByStep.handSetConstants,
+                                        sourceFiles: ["CellCNN.swift", "CellStepByStep.swift"], in: dir, parameters: stepByStep.parameters),
         ]
 
         // The saved networks, with the test examples they can be asked about.
@@ -131,9 +139,10 @@ public struct DiagnosisApplication: Application {
             ("data_efficiency", DataEfficiency.chart(imageCurve, metric: "roc_auc", title: "Cell images: ROC-AUC against training-set size")),
             ("data_efficiency_table", DataEfficiency.chart(tableCurve, metric: "roc_auc", title: "Breast-cancer table: ROC-AUC against training-set size")),
             ("shift", ShiftComparison.chart(shift, shift: "shifted", title: "ROC-AUC on the test set and under the shift (other stain; 1.1x magnification)")),
-            ("reliability", BinaryDiagnosticMetrics.reliabilityDiagram([("end-to-end CNN", scores[0].reliability), ("pipeline", scores[1].reliability)],
+            ("reliability", BinaryDiagnosticMetrics.reliabilityDiagram([("end-to-end CNN", scores[0].reliability), ("pipeline", scores[1].reliability),
+                                                                         ("step-by-step", scores[2].reliability)],
                                                                         title: "Cell images: reliability diagram (10 bins)")),
-            ("reliability_table", BinaryDiagnosticMetrics.reliabilityDiagram([("MLP", scores[2].reliability), ("logistic regression", scores[3].reliability)],
+            ("reliability_table", BinaryDiagnosticMetrics.reliabilityDiagram([("MLP", scores[3].reliability), ("logistic regression", scores[4].reliability)],
                                                                               title: "Breast-cancer table: reliability diagram (10 bins)")),
             ("table_attributions", tableAttr.chart),
         ]
@@ -241,6 +250,9 @@ public struct DiagnosisApplication: Application {
         - **end-to-end**: a CNN from the pixels (input batch norm, conv 16-ReLU-pool, conv 32-ReLU-pool, conv 32-ReLU, global \
         average pool, linear 32, linear 2), cross-entropy on the label alone, Adam 3e-3, batch 32, \
         \(plan.cnnEpochs) epochs (at least \(plan.cnnMinimumSteps) steps), through the Trainer.
+        - **step-by-step** (StepByStepStrategy): the same CNN trunk first trained to predict the pipeline's 8 \
+        standardized nucleus features (mean squared error), then frozen while a head (linear 16, ReLU, linear 2) \
+        learns the label from the predicted features; the same number of steps as end-to-end, split evenly.
         - **pipeline**: Otsu threshold (256 bins) → 4-connected components (specks < 3 px dropped) → 8 features \
         per image (count, mean and largest area, mean perimeter, mean and largest irregularity 1 − 4πA/P², \
         radial variation, nucleus intensity) → logistic regression (standardized, L2 1e-3, 400 full-batch Adam steps).
