@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(name: "EndToEndTrainingTests", dependencies: ["EndToEndTraining"], path: "Tests/EndToEndTrainingTests", exclude: ["Fixtures"]),
         .testTarget(name: "EndToEndStrategiesTests", dependencies: ["EndToEndStrategies"], path: "Tests/EndToEndStrategiesTests"),
         .testTarget(name: "EndToEndExperimentsTests", dependencies: ["EndToEndExperiments"], path: "Tests/EndToEndExperimentsTests", exclude: ["Fixtures"]),
-        .testTarget(name: "EndToEndApplicationsTests", dependencies: ["EndToEndApplications"], path: "Tests/EndToEndApplicationsTests"),
+        .testTarget(name: "EndToEndApplicationsTests", dependencies: ["EndToEndApplications"], path: "Tests/EndToEndApplicationsTests", exclude: ["Fixtures"]),
         // The command line, run as a user would (child processes of the built `e2e`).
         .testTarget(name: "e2eTests", dependencies: ["e2e"], path: "Tests/e2eTests"),
         .testTarget(name: "EndToEndTests", dependencies: ["EndToEnd"], path: "Tests/EndToEndTests", exclude: ["Fixtures"]),
