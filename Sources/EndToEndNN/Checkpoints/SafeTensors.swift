@@ -303,8 +303,10 @@ public enum SafeTensors {
         return out
     }
 
-    /// Writes `bytes` to a temporary file beside `url`, flushes it, and renames it over `url`.
-    static func writeAtomically(_ bytes: Data, to url: URL) throws {
+    /// Writes `bytes` to a temporary file beside `url`, flushes it, and renames it over `url`,
+    /// so `url` holds either its old or its new content; errors are ``CheckpointError``s
+    /// naming `url`. Other binary writers (the ONNX export) reuse it.
+    public static func writeAtomically(_ bytes: Data, to url: URL) throws {
         let directory = url.deletingLastPathComponent()
         let temp = directory.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
         guard FileManager.default.createFile(atPath: temp.path, contents: nil) else {
