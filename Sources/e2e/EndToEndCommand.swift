@@ -12,7 +12,7 @@ struct EndToEndCommand: ParsableCommand {
             Environment: E2E_BLAS=none forces the pure Swift GEMM; OPENBLAS_CORETYPE overrides \
             the OpenBLAS kernel choice (SkylakeX is chosen automatically on AVX-512 CPUs).
             """,
-        subcommands: [TrainCommand.self, EvaluateCommand.self, PredictCommand.self, CompareCommand.self,
+        subcommands: [TrainCommand.self, EvaluateCommand.self, PredictCommand.self, ExportCommand.self, CompareCommand.self,
                       ExperimentCommand.self, DemoCommand.self, GradcheckCommand.self, BenchCommand.self]
     )
 }

@@ -13,7 +13,9 @@ struct EvaluateCommand: ParsableCommand {
         abstract: "Evaluate saved weights on the test split of a configuration's data.",
         discussion: """
             The checkpoint is a training checkpoint (checkpoints/last.safetensors or best.safetensors \
-            of a report, written by Checkpoint.save) or a plain model file (Module.save); without \
+            of a report, written by Checkpoint.save), a plain model file (Module.save) or a PyTorch \
+            state_dict saved with safetensors (names as nn.Sequential's, with or without a prefix \
+            such as 'model.'); without \
             --checkpoint, best.safetensors (else last) of the configuration's latest report. Data \
             without a test split are evaluated on the validation split, else the training set. \
             The last line of standard output is a JSON summary.
@@ -39,17 +41,10 @@ struct EvaluateCommand: ParsableCommand {
             throw ExitCode(1)
         }
         let data = try RunSupport.buildData(config)
-        let optimizer = ModelBuilder.optimizer(config.optimizer, parameters: model.parameters())
-        let trainer = try Trainer(model: model, optimizer: optimizer, loss: ModelBuilder.loss(config.loss),
-                                  metrics: config.metrics, classes: config.data.classes)
-        let (split, loader): (String, DataLoader<TensorDataset>)
-        if let test = data.test { (split, loader) = ("test", test) }
-        else if let validation = data.validation { (split, loader) = ("validation", validation) }
-        else { (split, loader) = ("train", data.train) }
-        var metrics: [String: Double] = [:]
-        for (k, v) in try trainer.evaluate(loader) { metrics[split + "_" + k] = v }
+        let result = try ModelEvaluation.evaluate(model, config: config, data: data)
+        let (split, metrics) = (result.split, result.metrics)
         let wall = Date().timeIntervalSince(start)
-        RunSupport.out("\(split) (\(loader.sampleCount) examples): " + RunSupport.format(metrics))
+        RunSupport.out("\(split) (\(result.examples) examples): " + RunSupport.format(metrics))
         RunSupport.out("{\"command\": \"evaluate\", \"metrics\": \(RunSupport.jsonMetrics(metrics)), "
                        + "\"wall_seconds\": \(String(format: "%.2f", wall)), \"checkpoint\": \(RunSupport.jsonString(weights.path))}")
     }

@@ -136,7 +136,8 @@ struct TrainCommand: ParsableCommand {
                                          "monitors '\(monitor)' but there is no validation set; set data.validation > 0")
         }
         Random.seed(config.seed)
-        let model = try config.buildModel()
+        let model: Module
+        do { model = try config.buildInitialModel() } catch { RunSupport.err("\(error)"); throw ExitCode(1) }
         let optimizer = ModelBuilder.optimizer(config.optimizer, parameters: model.parameters())
         let totalEpochs = config.epochs ?? Int((Double(config.steps!) / Double(data.train.batchCount)).rounded(.up))
         var scheduler: LearningRateScheduler?

@@ -226,7 +226,7 @@ final class ConfigTests: XCTestCase {
         let x = Initializer.uniform([3, 5, 4], bound: 1)
         XCTAssertEqual(a(x).scalars, b(x).selecting(axis: 1, 4).scalars)
         XCTAssertEqual(a.parameters().map(\.value.scalars), b.parameters().map(\.value.scalars))
-        XCTAssertTrue(a.stateDict().map(\.0).contains("layers.0.weight_ih_l0"), "\(a.stateDict().map(\.0))")
+        XCTAssertTrue(a.stateDict().map(\.0).contains("0.weight_ih_l0"), "\(a.stateDict().map(\.0))")
         // RNN with ReLU.
         let relu = try TrainingConfig.parse(sequences + "model:\n  layers:\n    - {type: rnn, hidden: 3, nonlinearity: relu}\n")
         guard case .recurrent(let cell, _, _, _, _, _, _) = relu.model.layers[0] else { return XCTFail("not recurrent") }

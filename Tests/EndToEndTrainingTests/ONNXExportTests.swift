@@ -172,7 +172,7 @@ final class ONNXExportTests: XCTestCase {
         let preNorm = TransformerEncoderLayer(dModel: 8, numHeads: 4, feedForward: 12, dropout: 0.1, activation: .gelu, normFirst: true)
         let runs = [
             try moduleRun("self-attention", Sequential(attention), features: [5, 8], in: dir),
-            try moduleRun("transformer-encoder", Sequential(postNorm, preNorm, LastTimeStep(), Linear(8, 3)), features: [6, 8], in: dir),
+            try moduleRun("transformer-encoder", ConfiguredModel(layers: [postNorm, preNorm, Linear(8, 3)], keepsLastStep: [false, true, false]), features: [6, 8], in: dir),
             try moduleRun("residual", Sequential(Residual(Sequential(Linear(8, 8), ReLU())), LayerNorm([4, 8])), features: [4, 8], in: dir),
             try moduleRun("identity", Identity(), features: [3], in: dir),
         ]

@@ -22,9 +22,10 @@ extension Module {
     ///
     /// `renaming` maps each name in `tensors` to the module's name for it, for example
     /// `{ "layers." + $0 }` to load PyTorch's `nn.Sequential` names (`0.weight`) into a
-    /// ``Sequential`` (`layers.0.weight`). With `strict`, a missing or unexpected name is an
-    /// error; shape mismatches always are. The error lists every problem at once, and
-    /// nothing is changed unless everything checks.
+    /// ``Sequential`` (`layers.0.weight`); ``stateDictName(forSaved:)`` is applied after it.
+    /// With `strict`, a missing or unexpected name is an error; shape mismatches always are.
+    /// The error lists every problem at once, then one table of both sides' names and
+    /// shapes, and nothing is changed unless everything checks.
     @discardableResult
     public func loadStateDict(_ tensors: [String: Tensor], strict: Bool = true,
                               renaming: ((String) -> String)? = nil) throws -> StateDictLoadResult {
@@ -32,28 +33,21 @@ extension Module {
         var sources: [String: String] = [:]
         var collisions: [String] = []
         for key in tensors.keys.sorted() {
-            let name = renaming?(key) ?? key
+            let name = stateDictName(forSaved: renaming?(key) ?? key)
             if let other = sources[name] { collisions.append("'\(other)' and '\(key)' both map to '\(name)'") }
             sources[name] = key
             renamed[name] = tensors[key]
         }
-        enum Target { case parameter(Parameter), buffer(Buffer) }
-        var targets: [(String, Target)] = namedParameters().map { ($0.0, .parameter($0.1)) }
-        targets += namedBuffers().map { ($0.0, .buffer($0.1)) }
-        let known = Set(targets.map(\.0))
+        let targets = stateDictTargets()
+        let known = Set(targets.map(\.name))
 
         var missing: [String] = []
         var mismatches: [String] = []
-        for (name, target) in targets {
-            guard let t = renamed[name] else { missing.append(name); continue }
-            let shape: [Int]
-            switch target {
-            case .parameter(let p): shape = p.shape
-            case .buffer(let b): shape = b.shape
-            }
-            if t.shape != shape {
-                let from = sources[name] == name ? "" : " (from '\(sources[name]!)')"
-                mismatches.append("\(name)\(from): model \(shapeText(shape)) vs checkpoint \(shapeText(t.shape))")
+        for target in targets {
+            guard let t = renamed[target.name] else { missing.append(target.name); continue }
+            if t.shape != target.shape {
+                let from = sources[target.name] == target.name ? "" : " (from '\(sources[target.name]!)')"
+                mismatches.append("\(target.name)\(from): model \(shapeText(target.shape)) vs checkpoint \(shapeText(t.shape))")
             }
         }
         let unexpected = renamed.keys.filter { !known.contains($0) }.sorted()
@@ -66,13 +60,15 @@ extension Module {
         }
         if !mismatches.isEmpty { problems.append("\(mismatches.count) shape mismatch(es): " + mismatches.joined(separator: "; ")) }
         guard problems.isEmpty else {
-            throw CheckpointError("cannot load state dict into \(summary): " + problems.joined(separator: "; "))
+            let table = StateDictTable.render(model: targets.map { ($0.name, $0.shape) },
+                                              file: renamed.map { (sources[$0.key]!, $0.key, $0.value.shape) })
+            throw CheckpointError("cannot load state dict into \(summary): " + problems.joined(separator: "; ") + "\n" + table)
         }
 
         withNoGrad {
-            for (name, target) in targets {
-                guard let t = renamed[name] else { continue }
-                switch target {
+            for target in targets {
+                guard let t = renamed[target.name] else { continue }
+                switch target.kind {
                 case .parameter(let p): p.assign(t)
                 case .buffer(let b): b.value.assign(t)
                 }
@@ -86,15 +82,41 @@ extension Module {
         try SafeTensors.write(stateDict(), metadata: metadata, to: url)
     }
 
-    /// Loads a safetensors file written by ``save(to:metadata:)`` or by PyTorch
-    /// (`safetensors.torch.save_file(model.state_dict(), ...)`); see
-    /// ``loadStateDict(_:strict:renaming:)``. Returns the file's metadata.
+    /// Loads a safetensors file written by ``save(to:metadata:)``, by
+    /// ``Checkpoint/save(model:optimizer:extra:to:)`` (its model tensors; the optimizer state
+    /// is ignored) or by PyTorch (`safetensors.torch.save_file(model.state_dict(), ...)`);
+    /// see ``loadStateDict(_:strict:renaming:)``. Returns the file's metadata.
+    ///
+    /// Without `renaming`, names may carry a prefix that the module's names lack, such as
+    /// `model.` or `module.` (a wrapped model's `state_dict()`): the shortest prefix shared
+    /// by every name under which the names match is stripped. A mismatch throws one table
+    /// of both sides' names and shapes.
     @discardableResult
     public func load(from url: URL, strict: Bool = true, renaming: ((String) -> String)? = nil) throws -> [String: String] {
-        let (tensors, metadata) = try SafeTensors.read(contentsOf: url)
-        do { try loadStateDict(tensors, strict: strict, renaming: renaming) } catch let e as CheckpointError { throw e.attributed(to: url) }
+        var (tensors, metadata) = try SafeTensors.read(contentsOf: url)
+        if metadata[Checkpoint.formatKey] == Checkpoint.formatValue {
+            tensors = Dictionary(uniqueKeysWithValues: tensors.compactMap { k, v in
+                k.hasPrefix("model.") ? (String(k.dropFirst("model.".count)), v) : nil
+            })
+        }
+        let rename = renaming ?? StateDictTable.prefixRenaming(for: Array(tensors.keys), module: self)
+        do { try loadStateDict(tensors, strict: strict, renaming: rename) } catch let e as CheckpointError { throw e.attributed(to: url) }
         return metadata
     }
+
+    /// The parameters and buffers that a state dict fills, in ``stateDict()`` order.
+    func stateDictTargets() -> [StateDictTarget] {
+        namedParameters().map { StateDictTarget(name: $0.0, shape: $0.1.shape, kind: .parameter($0.1)) }
+            + namedBuffers().map { StateDictTarget(name: $0.0, shape: $0.1.shape, kind: .buffer($0.1)) }
+    }
+}
+
+/// One tensor of a module's state dict.
+struct StateDictTarget {
+    enum Kind { case parameter(Parameter), buffer(Buffer) }
+    let name: String
+    let shape: [Int]
+    let kind: Kind
 }
 
 /// Training checkpoints: a model's tensors and an optimizer's state in one safetensors file,

@@ -303,9 +303,8 @@ public enum SafeTensors {
         return out
     }
 
-    /// Writes `bytes` to a temporary file beside `url`, flushes it, and renames it over `url`,
-    /// so `url` holds either its old or its new content; errors are ``CheckpointError``s
-    /// naming `url`. Other binary writers (the ONNX export) reuse it.
+    /// Writes `bytes` to a temporary file beside `url`, flushes it, and renames it over `url`
+    /// (any file, not only safetensors: exporters write their side files with it).
     public static func writeAtomically(_ bytes: Data, to url: URL) throws {
         let directory = url.deletingLastPathComponent()
         let temp = directory.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")

@@ -63,6 +63,11 @@ open class Module: @unchecked Sendable {
         return out
     }
 
+    /// This module's name for a tensor that a checkpoint stores as `name`. The default
+    /// keeps the name; a module whose naming changed overrides it so that files written
+    /// with the old names still load (see ``loadStateDict(_:strict:renaming:)``).
+    open func stateDictName(forSaved name: String) -> String { name }
+
     /// Every buffer in the tree with its dotted name.
     public func namedBuffers() -> [(String, Buffer)] {
         var seen = Set<ObjectIdentifier>()

@@ -106,11 +106,15 @@ public struct ModelConfig: Sendable {
     /// The config path of each layer (`model.layers[3]`), for messages.
     public var layerPaths: [String]
     public var architecture: String?
+    /// `init_from`: a safetensors file with initial weights (a PyTorch `state_dict`, a model
+    /// file or a training checkpoint), loaded by ``TrainingConfig/buildInitialModel()``.
+    public var initFrom: String?
 
     static let archKeys = ["architecture", "hidden", "activation", "dropout", "channels", "kernel_size", "padding", "pool", "out", "in", "batchnorm"]
 
     init(_ r: ConfigReader) throws(ConfigError) {
-        try r.object(allowed: ["layers"] + Self.archKeys)
+        try r.object(allowed: ["layers", "init_from"] + Self.archKeys)
+        initFrom = try r.optString("init_from")
         if let list = r.child("layers") {
             if let a = r.child("architecture") { throw a.error("give either 'layers' or 'architecture', not both") }
             for key in Self.archKeys where r.has(key) { throw r.child(key)!.error("only used with 'architecture'; with 'layers' set it on the layer") }
@@ -123,8 +127,8 @@ public struct ModelConfig: Sendable {
         guard let a = r.child("architecture") else { throw r.error("missing required field 'layers' (or 'architecture')") }
         let arch = try a.choice(["mlp", "cnn"], what: "architecture")
         architecture = arch
-        let allowed = arch == "mlp" ? ["architecture", "in", "hidden", "out", "activation", "dropout", "batchnorm"]
-                                    : ["architecture", "in", "channels", "kernel_size", "padding", "pool", "hidden", "out", "activation", "dropout"]
+        let allowed = arch == "mlp" ? ["architecture", "init_from", "in", "hidden", "out", "activation", "dropout", "batchnorm"]
+                                    : ["architecture", "init_from", "in", "channels", "kernel_size", "padding", "pool", "hidden", "out", "activation", "dropout"]
         for key in r.keys where !allowed.contains(key) {
             throw r.child(key)!.error("not a setting of architecture '\(arch)'; its settings are \(allowed.joined(separator: ", "))")
         }
@@ -311,13 +315,14 @@ public enum ModelBuilder {
         }
     }
 
-    /// A `Sequential` of the configured layers, with omitted sizes inferred from the
-    /// previous layer (or `inputShape`, one example's shape without the batch dimension).
-    /// When the input has several dimensions and the first layer is `linear`, a `Flatten`
-    /// is put in front.
+    /// A ``ConfiguredModel`` of the configured layers (named `0`, `1`, ... as in PyTorch's
+    /// `nn.Sequential`), with omitted sizes inferred from the previous layer (or
+    /// `inputShape`, one example's shape without the batch dimension). When the input has
+    /// several dimensions and the first layer is `linear`, the model flattens its input.
     public static func build(_ model: ModelConfig, inputShape: [Int]?, file: String = "<config>") throws(ConfigError) -> Module {
         let resolved = try inferShapes(model, inputShape: inputShape, file: file)
-        var modules: [Module] = resolved.prependFlatten ? [Flatten()] : []
+        var modules: [Module] = []
+        var keepsLastStep = Set<Int>()   // indices of recurrent layers with `return: last`
         for (spec, inSize) in resolved.layers {
             switch spec {
             case .linear(_, let out, let bias): modules.append(Linear(inSize!, out, bias: bias))
@@ -348,10 +353,11 @@ public enum ModelBuilder {
                     modules.append(RNN(inputSize: n, hiddenSize: hidden, numLayers: numLayers, nonlinearity: cell == .rnnReLU ? .relu : .tanh,
                                        bias: bias, batchFirst: true, dropout: p))
                 }
-                if !returnSequence { modules.append(LastTimeStep()) }
+                if !returnSequence { keepsLastStep.insert(modules.count - 1) }
             }
         }
-        return Sequential(modules)
+        return ConfiguredModel(layers: modules, flattensInput: resolved.prependFlatten,
+                               keepsLastStep: modules.indices.map { keepsLastStep.contains($0) })
     }
 
     /// The configured optimizer over `parameters` (usually `model.parameters()`).
@@ -436,4 +442,17 @@ public enum ModelBuilder {
 extension TrainingConfig {
     /// The model for this configuration's data.
     public func buildModel() throws(ConfigError) -> Module { try ModelBuilder.build(model, inputShape: data.featureShape, file: file) }
+
+    /// The model for this configuration's data with the initial weights of `model.init_from`
+    /// when it is set (what `e2e train` starts from); a file that does not fit is an error
+    /// naming `model.init_from` and showing both sides' names and shapes.
+    public func buildInitialModel() throws -> Module {
+        let built = try buildModel()
+        if let initFrom = model.initFrom {
+            do { try Predictor.loadWeights(into: built, from: URL(fileURLWithPath: initFrom)) } catch {
+                throw ConfigError(file: file, path: "model.init_from", message: "\(error)")
+            }
+        }
+        return built
+    }
 }

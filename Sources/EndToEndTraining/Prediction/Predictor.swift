@@ -71,8 +71,10 @@ public final class Predictor {
         return nil
     }
 
-    /// Loads a training checkpoint (`Checkpoint.save`, as `e2e train` writes) or a plain
-    /// model file (`Module.save`) into `model`; errors name the file.
+    /// Loads a training checkpoint (`Checkpoint.save`, as `e2e train` writes), a plain
+    /// model file (`Module.save`) or a PyTorch `state_dict` (names with or without a prefix
+    /// such as `model.`; see `Module.load(from:)`) into `model`; errors name the file and
+    /// show both sides' names and shapes in one table.
     public static func loadWeights(into model: Module, from url: URL) throws {
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw PredictionError("\(url.path): no such checkpoint")
@@ -83,6 +85,8 @@ public final class Predictor {
             } else {
                 try model.load(from: url)
             }
+        } catch let e as CheckpointError {
+            throw PredictionError("\(url.path): cannot load into the configured model: \(e.message)")
         } catch {
             throw PredictionError("\(url.path): cannot load into the configured model: \(error)")
         }

@@ -16,7 +16,7 @@ public struct ONNXExportError: Error, CustomStringConvertible, Sendable, Equatab
 /// The graph computes the model in evaluation mode: dropout is the identity, batch norm
 /// uses its running statistics. It has one float input, `input` (`[batch] + inputShape`),
 /// and one output, `output`. Weights are initializers named after the model's parameters
-/// (`layers.0.weight`), with a suffix where the layout changes (`….onnx` for reordered
+/// (`0.weight` for a config-built model), with a suffix where the layout changes (`….onnx` for reordered
 /// recurrent gates, `…_t` for transposed matrices).
 ///
 /// Layers: ``Linear`` (`Gemm`, or `MatMul` + `Add` over sequences), ``Conv1d``/``Conv2d``
@@ -25,7 +25,8 @@ public struct ONNXExportError: Error, CustomStringConvertible, Sendable, Equatab
 /// `BatchNormalization`), ``LayerNorm`` (`LayerNormalization`), ReLU, Tanh, Sigmoid,
 /// LeakyReLU, GELU (from `Erf` or `Tanh`), Softplus, ``Dropout`` and ``Identity``
 /// (nothing), ``Embedding`` (`Cast` + `Gather`), ``RNN``/``LSTM``/``GRU`` (ONNX's operators,
-/// gates reordered), ``LastTimeStep`` (`Gather`), ``MultiHeadAttention`` (self-attention
+/// gates reordered), ``ConfiguredModel`` (a config's layers, with its input flattening
+/// and last-step selection as `Flatten` and `Gather`), ``MultiHeadAttention`` (self-attention
 /// without masks) and ``TransformerEncoderLayer``, ``Sequential`` and ``Residual``.
 /// Any other module is an ``ONNXExportError`` naming it.
 ///

@@ -24,6 +24,19 @@ struct ONNXTranslator {
             var y = x
             for (i, layer) in m.layers.enumerated() { y = try emit(layer, path: prefixed("layers.\(i)"), y) }
             return y
+        case let m as ConfiguredModel:
+            var y = x
+            if m.flattensInput { y = flatten(y, name: name + ".flatten_input") }
+            for (i, (layer, last)) in zip(m.layers, m.keepsLastStep).enumerated() {
+                let layerPath = prefixed(String(i))
+                y = try emit(layer, path: layerPath, y)
+                if last {
+                    guard y.rank == 3 else { throw failure(layerPath, layer, "keeping the last step needs a [batch, steps, features] output, got \(text(y.shape))") }
+                    let index = graph.int64Initializer(layerPath + ".last_step", [-1], dims: [])
+                    y = graph.apply("Gather", [y.name, index], name: layerPath, shape: [y.shape[0], y.shape[2]], [.int("axis", 1)])
+                }
+            }
+            return y
         case let m as Residual:
             let body = try emit(m.body, path: prefixed("body"), x)
             guard body.shape == x.shape else { throw failure(path, m, "the body maps \(text(x.shape)) to \(text(body.shape)); a residual needs equal shapes") }
@@ -57,11 +70,7 @@ struct ONNXTranslator {
             guard x.rank == 4 else { throw failure(path, m, "expects [batch, channels, height, width] input, got \(text(x.shape))") }
             let pooled = graph.apply("GlobalAveragePool", [x.name], name: name, shape: [x.shape[0], x.shape[1], 1, 1])
             return graph.apply("Flatten", [pooled.name], name: name, shape: [x.shape[0], x.shape[1]], [.int("axis", 1)])
-        case is Flatten:
-            guard x.rank >= 2 else { return x }
-            let rest = x.shape.dropFirst()
-            let size: Int? = rest.contains(where: { $0 == nil }) ? nil : rest.reduce(1) { $0 * $1! }
-            return graph.apply("Flatten", [x.name], name: name, shape: [x.shape[0], size], [.int("axis", 1)])
+        case is Flatten: return flatten(x, name: name)
         case let m as BatchNorm: return try batchNorm(m, path: path, x)
         case let m as LayerNorm: return try layerNorm(m, path: path, x)
         case let m as Embedding:
@@ -69,15 +78,19 @@ struct ONNXTranslator {
             let table = graph.initializer(prefixed("weight"), m.weight.value)
             return graph.apply("Gather", [table, ids.name], name: name, shape: x.shape + [m.dimension], [.int("axis", 0)])
         case let m as RecurrentLayer: return try recurrent(m, path: path, x)
-        case let m as LastTimeStep:
-            guard x.rank == 3 else { throw failure(path, m, "expects a [batch, steps, features] sequence, got \(text(x.shape))") }
-            let last = graph.int64Initializer(name + ".last_step", [-1], dims: [])
-            return graph.apply("Gather", [x.name, last], name: name, shape: [x.shape[0], x.shape[2]], [.int("axis", 1)])
         case let m as MultiHeadAttention: return try selfAttention(m, path: path, x)
         case let m as TransformerEncoderLayer: return try transformerEncoderLayer(m, path: path, x)
         default:
             throw failure(path, module, "no ONNX translation for \(type(of: module)) layers")
         }
+    }
+
+    /// `[batch, …] -> [batch, product]`, as `flattened(startAxis: 1)`.
+    func flatten(_ x: ONNXValue, name: String) -> ONNXValue {
+        guard x.rank > 2 else { return x }
+        let rest = x.shape.dropFirst()
+        let size: Int? = rest.contains(where: { $0 == nil }) ? nil : rest.reduce(1) { $0 * $1! }
+        return graph.apply("Flatten", [x.name], name: name, shape: [x.shape[0], size], [.int("axis", 1)])
     }
 
     // MARK: dense and convolutional layers
