@@ -88,6 +88,11 @@ public enum ONNXExport {
             y = ONNXValue(name: graph.node("Identity", [y.name], name: "output")[0], shape: y.shape)
             _ = graph.renameOutput(y.name, to: "output")
         }
+        // Protobuf messages are limited to 2 GiB; larger models would need ONNX's external data.
+        let weightBytes = graph.initializers.reduce(0) { $0 + $1.rawData.count }
+        guard weightBytes < Int(Int32.max) - (1 << 20) else {
+            throw ONNXExportError("the weights take \(weightBytes) bytes, more than an ONNX file holds (2 GiB; external data is not supported)")
+        }
         let onnx = ONNXModel(
             irVersion: irVersion, opset: opset, producerName: "EndToEnd", producerVersion: "1", docString: docString,
             graph: ONNXGraph(name: name, nodes: graph.nodes, initializers: graph.initializers,
