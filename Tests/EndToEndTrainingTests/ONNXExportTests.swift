@@ -69,7 +69,7 @@ final class ONNXExportTests: XCTestCase {
     // MARK: against onnxruntime
 
     func testDenseLayersMatchOnnxRuntime() throws {
-        try ONNXRuntimeCheck.requireRuntime()
+        _ = try ONNXRuntimeCheck.python()
         let dir = tempDir()
         var runs: [ONNXRuntimeCheck.Run] = []
         runs += try configRuns("gemm", features: [6], model: "{layers: [{type: linear, out: 8}, relu, {type: linear, out: 4, bias: false}]}",
@@ -95,7 +95,7 @@ final class ONNXExportTests: XCTestCase {
     }
 
     func testConvolutionAndPoolingMatchOnnxRuntime() throws {
-        try ONNXRuntimeCheck.requireRuntime()
+        _ = try ONNXRuntimeCheck.python()
         let dir = tempDir()
         var runs: [ONNXRuntimeCheck.Run] = []
         runs += try configRuns("conv-pools", features: [2, 9, 9], model: """
@@ -122,11 +122,11 @@ final class ONNXExportTests: XCTestCase {
     }
 
     func testExampleConfigsMatchOnnxRuntime() throws {
-        try ONNXRuntimeCheck.requireRuntime()
+        _ = try ONNXRuntimeCheck.python()
         let dir = tempDir()
         var runs: [ONNXRuntimeCheck.Run] = []
         for example in ["fashion-mnist-mlp", "fashion-mnist-cnn"] {
-            let config = try TrainingConfig.load(contentsOf: ONNXRuntimeCheck.repository.appendingPathComponent("examples/\(example).yaml"))
+            let config = try TrainingConfig.load(contentsOf: PythonSupport.repository.appendingPathComponent("examples/\(example).yaml"))
             Random.seed(3)
             let model = try config.buildModel()
             runs += try exportedRuns(example, config: config, trained: model, batches: [3], input: { Initializer.uniform($0, bound: 1) },
@@ -136,7 +136,7 @@ final class ONNXExportTests: XCTestCase {
     }
 
     func testRecurrentAndEmbeddingLayersMatchOnnxRuntime() throws {
-        try ONNXRuntimeCheck.requireRuntime()
+        _ = try ONNXRuntimeCheck.python()
         let dir = tempDir()
         var runs: [ONNXRuntimeCheck.Run] = []
         runs += try configRuns("lstm-last", features: [5, 3], model: "{layers: [{type: lstm, hidden: 4}, {type: linear, out: 3}]}", in: dir)
@@ -161,7 +161,7 @@ final class ONNXExportTests: XCTestCase {
     }
 
     func testAttentionAndTransformerMatchOnnxRuntime() throws {
-        try ONNXRuntimeCheck.requireRuntime()
+        _ = try ONNXRuntimeCheck.python()
         let dir = tempDir()
         Random.seed(8)
         let attention = MultiHeadAttention(embedDim: 8, numHeads: 2)
@@ -195,6 +195,8 @@ final class ONNXExportTests: XCTestCase {
     func testUnsupportedLayerIsNamedWithItsIndex() {
         assertExportError(Sequential(Linear(4, 4), Squash(), Linear(4, 2)), inputShape: [4],
                           contains: ["layers.1", "Squash", "no ONNX translation"])
+        assertExportError(ConfiguredModel(layers: [Linear(4, 4), ReLU(), Squash()]), inputShape: [4],
+                          contains: ["layer 2 (Squash)"])
     }
 
     func testShapeMismatchNamesTheLayer() {

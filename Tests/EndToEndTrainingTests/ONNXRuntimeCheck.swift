@@ -5,7 +5,7 @@ import EndToEndData
 
 /// Runs exported ONNX models through onnxruntime with scripts/onnx_check.py (which also
 /// runs `onnx.checker` with full checks) and compares the outputs with EndToEnd's.
-/// Tests skip when `python3` cannot import onnx and onnxruntime (CI installs both).
+/// Tests skip when no Python imports onnx and onnxruntime (``PythonSupport``; CI installs both).
 enum ONNXRuntimeCheck {
     /// One model run: its ONNX file, an input batch and EndToEnd's outputs for it.
     struct Run {
@@ -15,41 +15,28 @@ enum ONNXRuntimeCheck {
         var expected: Tensor
     }
 
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let script = repository.appendingPathComponent("scripts/onnx_check.py")
+    static let script = PythonSupport.repository.appendingPathComponent("scripts/onnx_check.py")
 
-    /// `python3` and its arguments, via `env` so that PATH (CI's interpreter) decides.
-    static func python(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [ProcessInfo.processInfo.environment["E2E_PYTHON"] ?? "python3"] + arguments
-        let pipe = Pipe()   // one pipe for both streams: reading one while the other fills could block
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
+    /// Looked for once: each look starts Python and imports the modules (about a second).
+    static let interpreter: String? = try? PythonSupport.interpreter(importing: ["numpy", "onnx", "onnxruntime"])
 
-    static let available: Bool = {
-        (try? python(["-c", "import numpy, onnx, onnxruntime"]).status) == 0
-    }()
-
-    static func requireRuntime() throws {
-        guard available else { throw XCTSkip("python3 cannot import onnx and onnxruntime (pip install onnx onnxruntime)") }
+    /// A Python that imports numpy, onnx and onnxruntime, else an XCTSkip.
+    static func python() throws -> String {
+        guard let interpreter else { throw XCTSkip("no Python that imports numpy, onnx and onnxruntime (pip install onnx onnxruntime, or set E2E_PYTHON)") }
+        return interpreter
     }
 
     /// Runs every model in one Python process and checks each output against EndToEnd's to
     /// `tolerance` (absolute), naming the run on failure.
     static func assertMatches(_ runs: [Run], in dir: URL, tolerance: Float = 1e-4, file: StaticString = #filePath, line: UInt = #line) throws {
+        let python = try python()
         var arguments = [script.path]
         for (i, run) in runs.enumerated() {
             let x = dir.appendingPathComponent("\(i)-input.npy")
             try NPY.write(run.input, to: x)
             arguments += [run.model.path, x.path, dir.appendingPathComponent("\(i)-output.npy").path]
         }
-        let result = try python(arguments)
+        let result = try PythonSupport.run(python, arguments)
         guard result.status == 0 else {
             XCTFail("onnx_check.py failed (\(result.status)):\n\(result.output)", file: file, line: line)
             return

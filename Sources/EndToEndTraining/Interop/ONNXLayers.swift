@@ -8,7 +8,9 @@ struct ONNXTranslator {
 
     /// The error for the module at `path`.
     func failure(_ path: String, _ module: Module, _ message: String) -> ONNXExportError {
-        ONNXExportError("\(path.isEmpty ? "the model" : path) (\(module.summary)): \(message)")
+        // A config-built model's layers are named by their index, like `model.layers[i]`.
+        let place = path.isEmpty ? "the model" : path.allSatisfy(\.isNumber) ? "layer \(path)" : path
+        return ONNXExportError("\(place) (\(module.summary)): \(message)")
     }
 
     /// Appends `module` applied to `x`; `path` is its dotted name (`layers.3`), which also
