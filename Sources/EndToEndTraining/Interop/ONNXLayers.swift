@@ -13,24 +13,23 @@ struct ONNXTranslator {
         return ONNXExportError("\(place) (\(module.summary)): \(message)")
     }
 
-    /// Appends `module` applied to `x`; `path` is its dotted name (`layers.3`), which also
+    /// Appends `module` applied to `x`; `path` is its dotted name (`3`, `layers.3`), which also
     /// names its nodes and weights.
     func emit(_ module: Module, path: String, _ x: ONNXValue) throws(ONNXExportError) -> ONNXValue {
         let name = label(path)
-        func prefixed(_ child: String) -> String { path.isEmpty ? child : path + "." + child }
         func elementwise(_ op: String, _ attributes: [ONNXAttribute] = []) -> ONNXValue {
             graph.apply(op, [x.name], name: name, shape: x.shape, attributes)
         }
         switch module {
         case let m as Sequential:
             var y = x
-            for (i, layer) in m.layers.enumerated() { y = try emit(layer, path: prefixed("layers.\(i)"), y) }
+            for (i, layer) in m.layers.enumerated() { y = try emit(layer, path: qualified(path, "layers.\(i)"), y) }
             return y
         case let m as ConfiguredModel:
             var y = x
             if m.flattensInput { y = flatten(y, name: name + ".flatten_input") }
             for (i, (layer, last)) in zip(m.layers, m.keepsLastStep).enumerated() {
-                let layerPath = prefixed(String(i))
+                let layerPath = qualified(path, String(i))
                 y = try emit(layer, path: layerPath, y)
                 if last {
                     guard y.rank == 3 else { throw failure(layerPath, layer, "keeping the last step needs a [batch, steps, features] output, got \(text(y.shape))") }
@@ -40,7 +39,7 @@ struct ONNXTranslator {
             }
             return y
         case let m as Residual:
-            let body = try emit(m.body, path: prefixed("body"), x)
+            let body = try emit(m.body, path: qualified(path, "body"), x)
             guard body.shape == x.shape else { throw failure(path, m, "the body maps \(text(x.shape)) to \(text(body.shape)); a residual needs equal shapes") }
             return graph.apply("Add", [x.name, body.name], name: name, shape: x.shape)
         case is Identity, is Dropout:
@@ -77,7 +76,7 @@ struct ONNXTranslator {
         case let m as LayerNorm: return try layerNorm(m, path: path, x)
         case let m as Embedding:
             let ids = graph.apply("Cast", [x.name], name: name, shape: x.shape, [.int("to", ONNXDataType.int64.rawValue)])
-            let table = graph.initializer(prefixed("weight"), m.weight.value)
+            let table = graph.initializer(qualified(path, "weight"), m.weight.value)
             return graph.apply("Gather", [table, ids.name], name: name, shape: x.shape + [m.dimension], [.int("axis", 0)])
         case let m as RecurrentLayer: return try recurrent(m, path: path, x)
         case let m as MultiHeadAttention: return try selfAttention(m, path: path, x)
