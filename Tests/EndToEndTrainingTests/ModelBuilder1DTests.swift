@@ -42,10 +42,10 @@ final class ModelBuilder1DTests: XCTestCase {
         // 64 → conv (64 + 2 − 8)/2 + 1 = 30 → pool 15 → conv 13 → avg (13 − 3)/2 + 1 = 6 → mean.
         let x = Initializer.uniform([2, 1, 64], bound: 1)
         XCTAssertEqual(model(x).shape, [2, 3])
-        let conv = try XCTUnwrap((model as? Sequential)?.layers.first as? Conv1d)
+        let conv = try XCTUnwrap((model as? ConfiguredModel)?.layers.first as? Conv1d)
         XCTAssertEqual(conv.weight.value.shape, [4, 1, 8])
         // The layers compute what the ops compute.
-        let seq = try XCTUnwrap(model as? Sequential)
+        let seq = try XCTUnwrap(model as? ConfiguredModel)
         let h = seq.layers[0](x)
         XCTAssertEqual(h.scalars, x.conv1d(conv.weight.value, bias: conv.bias?.value, stride: 2, padding: 1).scalars)
         XCTAssertEqual(seq.layers[2](h).scalars, h.maxPool1d(kernelSize: 2).scalars)

@@ -111,6 +111,11 @@ final class ONNXExportTests: XCTestCase {
                                model: "{architecture: cnn, channels: [4], kernel_size: 3, padding: 1, pool: 2, hidden: [8], out: 3}",
                                transforms: ", transforms: [{type: normalize, mean: [0.5, 0.2], std: [0.25, 0.5]}]",
                                batches: [2, 5], input: { Initializer.uniform($0, bound: 1) }, in: dir)
+        runs += try configRuns("conv1d-pools", features: [2, 20], model: """
+            {layers: [{type: conv1d, out: 4, kernel_size: 5, stride: 2, padding: 2}, relu,
+                      {type: maxpool1d, kernel_size: 3, stride: 1, padding: 1}, {type: conv1d, out: 3, kernel_size: 3, bias: false},
+                      batchnorm1d, {type: avgpool1d, kernel_size: 2, padding: 1}, tanh, global_avg_pool1d, {type: linear, out: 3}]}
+            """, in: dir)
         Random.seed(5)
         runs.append(try moduleRun("conv2d-dilation-groups", Sequential(
             Conv2d(4, 6, kernelSize: (3, 2), stride: (1, 2), padding: (2, 1), dilation: (2, 1), groups: 2), Tanh(),

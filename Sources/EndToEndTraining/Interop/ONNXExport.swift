@@ -20,8 +20,8 @@ public struct ONNXExportError: Error, CustomStringConvertible, Sendable, Equatab
 /// recurrent gates, `…_t` for transposed matrices).
 ///
 /// Layers: ``Linear`` (`Gemm`, or `MatMul` + `Add` over sequences), ``Conv1d``/``Conv2d``
-/// (`Conv` with stride, padding, dilation and groups), ``MaxPool2d``/``AvgPool2d``,
-/// ``GlobalAvgPool2d``, ``Flatten``, ``BatchNorm1d``/``BatchNorm2d`` (inference-mode
+/// (`Conv` with stride, padding, dilation and groups), ``MaxPool1d``/``MaxPool2d``,
+/// ``AvgPool1d``/``AvgPool2d``, ``GlobalAvgPool1d``/``GlobalAvgPool2d``, ``Flatten``, ``BatchNorm1d``/``BatchNorm2d`` (inference-mode
 /// `BatchNormalization`), ``LayerNorm`` (`LayerNormalization`), ReLU, Tanh, Sigmoid,
 /// LeakyReLU, GELU (from `Erf` or `Tanh`), Softplus, ``Dropout`` and ``Identity``
 /// (nothing), ``Embedding`` (`Cast` + `Gather`), ``RNN``/``LSTM``/``GRU`` (ONNX's operators,

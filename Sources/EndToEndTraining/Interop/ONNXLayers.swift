@@ -67,10 +67,13 @@ struct ONNXTranslator {
             return try pool("AveragePool", m, path: path, x, kernel: [m.kernelSize.0, m.kernelSize.1],
                             stride: [m.stride.0, m.stride.1], padding: [m.padding.0, m.padding.1],
                             extra: [.int("count_include_pad", m.countIncludePad ? 1 : 0)])
-        case let m as GlobalAvgPool2d:
-            guard x.rank == 4 else { throw failure(path, m, "expects [batch, channels, height, width] input, got \(text(x.shape))") }
-            let pooled = graph.apply("GlobalAveragePool", [x.name], name: name, shape: [x.shape[0], x.shape[1], 1, 1])
-            return graph.apply("Flatten", [pooled.name], name: name, shape: [x.shape[0], x.shape[1]], [.int("axis", 1)])
+        case let m as MaxPool1d:
+            return try pool("MaxPool", m, path: path, x, kernel: [m.kernelSize], stride: [m.stride], padding: [m.padding])
+        case let m as AvgPool1d:
+            return try pool("AveragePool", m, path: path, x, kernel: [m.kernelSize], stride: [m.stride], padding: [m.padding],
+                            extra: [.int("count_include_pad", m.countIncludePad ? 1 : 0)])
+        case is GlobalAvgPool2d: return try globalAveragePool(module, path: path, x, spatial: 2)
+        case is GlobalAvgPool1d: return try globalAveragePool(module, path: path, x, spatial: 1)
         case is Flatten: return flatten(x, name: name)
         case let m as BatchNorm: return try batchNorm(m, path: path, x)
         case let m as LayerNorm: return try layerNorm(m, path: path, x)
@@ -84,6 +87,15 @@ struct ONNXTranslator {
         default:
             throw failure(path, module, "no ONNX translation for \(type(of: module)) layers")
         }
+    }
+
+    /// The mean over the `spatial` trailing axes, `[N, C, …] -> [N, C]`.
+    func globalAveragePool(_ m: Module, path: String, _ x: ONNXValue, spatial: Int) throws(ONNXExportError) -> ONNXValue {
+        guard x.rank == spatial + 2 else {
+            throw failure(path, m, "expects \(spatial == 2 ? "[batch, channels, height, width]" : "[batch, channels, length]") input, got \(text(x.shape))")
+        }
+        let pooled = graph.apply("GlobalAveragePool", [x.name], name: label(path), shape: Array(x.shape.prefix(2)) + Array(repeating: 1, count: spatial))
+        return graph.apply("Flatten", [pooled.name], name: label(path), shape: [x.shape[0], x.shape[1]], [.int("axis", 1)])
     }
 
     /// `[batch, …] -> [batch, product]`, as `flattened(startAxis: 1)`.
