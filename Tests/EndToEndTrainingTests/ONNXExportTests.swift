@@ -184,6 +184,43 @@ final class ONNXExportTests: XCTestCase {
         try ONNXRuntimeCheck.assertMatches(runs, in: dir)
     }
 
+    // MARK: graph structure (no Python needed)
+
+    func testRecurrentGraphReordersTheGatesForONNX() throws {
+        let config = try TrainingConfig.parse("""
+            data: {name: npy, inputs: x.npy, labels: y.npy, features: [5, 3]}
+            model: {layers: [{type: gru, hidden: 2, return: sequence}, {type: lstm, hidden: 2}, {type: linear, out: 3}]}
+            optimizer: {type: sgd, lr: 0.1}
+            """, fileName: "gates.yaml")
+        let model = try config.buildModel()
+        let onnx = try ONNXExport.onnxModel(model, inputShape: [5, 3])
+        XCTAssertEqual(onnx.graph.nodes.map(\.opType), ["Transpose", "GRU", "Squeeze", "Transpose",
+                                                        "Transpose", "LSTM", "Squeeze", "Transpose", "Gather", "Gemm"])
+        XCTAssertEqual(onnx.graph.outputs.first?.shape, [nil, 3])
+        XCTAssertEqual(onnx.graph.nodes.last?.outputs, ["output"])
+        let lstm = try XCTUnwrap((model as? ConfiguredModel)?.layers[1] as? LSTM)
+        func floats(_ name: String) throws -> [Float] {
+            let t = try XCTUnwrap(onnx.graph.initializers.first { $0.name == name }, name)
+            return stride(from: 0, to: t.rawData.count, by: 4).map { i in
+                Float(bitPattern: UInt32(t.rawData[i]) | UInt32(t.rawData[i + 1]) << 8 | UInt32(t.rawData[i + 2]) << 16 | UInt32(t.rawData[i + 3]) << 24)
+            }
+        }
+        // PyTorch's rows are i, f, g, o (2 rows of 2 inputs each); ONNX wants i, o, f, c.
+        let w = lstm.layers[0].weightIH.value.scalars
+        let block = { (b: Int) in Array(w[(b * 4)..<((b + 1) * 4)]) }
+        XCTAssertEqual(try floats("1.weight_ih_l0.onnx"), block(0) + block(3) + block(1) + block(2))
+        let bias = lstm.layers[0].biasIH!.value.scalars + lstm.layers[0].biasHH!.value.scalars
+        let bblock = { (v: [Float], b: Int) in Array(v[(b * 2)..<((b + 1) * 2)]) }
+        let (bi, bh) = (Array(bias[0..<8]), Array(bias[8...]))
+        XCTAssertEqual(try floats("1.bias_l0.onnx"), [0, 3, 1, 2].flatMap { bblock(bi, $0) } + [0, 3, 1, 2].flatMap { bblock(bh, $0) },
+                       "B is the input bias then the hidden bias, each reordered")
+        // GRU: PyTorch r, z, n; ONNX z, r, h.
+        let gru = try XCTUnwrap((model as? ConfiguredModel)?.layers[0] as? GRU)
+        let r = gru.layers[0].weightHH.value.scalars
+        let gblock = { (b: Int) in Array(r[(b * 4)..<((b + 1) * 4)]) }
+        XCTAssertEqual(try floats("0.weight_hh_l0.onnx"), gblock(1) + gblock(0) + gblock(2))
+    }
+
     // MARK: errors
 
     final class Squash: Module, @unchecked Sendable {

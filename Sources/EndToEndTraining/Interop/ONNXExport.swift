@@ -75,6 +75,12 @@ public enum ONNXExport {
     /// The serialized ONNX model of `model` (see ``write(model:inputShape:normalize:to:)``).
     public static func encode(model: Module, inputShape: [Int], normalize: (mean: [Float], std: [Float])? = nil,
                               name: String = "endtoend", docString: String = "") throws(ONNXExportError) -> Data {
+        Data(try onnxModel(model, inputShape: inputShape, normalize: normalize, name: name, docString: docString).serialized)
+    }
+
+    /// The ONNX model of `model`, before serialization.
+    static func onnxModel(_ model: Module, inputShape: [Int], normalize: (mean: [Float], std: [Float])? = nil,
+                          name: String = "endtoend", docString: String = "") throws(ONNXExportError) -> ONNXModel {
         guard !inputShape.isEmpty, inputShape.allSatisfy({ $0 > 0 }) else {
             throw ONNXExportError("the input shape \(inputShape) must have positive dimensions")
         }
@@ -93,12 +99,11 @@ public enum ONNXExport {
         guard weightBytes < Int(Int32.max) - (1 << 20) else {
             throw ONNXExportError("the weights take \(weightBytes) bytes, more than an ONNX file holds (2 GiB; external data is not supported)")
         }
-        let onnx = ONNXModel(
+        return ONNXModel(
             irVersion: irVersion, opset: opset, producerName: "EndToEnd", producerVersion: "1", docString: docString,
             graph: ONNXGraph(name: name, nodes: graph.nodes, initializers: graph.initializers,
                              inputs: [ONNXValueInfo(name: input.name, shape: input.shape)],
                              outputs: [ONNXValueInfo(name: "output", shape: y.shape)]))
-        return Data(onnx.serialized)
     }
 
     /// `(x − mean) · (1/std)` per channel, as the normalize transform computes it.
