@@ -168,6 +168,10 @@ struct TrainCommand: ParsableCommand {
                                                    hasValidation: data.validation != nil)
         if let checkpoint { callbacks.append(checkpoint) }
         if let early = ModelBuilder.earlyStopping(config.earlyStopping) { callbacks.append(early) }
+        let tensorboard = config.output.tensorboard
+            ? try TensorBoardCallback(directory: staging.appendingPathComponent("tensorboard"), histograms: config.output.tensorboardHistograms)
+            : nil
+        if let tensorboard { callbacks.append(tensorboard) }
 
         let showProgress = !quiet && config.output.progress
         let trainer = try Trainer(
@@ -192,8 +196,10 @@ struct TrainCommand: ParsableCommand {
                                        split: "test", values: t)
             try log.append(record)
             history.append(record)
+            for (k, v) in t { try tensorboard?.writer.addScalar("epoch/test_" + k, v, step: trainer.epoch) }
         }
         try log.close()
+        try tensorboard?.writer.close()
         let wall = Date().timeIntervalSince(start)
 
         var facts = [
@@ -207,15 +213,16 @@ struct TrainCommand: ParsableCommand {
             "- checkpoints: " + (checkpoint.map { c in "`checkpoints/last.safetensors`" + (c.bestEpoch.map { ", `checkpoints/best.safetensors` (best \(c.monitor ?? "") at epoch \($0 + 1))" } ?? "") }
                                  ?? "none (output.checkpoints: false)"),
         ]
+        if tensorboard != nil { facts.append("- TensorBoard: `tensorboard/` (`tensorboard --logdir \(reportPath)/tensorboard`)") }
         facts.append("")
         let ext = URL(fileURLWithPath: self.config).pathExtension.lowercased()
         try ReportWriter(directory: reportURL).write(
             title: runName, configText: configText, configFilename: ext == "json" ? "config.json" : "config.yaml",
             log: history, metricsFile: logURL, finalMetrics: finalMetrics, extraMarkdown: [facts.joined(separator: "\n")])
-        // Move the checkpoints into the finished report.
-        let ckptSource = staging.appendingPathComponent("checkpoints")
-        if fm.fileExists(atPath: ckptSource.path) {
-            try fm.moveItem(at: ckptSource, to: reportURL.appendingPathComponent("checkpoints"))
+        // Move the checkpoints and TensorBoard events into the finished report.
+        for folder in ["checkpoints", "tensorboard"] {
+            let source = staging.appendingPathComponent(folder)
+            if fm.fileExists(atPath: source.path) { try fm.moveItem(at: source, to: reportURL.appendingPathComponent(folder)) }
         }
 
         let relative = reportPath

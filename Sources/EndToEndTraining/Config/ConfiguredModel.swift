@@ -45,7 +45,7 @@ public final class ConfiguredModel: Module, @unchecked Sendable {
         return x.selecting(axis: 1, x.shape[1] - 1)
     }
 
-    /// Before PyTorch's names, a config-built model was a ``Sequential`` with a `Flatten`
+    /// Before PyTorch's names, a config-built model was a `Sequential` with a `Flatten`
     /// in front of a first `linear` layer and a module after each `return: last` recurrent
     /// layer, so its files name layer `i` `layers.<i + modules added before it>`: map those
     /// names (`layers.1.weight`) to today's (`0.weight`) so that such files keep loading.

@@ -399,14 +399,24 @@ public struct OutputConfig: Sendable, Equatable {
     /// Whether training writes `checkpoints/{last,best}.safetensors` into the report.
     public var checkpoints: Bool = true
     public var progress: Bool = true
+    /// Whether training writes TensorBoard event files into the report's `tensorboard/`.
+    public var tensorboard: Bool = false
+    /// Whether those event files also hold histograms of the weights and gradients, once
+    /// per epoch.
+    public var tensorboardHistograms: Bool = false
 
     public init() {}
 
     init(_ r: ConfigReader) throws(ConfigError) {
         if case .string(let s) = r.node.value { directory = s; return }
-        try r.object(allowed: ["directory", "checkpoints", "progress"])
+        try r.object(allowed: ["directory", "checkpoints", "progress", "tensorboard", "tensorboard_histograms"])
         directory = try r.optString("directory")
         checkpoints = try r.optBool("checkpoints") ?? true
         progress = try r.optBool("progress") ?? true
+        tensorboard = try r.optBool("tensorboard") ?? false
+        tensorboardHistograms = try r.optBool("tensorboard_histograms") ?? false
+        if tensorboardHistograms && !tensorboard {
+            throw r.child("tensorboard_histograms")!.error("histograms go into the TensorBoard event files; set tensorboard: true too")
+        }
     }
 }

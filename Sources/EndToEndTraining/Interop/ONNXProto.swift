@@ -35,8 +35,8 @@ struct ONNXTensorProto {
     }
 
     func encode(_ w: inout ProtobufWriter) {
-        for d in dims { w.int(1, d) }
-        w.int(2, dataType.rawValue)
+        for d in dims { w.int64(1, d) }
+        w.int64(2, dataType.rawValue)
         w.string(8, name)
         w.bytes(9, rawData)
     }
@@ -59,12 +59,12 @@ struct ONNXAttribute {
         w.string(1, name)
         // `type` (field 20): FLOAT 1, INT 2, STRING 3, FLOATS 6, INTS 7, STRINGS 8.
         switch value {
-        case .float(let f): w.float(2, f); w.int(20, 1)
-        case .int(let i): w.int(3, i); w.int(20, 2)
-        case .string(let s): w.string(4, s); w.int(20, 3)
-        case .floats(let fs): for f in fs { w.float(7, f) }; w.int(20, 6)
-        case .ints(let vs): for v in vs { w.int(8, v) }; w.int(20, 7)
-        case .strings(let ss): for s in ss { w.string(9, s) }; w.int(20, 8)
+        case .float(let f): w.float(2, f); w.int64(20, 1)
+        case .int(let i): w.int64(3, i); w.int64(20, 2)
+        case .string(let s): w.string(4, s); w.int64(20, 3)
+        case .floats(let fs): for f in fs { w.float(7, f) }; w.int64(20, 6)
+        case .ints(let vs): for v in vs { w.int64(8, v) }; w.int64(20, 7)
+        case .strings(let ss): for s in ss { w.string(9, s) }; w.int64(20, 8)
         }
     }
 }
@@ -96,11 +96,11 @@ struct ONNXValueInfo {
         w.string(1, name)
         w.message(2) { type in                     // TypeProto
             type.message(1) { tensor in            // TypeProto.Tensor
-                tensor.int(1, ONNXDataType.float.rawValue)
+                tensor.int64(1, ONNXDataType.float.rawValue)
                 tensor.message(2) { shape in       // TensorShapeProto
                     for d in self.shape {
                         shape.message(1) { dim in  // TensorShapeProto.Dimension
-                            if let d { dim.int(1, d) } else { dim.string(2, dimParam) }
+                            if let d { dim.int64(1, d) } else { dim.string(2, dimParam) }
                         }
                     }
                 }
@@ -137,12 +137,12 @@ struct ONNXModel {
     var metadata: [(String, String)] = []
 
     func encode(_ w: inout ProtobufWriter) {
-        w.int(1, irVersion)
+        w.int64(1, irVersion)
         w.string(2, producerName)
         w.string(3, producerVersion)
         if !docString.isEmpty { w.string(6, docString) }
         w.message(7) { graph.encode(&$0) }
-        w.message(8) { op in op.string(1, ""); op.int(2, opset) }   // OperatorSetIdProto
+        w.message(8) { op in op.string(1, ""); op.int64(2, opset) }   // OperatorSetIdProto
         for (k, v) in metadata { w.message(14) { e in e.string(1, k); e.string(2, v) } }  // StringStringEntryProto
     }
 
