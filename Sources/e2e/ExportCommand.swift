@@ -52,7 +52,7 @@ struct ExportCommand: ParsableCommand {
     func run() throws {
         let start = Date()
         let config = try RunSupport.loadConfig(self.config).config
-        do {
+        try RunSupport.reportingErrors {
             let model = try config.buildModel()
             let weights = try checkpoint.map { URL(fileURLWithPath: $0) } ?? CheckpointLocator.find(for: config)
             try Predictor.loadWeights(into: model, from: weights)
@@ -62,12 +62,6 @@ struct ExportCommand: ParsableCommand {
             RunSupport.out("{\"command\": \"export\", \"format\": \"\(format.rawValue)\", \"files\": ["
                            + files.map { RunSupport.jsonString($0.path) }.joined(separator: ", ") + "], "
                            + "\"checkpoint\": \(RunSupport.jsonString(weights.path)), \"wall_seconds\": \(String(format: "%.2f", wall))}")
-        } catch let e as ConfigError {
-            RunSupport.err(e.description)
-            throw ExitCode(2)
-        } catch {
-            RunSupport.err("error: \(error)")
-            throw ExitCode(1)
         }
     }
 }

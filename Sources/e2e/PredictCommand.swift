@@ -49,7 +49,7 @@ struct PredictCommand: ParsableCommand {
         try RunSupport.applyThreads(threads, config: config)
         let outputURL = URL(fileURLWithPath: output)
         let outputFormat = format.flatMap { PredictionFormat(rawValue: $0.lowercased()) } ?? PredictionFormat.infer(from: outputURL)
-        do {
+        try RunSupport.reportingErrors {
             let weights = try checkpoint.map { URL(fileURLWithPath: $0) } ?? CheckpointLocator.find(for: config)
             let predictor = try Predictor(config: config, checkpoint: weights)
             let d = config.data
@@ -63,12 +63,6 @@ struct PredictCommand: ParsableCommand {
             let wall = Date().timeIntervalSince(start)
             RunSupport.out("{\"command\": \"predict\", \"predictions\": \(predictions.count), \"output\": \(RunSupport.jsonString(output)), "
                            + "\"checkpoint\": \(RunSupport.jsonString(weights.path)), \"wall_seconds\": \(String(format: "%.2f", wall))}")
-        } catch let e as ConfigError {
-            RunSupport.err(e.description)
-            throw ExitCode(2)
-        } catch {
-            RunSupport.err("error: \(error)")
-            throw ExitCode(1)
         }
     }
 }

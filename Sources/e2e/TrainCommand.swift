@@ -35,6 +35,20 @@ enum RunSupport {
         }
     }
 
+    /// Runs `body`; a configuration error is printed as is and exits with status 2, any
+    /// other error as `error: ...` with status 1.
+    static func reportingErrors(_ body: () throws -> Void) throws {
+        do { try body() } catch let e as ConfigError {
+            err(e.description)
+            throw ExitCode(2)
+        } catch let e as ExitCode {
+            throw e
+        } catch {
+            err("error: \(error)")
+            throw ExitCode(1)
+        }
+    }
+
     static func configError(_ config: TrainingConfig, _ path: String, _ message: String) -> Error {
         err(ConfigError(file: config.file, path: path, message: message).description)
         return ExitCode(2)

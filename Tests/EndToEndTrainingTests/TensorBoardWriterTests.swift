@@ -29,6 +29,16 @@ final class TensorBoardWriterTests: XCTestCase {
         XCTAssertEqual(w.bytes, [0x10, 0xAC, 0x02, 0x0A, 0x02, 0x68, 0x69, 0x15, 0x00, 0x00, 0x80, 0x3F])
     }
 
+    func testConfigKeys() throws {
+        let base = "data: {name: spirals}\nmodel: {architecture: mlp, out: 2}\noptimizer: {type: sgd, lr: 0.1}\n"
+        XCTAssertFalse(try TrainingConfig.parse(base).output.tensorboard)
+        let on = try TrainingConfig.parse(base + "output: {tensorboard: true, tensorboard_histograms: true}\n").output
+        XCTAssertTrue(on.tensorboard && on.tensorboardHistograms)
+        XCTAssertThrowsError(try TrainingConfig.parse(base + "output: {tensorboard_histograms: true}\n")) { e in
+            XCTAssertTrue("\(e)".contains("output.tensorboard_histograms"), "\(e)")
+        }
+    }
+
     /// Splits an event file into its records, checking both masked CRCs of each.
     func records(_ url: URL) throws -> [[UInt8]] {
         let bytes = [UInt8](try Data(contentsOf: url))
