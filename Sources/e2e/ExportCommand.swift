@@ -8,9 +8,11 @@ import Foundation
 enum ExportFormat: String, CaseIterable, ExpressibleByArgument {
     /// A plain PyTorch `state_dict` (safetensors) and a `.py` file defining the model.
     case torch
+    /// An ONNX model (opset 17) of the configured network with its weights.
+    case onnx
 }
 
-/// `e2e export CONFIG --checkpoint FILE --format torch --output FILE`: trained weights in
+/// `e2e export CONFIG --checkpoint FILE --format torch|onnx --output FILE`: trained weights in
 /// another framework's format.
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -19,7 +21,10 @@ struct ExportCommand: ParsableCommand {
         discussion: """
             torch: writes OUTPUT, a plain state_dict (safetensors) that \
             model.load_state_dict(load_file(OUTPUT), strict=True) accepts, and OUTPUT with the \
-            extension .py, which defines that PyTorch model (build_model()). Files are written \
+            extension .py, which defines that PyTorch model (build_model()). onnx: writes OUTPUT, \
+            an ONNX model (opset 17, symbolic batch dimension, input 'input', output 'output') \
+            that takes the float inputs e2e predict feeds the model (the config's normalize \
+            transform is part of the graph) and returns its raw outputs. Files are written \
             atomically. The checkpoint is anything e2e evaluate accepts. The last line of \
             standard output is a JSON summary.
             """
@@ -38,6 +43,9 @@ struct ExportCommand: ParsableCommand {
         case .torch:
             let written = try TorchExport.write(model: model, config: config, to: url)
             return [written.weights, written.source]
+        case .onnx:
+            try ONNXExport.write(config: config, model: model, to: url)
+            return [url]
         }
     }
 

@@ -8,7 +8,9 @@ enum PythonSupport {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     static func interpreter(importing modules: [String]) throws -> String {
-        var candidates = ["/tmp/torch-venv/bin/python", "/usr/bin/python3", "/usr/local/bin/python3"]
+        // PATH's python3 (pyenv, a venv) is the one `.ci/run` installs packages into.
+        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map { String($0) + "/python3" }
+        var candidates = ["/tmp/torch-venv/bin/python"] + path + ["/usr/bin/python3", "/usr/local/bin/python3"]
         if let env = ProcessInfo.processInfo.environment["E2E_PYTHON"] { candidates.insert(env, at: 0) }
         for python in candidates where FileManager.default.isExecutableFile(atPath: python) {
             if (try? run(python, ["-c", "import " + modules.joined(separator: ", ")]))?.status == 0 { return python }

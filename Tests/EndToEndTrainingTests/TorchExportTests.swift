@@ -86,10 +86,27 @@ final class TorchExportTests: XCTestCase {
                 - {type: linear, out: 3, bias: false}
             optimizer: {type: sgd, lr: 0.1}
             """
+        // The 1-D layers (app-voice's conv1d and pools).
+        let oneD = """
+            data: {name: npy, inputs: x.npy, labels: y.npy, classes: 3, features: [2, 20]}
+            model:
+              layers:
+                - {type: conv1d, out: 4, kernel_size: 5, stride: 2, padding: 2}
+                - relu
+                - {type: maxpool1d, kernel_size: 3, stride: 1, padding: 1}
+                - {type: conv1d, out: 3, kernel_size: 3, bias: false}
+                - batchnorm1d
+                - {type: avgpool1d, kernel_size: 2, padding: 1}
+                - global_avg_pool1d
+                - {type: linear, out: 3}
+            optimizer: {type: sgd, lr: 0.1}
+            """
         var cases: [(String, TrainingConfig, Tensor)] = []
         for name in ["mlp", "cnn", "lstm"] { cases.append((name, try config(name), try NPY.read(fixture(name + "-inputs.npy")))) }
         cases.append(("misc", try TrainingConfig.parse(misc, fileName: "misc.yaml"),
                       Tensor(shape: [4, 6], scalars: (0..<24).map { Float(($0 * 7) % 10) })))
+        cases.append(("one-d", try TrainingConfig.parse(oneD, fileName: "one-d.yaml"),
+                      Tensor(shape: [4, 2, 20], scalars: (0..<160).map { Float(($0 * 37) % 23) / 11 - 1 })))
         var checks: [String] = []
         for (i, (name, c, x)) in cases.enumerated() {
             // EndToEnd's own weights (seeded init; batch-norm statistics from a few training passes).

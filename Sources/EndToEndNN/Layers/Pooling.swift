@@ -34,3 +34,32 @@ public final class AvgPool2d: Module, @unchecked Sendable {
 public final class GlobalAvgPool2d: Module, @unchecked Sendable {
     public override func forward(_ x: Tensor) -> Tensor { x.globalAvgPool2d() }
 }
+
+/// 1-D max pooling over `[N, C, L]` (PyTorch's `MaxPool1d`); the stride defaults to the kernel size.
+public final class MaxPool1d: Module, @unchecked Sendable {
+    public let kernelSize: Int, stride: Int, padding: Int
+    public init(_ kernelSize: Int, stride: Int? = nil, padding: Int = 0) {
+        self.kernelSize = kernelSize; self.stride = stride ?? kernelSize; self.padding = padding
+        super.init()
+    }
+    public override func forward(_ x: Tensor) -> Tensor { x.maxPool1d(kernelSize: kernelSize, stride: stride, padding: padding) }
+    public override var summary: String { "MaxPool1d(\(kernelSize))" }
+}
+
+/// 1-D average pooling over `[N, C, L]` (PyTorch's `AvgPool1d`).
+public final class AvgPool1d: Module, @unchecked Sendable {
+    public let kernelSize: Int, stride: Int, padding: Int, countIncludePad: Bool
+    public init(_ kernelSize: Int, stride: Int? = nil, padding: Int = 0, countIncludePad: Bool = true) {
+        self.kernelSize = kernelSize; self.stride = stride ?? kernelSize; self.padding = padding; self.countIncludePad = countIncludePad
+        super.init()
+    }
+    public override func forward(_ x: Tensor) -> Tensor {
+        x.avgPool1d(kernelSize: kernelSize, stride: stride, padding: padding, countIncludePad: countIncludePad)
+    }
+    public override var summary: String { "AvgPool1d(\(kernelSize))" }
+}
+
+/// Mean over the length: `[N, C, L] -> [N, C]`.
+public final class GlobalAvgPool1d: Module, @unchecked Sendable {
+    public override func forward(_ x: Tensor) -> Tensor { x.mean(axis: 2) }
+}

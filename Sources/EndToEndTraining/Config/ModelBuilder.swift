@@ -7,6 +7,12 @@ import EndToEndData
 public enum LayerSpec: Sendable, Equatable {
     case linear(inFeatures: Int?, out: Int, bias: Bool)
     case conv2d(inChannels: Int?, out: Int, kernelSize: Int, stride: Int, padding: Int, bias: Bool)
+    /// A 1-D convolution over `[channels, length]` examples (e.g. a waveform `[1, samples]`).
+    case conv1d(inChannels: Int?, out: Int, kernelSize: Int, stride: Int, padding: Int, bias: Bool)
+    case maxPool1d(kernelSize: Int, stride: Int?, padding: Int)
+    case avgPool1d(kernelSize: Int, stride: Int?, padding: Int)
+    /// The mean over the length: `[channels, length]` to `[channels]`.
+    case globalAvgPool1d
     case maxPool2d(kernelSize: Int, stride: Int?, padding: Int)
     case avgPool2d(kernelSize: Int, stride: Int?, padding: Int)
     case globalAvgPool2d, flatten, identity
@@ -20,13 +26,16 @@ public enum LayerSpec: Sendable, Equatable {
     case recurrent(cell: RecurrentCellKind, inFeatures: Int?, hidden: Int, numLayers: Int, bias: Bool, dropout: Double,
                    returnSequence: Bool)
 
-    public static let typeNames = ["linear", "conv2d", "maxpool2d", "avgpool2d", "global_avg_pool2d", "flatten", "identity",
+    public static let typeNames = ["linear", "conv2d", "maxpool2d", "avgpool2d", "global_avg_pool2d",
+                                   "conv1d", "maxpool1d", "avgpool1d", "global_avg_pool1d", "flatten", "identity",
                                    "batchnorm1d", "batchnorm2d", "layernorm", "dropout",
                                    "relu", "tanh", "sigmoid", "gelu", "leaky_relu", "softplus",
                                    "embedding", "rnn", "lstm", "gru"]
     static let keys: [String: [String]] = [
         "linear": ["in", "out", "bias"], "conv2d": ["in", "out", "kernel_size", "stride", "padding", "bias"],
         "maxpool2d": ["kernel_size", "stride", "padding"], "avgpool2d": ["kernel_size", "stride", "padding"],
+        "conv1d": ["in", "out", "kernel_size", "stride", "padding", "bias"],
+        "maxpool1d": ["kernel_size", "stride", "padding"], "avgpool1d": ["kernel_size", "stride", "padding"],
         "batchnorm1d": ["features"], "batchnorm2d": ["features"], "layernorm": ["shape"], "dropout": ["p"],
         "gelu": ["approximate"], "leaky_relu": ["negative_slope"], "softplus": ["beta", "threshold"],
         "embedding": ["count", "dim"],
@@ -55,15 +64,17 @@ public enum LayerSpec: Sendable, Equatable {
         let bias = try r.optBool("bias") ?? true
         switch t {
         case "linear": self = .linear(inFeatures: try pos("in"), out: try r.required("out").positiveInt(), bias: bias)
-        case "conv2d":
-            self = .conv2d(inChannels: try pos("in"), out: try r.required("out").positiveInt(),
-                           kernelSize: try r.required("kernel_size").positiveInt(), stride: try pos("stride") ?? 1,
-                           padding: try r.optInt("padding") { c throws(ConfigError) in try c.nonNegativeInt() } ?? 0, bias: bias)
-        case "maxpool2d", "avgpool2d":
+        case "conv2d", "conv1d":
+            let make = t == "conv2d" ? LayerSpec.conv2d : LayerSpec.conv1d
+            self = make(try pos("in"), try r.required("out").positiveInt(), try r.required("kernel_size").positiveInt(),
+                        try pos("stride") ?? 1, try r.optInt("padding") { c throws(ConfigError) in try c.nonNegativeInt() } ?? 0, bias)
+        case "maxpool2d", "avgpool2d", "maxpool1d", "avgpool1d":
             let k = try r.required("kernel_size").positiveInt(), s = try pos("stride")
             let p = try r.optInt("padding") { c throws(ConfigError) in try c.nonNegativeInt() } ?? 0
-            self = t == "maxpool2d" ? .maxPool2d(kernelSize: k, stride: s, padding: p) : .avgPool2d(kernelSize: k, stride: s, padding: p)
+            let make = ["maxpool2d": LayerSpec.maxPool2d, "avgpool2d": LayerSpec.avgPool2d, "maxpool1d": LayerSpec.maxPool1d][t] ?? LayerSpec.avgPool1d
+            self = make(k, s, p)
         case "global_avg_pool2d": self = .globalAvgPool2d
+        case "global_avg_pool1d": self = .globalAvgPool1d
         case "flatten": self = .flatten
         case "identity": self = .identity
         case "batchnorm1d": self = .batchNorm1d(features: try pos("features"))
@@ -228,6 +239,29 @@ public enum ModelBuilder {
                     guard let declared else { throw fail(i, "in", "cannot infer the input channels; set 'in' (or data.features)") }
                     inSize = declared; shape = nil
                 }
+            case .conv1d(let declared, let out, let k, let stride, let pad, _):
+                if let s = shape {
+                    guard s.count == 2 else { throw fail(i, nil, "conv1d needs [channels, length] input but \(source(i)) produces shape \(s)") }
+                    if let declared, declared != s[0] {
+                        throw fail(i, "in", "conv1d expects \(declared) input channels but \(source(i)) produces \(s[0])")
+                    }
+                    guard s[1] + 2 * pad >= k else { throw fail(i, "kernel_size", "kernel \(k) is longer than the padded length \(s[1])") }
+                    inSize = s[0]; shape = [out, (s[1] + 2 * pad - k) / stride + 1]
+                } else {
+                    guard let declared else { throw fail(i, "in", "cannot infer the input channels; set 'in' (or data.features)") }
+                    inSize = declared; shape = nil
+                }
+            case .maxPool1d(let k, let stride, let pad), .avgPool1d(let k, let stride, let pad):
+                if let s = shape {
+                    guard s.count == 2 else { throw fail(i, nil, "1-D pooling needs [channels, length] input but \(source(i)) produces shape \(s)") }
+                    guard s[1] + 2 * pad >= k else { throw fail(i, "kernel_size", "pool \(k) is longer than the length \(s[1])") }
+                    shape = [s[0], (s[1] + 2 * pad - k) / (stride ?? k) + 1]
+                }
+            case .globalAvgPool1d:
+                if let s = shape {
+                    guard s.count == 2 else { throw fail(i, nil, "global_avg_pool1d needs [channels, length] input, got \(s)") }
+                    shape = [s[0]]
+                }
             case .maxPool2d(let k, let stride, let pad), .avgPool2d(let k, let stride, let pad):
                 if let s = shape {
                     guard s.count == 3 else { throw fail(i, nil, "pooling needs [channels, height, width] input but \(source(i)) produces shape \(s)") }
@@ -298,6 +332,10 @@ public enum ModelBuilder {
         case .maxPool2d: return "maxpool2d"
         case .avgPool2d: return "avgpool2d"
         case .globalAvgPool2d: return "global_avg_pool2d"
+        case .conv1d: return "conv1d"
+        case .maxPool1d: return "maxpool1d"
+        case .avgPool1d: return "avgpool1d"
+        case .globalAvgPool1d: return "global_avg_pool1d"
         case .flatten: return "flatten"
         case .identity: return "identity"
         case .batchNorm1d: return "batchnorm1d"
@@ -331,6 +369,11 @@ public enum ModelBuilder {
             case .maxPool2d(let k, let s, let p): modules.append(MaxPool2d(k, stride: s, padding: p))
             case .avgPool2d(let k, let s, let p): modules.append(AvgPool2d(k, stride: s, padding: p))
             case .globalAvgPool2d: modules.append(GlobalAvgPool2d())
+            case .conv1d(_, let out, let k, let s, let p, let bias):
+                modules.append(Conv1d(inSize!, out, kernelSize: k, stride: s, padding: p, bias: bias))
+            case .maxPool1d(let k, let s, let p): modules.append(MaxPool1d(k, stride: s, padding: p))
+            case .avgPool1d(let k, let s, let p): modules.append(AvgPool1d(k, stride: s, padding: p))
+            case .globalAvgPool1d: modules.append(GlobalAvgPool1d())
             case .flatten: modules.append(Flatten())
             case .identity: modules.append(Identity())
             case .batchNorm1d: modules.append(BatchNorm1d(inSize!))

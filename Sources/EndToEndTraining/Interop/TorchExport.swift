@@ -106,6 +106,11 @@ public enum TorchExport {
         case .maxPool2d(let k, let s, let p): return "nn.MaxPool2d(\(k), stride=\(s ?? k), padding=\(p))"
         case .avgPool2d(let k, let s, let p): return "nn.AvgPool2d(\(k), stride=\(s ?? k), padding=\(p))"
         case .globalAvgPool2d: return "nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())"
+        case .conv1d(_, let out, let k, let s, let p, let bias):
+            return "nn.Conv1d(\(try size()), \(out), \(k), stride=\(s), padding=\(p), bias=\(py(bias)))"
+        case .maxPool1d(let k, let s, let p): return "nn.MaxPool1d(\(k), stride=\(s ?? k), padding=\(p))"
+        case .avgPool1d(let k, let s, let p): return "nn.AvgPool1d(\(k), stride=\(s ?? k), padding=\(p))"
+        case .globalAvgPool1d: return "nn.Sequential(nn.AdaptiveAvgPool1d(1), nn.Flatten())"
         case .flatten: return "nn.Flatten()"
         case .identity: return "nn.Identity()"
         case .batchNorm1d: return "nn.BatchNorm1d(\(try size()))"

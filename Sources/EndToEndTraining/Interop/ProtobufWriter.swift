@@ -1,10 +1,15 @@
-/// The few protocol-buffer encodings TensorBoard's `Event` messages need (varints, 64-bit
-/// doubles, 32-bit floats, length-delimited fields, packed repeated doubles), written by
-/// hand so that no protobuf library or generated code is needed.
+/// A minimal Protocol Buffers encoder, written by hand so that no protobuf library or
+/// generated code is needed: varints, 32- and 64-bit scalars, length-delimited fields and
+/// packed doubles, enough for ONNX's model messages and TensorBoard's `Event`s.
 /// Wire format: https://protobuf.dev/programming-guides/encoding/
+///
+/// Fields are appended in the order they are called; readers accept any order. Repeated
+/// scalars other than ``packedDoubles(_:_:)`` are written one field per value (the
+/// unpacked form), which every protobuf reader accepts for proto2 and proto3 schemas.
 struct ProtobufWriter {
     private(set) var bytes: [UInt8] = []
 
+    /// Wire types of the protobuf encoding.
     enum WireType: UInt64 { case varint = 0, fixed64 = 1, lengthDelimited = 2, fixed32 = 5 }
 
     mutating func varint(_ value: UInt64) {
@@ -15,7 +20,12 @@ struct ProtobufWriter {
 
     mutating func key(_ field: Int, _ type: WireType) { varint(UInt64(field) << 3 | type.rawValue) }
 
-    mutating func int64(_ field: Int, _ value: Int64) { key(field, .varint); varint(UInt64(bitPattern: value)) }
+    /// An `int32`, `int64` or enum field. Negative values take ten bytes (two's complement
+    /// as a 64-bit varint), as protobuf specifies for non-zigzag integers.
+    mutating func int64<T: BinaryInteger>(_ field: Int, _ value: T) {
+        key(field, .varint)
+        varint(UInt64(bitPattern: Int64(value)))
+    }
 
     mutating func double(_ field: Int, _ value: Double) {
         key(field, .fixed64)
@@ -35,6 +45,7 @@ struct ProtobufWriter {
 
     mutating func string(_ field: Int, _ value: String) { bytes(field, Array(value.utf8)) }
 
+    /// An embedded message, encoded by `build`.
     mutating func message(_ field: Int, _ build: (inout ProtobufWriter) -> Void) {
         var inner = ProtobufWriter()
         build(&inner)
