@@ -45,6 +45,7 @@ enum FaceNetworks {
     static let detectorConstants = 10
 
     /// The config text: `data` names the exported test windows so `e2e evaluate`/`predict` run on it.
+    /// The seed is cut to 31 bits, the range a config's `seed` holds exactly.
     static func config(name: String, layers: String, steps: Int, seed: UInt64, inputs: String, labels: String) -> String {
         """
         name: \(name)
@@ -55,7 +56,7 @@ enum FaceNetworks {
         loss: cross_entropy
         optimizer: {type: adam, lr: 0.003}
         steps: \(steps)
-        seed: \(seed)
+        seed: \(seed & 0x7FFF_FFFF)
         metrics: [accuracy]
 
         """
@@ -74,9 +75,10 @@ enum FaceNetworks {
         var parameters: Int { model.parameters().reduce(0) { $0 + $1.value.count } }
     }
 
-    /// Builds the config's model and trains it on `train` for the config's steps.
-    static func train(configText: String, fileName: String, train: FacePatches, test: FacePatches?, seed: UInt64) throws -> Trained {
+    /// Builds the config's model and trains it on `train` for the config's steps, from the config's seed.
+    static func train(configText: String, fileName: String, train: FacePatches, test: FacePatches?) throws -> Trained {
         let config = try TrainingConfig.parse(configText, fileName: fileName)
+        let seed = config.seed
         Random.seed(seed)
         let model = try config.buildModel()
         let optimizer = ModelBuilder.optimizer(config.optimizer, parameters: model.parameters())

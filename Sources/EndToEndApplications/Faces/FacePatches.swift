@@ -51,18 +51,4 @@ struct FacePatches: Sendable {
         }
         return (subset(train), subset(test))
     }
-
-    /// The first `fraction` of each class in a fixed shuffled order, at least `minimum` per class,
-    /// so that smaller fractions are subsets of larger ones.
-    func fraction(_ fraction: Double, seed: UInt64, minimum: Int = 2) -> FacePatches {
-        var g = RandomGenerator(seed: seed)
-        var keep: [Int] = []
-        for cls in [1, 0] {
-            let idx = labels.indices.filter { labels[$0] == cls }
-            let order = g.permutation(idx.count).map { idx[$0] }
-            let n = min(idx.count, max(minimum, Int((Double(idx.count) * fraction).rounded())))
-            keep += order.prefix(n)
-        }
-        return subset(keep.sorted())
-    }
 }

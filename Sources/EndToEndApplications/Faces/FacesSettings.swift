@@ -10,23 +10,22 @@ struct FacesSettings: Sendable {
     var cnnSteps: Int
     var detectorSteps: Int
     var svmSteps: Int
-    /// Training-set fractions of the data-efficiency curve.
-    var fractions: [Double]
     /// Test faces whose attributions are drawn, and integrated-gradient steps.
     var attributionExamples: Int
     var integratedGradientSteps: Int
 
-    static func forSize(_ size: String) -> FacesSettings {
+    static func forSize(_ size: ApplicationContext.Size) -> FacesSettings {
         switch size {
-        case "smoke":
+        case .smoke:
             return FacesSettings(trainScenes: 2, testScenes: 2, sceneSide: 49, sceneNegatives: 20, cnnSteps: 4, detectorSteps: 4,
-                                 svmSteps: 10, fractions: [0.05, 0.1, 0.25, 0.5, 1], attributionExamples: 2, integratedGradientSteps: 4)
-        case "quick":
+                                 svmSteps: 10,
+                                 attributionExamples: 2, integratedGradientSteps: 4)
+        case .quick:
             return FacesSettings(trainScenes: 20, testScenes: 20, sceneSide: 81, sceneNegatives: 300, cnnSteps: 300, detectorSteps: 400,
-                                 svmSteps: 600, fractions: [0.05, 0.1, 0.25, 0.5, 1], attributionExamples: 4, integratedGradientSteps: 32)
-        default:
+                                 svmSteps: 600, attributionExamples: 4, integratedGradientSteps: 32)
+        case .full:
             return FacesSettings(trainScenes: 60, testScenes: 60, sceneSide: 97, sceneNegatives: 1000, cnnSteps: 1500, detectorSteps: 2000,
-                                 svmSteps: 2000, fractions: [0.05, 0.1, 0.25, 0.5, 0.75, 1], attributionExamples: 6, integratedGradientSteps: 64)
+                                 svmSteps: 2000, attributionExamples: 6, integratedGradientSteps: 64)
         }
     }
 }

@@ -15,7 +15,7 @@ final class HOGLinearSVM {
         /// SVM: L2 regularisation (weight decay) and its SGD settings.
         var weightDecay: Float = 1e-3, learningRate: Float = 0.05, momentum: Float = 0.9, batchSize = 32
         /// Detection: window stride, NMS overlap, detections kept per scene.
-        var stride = 2, nmsIoU = 0.3, maxPerScene = 10
+        var stride = 4, nmsIoU = 0.3, maxPerScene = 10
         static let handSetConstants = 11   // the ten above + L2-Hys' clip at 0.2
     }
 

@@ -4,7 +4,7 @@ import EndToEnd
 ///
 /// The vision stages (``HOG``, ``SlidingWindow``) read images in this form rather than as
 /// tensors because they are hand-designed, per-pixel computations outside the autodiff graph.
-public struct GrayImage: Sendable, Equatable {
+public struct GrayImage: Sendable, Hashable {
     public let height: Int
     public let width: Int
     /// Row-major pixel values, `height * width` of them.

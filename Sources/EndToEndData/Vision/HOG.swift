@@ -56,6 +56,14 @@ public struct HOG: Sendable, Equatable {
         public let columns: Int
         public let orientations: Int
         public var values: [Double]
+        /// Histograms from `rows * columns * orientations` row-major values.
+        public init(rows: Int, columns: Int, orientations: Int, values: [Double]) {
+            precondition(values.count == rows * columns * orientations, "HOG.Cells: \(values.count) values for \(rows)x\(columns)x\(orientations)")
+            self.rows = rows
+            self.columns = columns
+            self.orientations = orientations
+            self.values = values
+        }
         /// The histogram value of bin `bin` in cell (`row`, `column`).
         public subscript(row: Int, column: Int, bin: Int) -> Double { values[(row * columns + column) * orientations + bin] }
     }
