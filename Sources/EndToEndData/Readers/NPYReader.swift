@@ -66,15 +66,21 @@ public enum NPY {
     /// file in the same directory, which is then renamed over `url`, so readers never
     /// see a half-written file.
     public static func write(_ tensor: Tensor, to url: URL) throws {
-        let le = tensor.scalars.map { $0.bitPattern.littleEndian }
-        try write(descr: "<f4", shape: tensor.shape, payload: le.withUnsafeBytes { Data($0) }, to: url)
+        var payload = Data()
+        tensor.scalars.withUnsafeBufferPointer { b in
+            var le = b.map { $0.bitPattern.littleEndian }
+            le.withUnsafeMutableBytes { payload.append(contentsOf: $0) }
+        }
+        try write(descr: "<f4", shape: tensor.shape, payload: payload, to: url)
     }
 
-    /// Writes `tensor` as a version 1.0 `<i4` C-order file (what ``readIntegers(_:)`` and
-    /// NumPy read as labels), atomically like ``write(_:to:)-(Tensor,_)``.
+    /// Writes `tensor` as a version 1.0 `<i4` C-order file (class labels, ids), atomically
+    /// like ``write(_:to:)-(Tensor,_)``.
     public static func write(_ tensor: IntTensor, to url: URL) throws {
-        let le = tensor.scalars.map { $0.littleEndian }
-        try write(descr: "<i4", shape: tensor.shape, payload: le.withUnsafeBytes { Data($0) }, to: url)
+        var payload = Data()
+        var le = tensor.scalars.map { $0.littleEndian }
+        le.withUnsafeMutableBytes { payload.append(contentsOf: $0) }
+        try write(descr: "<i4", shape: tensor.shape, payload: payload, to: url)
     }
 
     static func write(descr: String, shape: [Int], payload: Data, to url: URL) throws {
