@@ -10,9 +10,7 @@ final class FacesSystemsTests: XCTestCase {
     /// what makes one trained network both a window classifier and a scene detector.
     func testScoreMapEqualsWindowScores() throws {
         let p = SyntheticFaces.patches(perClass: 4, seed: 1)
-        let net = try FaceNetworks.train(configText: FaceNetworks.config(name: "t", layers: FaceNetworks.detectorLayers, steps: 2, seed: 1,
-                                                                         inputs: "x.npy", labels: "y.npy"),
-                                         fileName: "t.yaml", train: p, test: nil)
+        let net = try FaceNetworks.train(approach: "detector", layers: FaceNetworks.detectorLayers, train: p, steps: 2, seed: 1)
         let scene = FaceScenes.generate(count: 1, side: 41, faces: p.faces, distractors: p.nonFaces, seed: 2)[0].image
         let map = try FaceNetworks.scoreMap(net.model, scene)
         XCTAssertEqual(map.rows, (41 - 24) / 4 + 1)
@@ -37,7 +35,8 @@ final class FacesSystemsTests: XCTestCase {
         XCTAssertEqual(svm.parameters, 4 * 4 * 2 * 2 * 9 + 1)
         try svm.fit(train, steps: 60, seed: 3)
         XCTAssertGreaterThan(try svm.accuracy(test), 0.8)
-        XCTAssertLessThan(svm.curve.last!.loss, svm.curve.first!.loss)
+        let losses = svm.history.filter { $0.split == "train" }.compactMap { $0.values["loss"] }
+        XCTAssertLessThan(losses.last!, losses.first!)
         let scene = FaceScenes.generate(count: 1, side: 49, faces: test.faces, distractors: test.nonFaces, seed: 2)[0]
         let d = try svm.detect(scene.image)
         XCTAssertFalse(d.isEmpty)

@@ -9,90 +9,45 @@ import Foundation
 /// through the project's `Trainer`.
 enum FaceNetworks {
     /// The classifier: two conv–ReLU–pool stages and two dense layers, 25×25 → face / non-face.
-    static let classifierLayers = """
-        - {type: conv2d, in: 1, out: 8, kernel_size: 3, padding: 1}
-        - relu
-        - {type: maxpool2d, kernel_size: 2}
-        - {type: conv2d, out: 16, kernel_size: 3, padding: 1}
-        - relu
-        - {type: maxpool2d, kernel_size: 2}
-        - flatten
-        - {type: linear, out: 32}
-        - relu
-        - {type: linear, out: 2}
-    """
+    static let classifierLayers = [
+        "{type: conv2d, in: 1, out: 8, kernel_size: 3, padding: 1}", "relu", "{type: maxpool2d, kernel_size: 2}",
+        "{type: conv2d, out: 16, kernel_size: 3, padding: 1}", "relu", "{type: maxpool2d, kernel_size: 2}",
+        "flatten", "{type: linear, out: 32}", "relu", "{type: linear, out: 2}",
+    ]
 
     /// The detector: convolutions only, so the same weights that classify one 25×25 window
     /// give a score map over any larger scene (one score per 4 pixels); on a window its
     /// output is 1×1×2, flattened for the loss.
-    static let detectorLayers = """
-        - {type: conv2d, in: 1, out: 8, kernel_size: 5}
-        - relu
-        - {type: maxpool2d, kernel_size: 2}
-        - {type: conv2d, out: 16, kernel_size: 3}
-        - relu
-        - {type: maxpool2d, kernel_size: 2}
-        - {type: conv2d, out: 32, kernel_size: 4}
-        - relu
-        - {type: conv2d, out: 2, kernel_size: 1}
-        - flatten
-    """
+    static let detectorLayers = [
+        "{type: conv2d, in: 1, out: 8, kernel_size: 5}", "relu", "{type: maxpool2d, kernel_size: 2}",
+        "{type: conv2d, out: 16, kernel_size: 3}", "relu", "{type: maxpool2d, kernel_size: 2}",
+        "{type: conv2d, out: 32, kernel_size: 4}", "relu", "{type: conv2d, out: 2, kernel_size: 1}", "flatten",
+    ]
     /// Pixels between neighbouring scores of the detector's map (its two 2×2 poolings).
     static let detectorStride = 4
-    /// Hand-set constants of each network config: layer widths and kernel sizes, the
-    /// learning rate and batch size (the step budget is the same for every approach).
-    static let classifierConstants = 9
+    static let optimizer = "{type: adam, lr: 0.003}"
+    /// Hand-set constants of each network: layer widths, kernel sizes and poolings, the
+    /// learning rate and the batch size (the step budget is the same for every approach).
+    static let classifierConstants = 10
     static let detectorConstants = 10
-
-    /// The config text: `data` names the exported test windows so `e2e evaluate`/`predict` run on it.
-    /// The seed is cut to 31 bits, the range a config's `seed` holds exactly.
-    static func config(name: String, layers: String, steps: Int, seed: UInt64, inputs: String, labels: String) -> String {
-        """
-        name: \(name)
-        data: {name: npy, inputs: \(inputs), labels: \(labels), classes: 2, features: [1, 25, 25], batch_size: 32}
-        model:
-          layers:
-        \(layers)
-        loss: cross_entropy
-        optimizer: {type: adam, lr: 0.003}
-        steps: \(steps)
-        seed: \(seed & 0x7FFF_FFFF)
-        metrics: [accuracy]
-
-        """
-    }
 
     /// A trained network with what it cost.
     struct Trained {
-        var config: TrainingConfig
-        var configText: String
-        var model: Module
+        var network: ConfiguredNetwork
         var trainSeconds: Double
         var steps: Int
-        /// (step, train loss) and (step, test accuracy) per epoch.
-        var lossCurve: [(Double, Double)]
-        var accuracyCurve: [(Double, Double)]
-        var parameters: Int { model.parameters().reduce(0) { $0 + $1.value.count } }
+        var history: [MetricsRecord]
+        var model: Module { network.model }
+        var parameters: Int { network.parameterCount }
     }
 
-    /// Builds the config's model and trains it on `train` for the config's steps, from the config's seed.
-    static func train(configText: String, fileName: String, train: FacePatches, test: FacePatches?) throws -> Trained {
-        let config = try TrainingConfig.parse(configText, fileName: fileName)
-        let seed = config.seed
-        Random.seed(seed)
-        let model = try config.buildModel()
-        let optimizer = ModelBuilder.optimizer(config.optimizer, parameters: model.parameters())
-        let trainer = try Trainer(model: model, optimizer: optimizer, loss: ModelBuilder.loss(config.loss),
-                                  metrics: config.metrics, classes: 2, seed: seed)
-        let loader = DataLoader(try TensorDataset(inputs: train.inputs, labels: train.labelTensor),
-                                batchSize: min(config.data.batchSize, train.count), shuffle: true, seed: seed)
-        let testLoader = try test.map { DataLoader(try TensorDataset(inputs: $0.inputs, labels: $0.labelTensor), batchSize: 256) }
-        let steps = config.steps ?? 1
-        let summary = try trainer.fit(train: loader, test: testLoader, steps: steps)
-        let loss = summary.history.filter { $0.split == "train" }.compactMap { r in r.values["loss"].map { (Double(r.step), $0) } }
-        let acc = summary.history.filter { $0.split == "test" }.compactMap { r in r.values["accuracy"].map { (Double(r.step), $0) } }
-        return Trained(config: config, configText: configText, model: model, trainSeconds: summary.wallSeconds, steps: summary.steps,
-                       lossCurve: loss, accuracyCurve: acc)
+    /// Builds the network from its config layers and trains it on `train` for `steps`
+    /// optimizer steps through the `Trainer`.
+    static func train(approach: String, layers: [String], train: FacePatches, steps: Int, seed: UInt64) throws -> Trained {
+        let net = try ConfiguredNetwork(approach: approach, inputShape: [1, FacePatches.side, FacePatches.side], classes: 2,
+                                        layers: layers, optimizer: optimizer, batchSize: 32, seed: seed)
+        let summary = try net.fit(try TensorDataset(inputs: train.inputs, labels: train.labelTensor), epochs: 1, minimumSteps: steps)
+        return Trained(network: net, trainSeconds: summary.wallSeconds, steps: summary.steps, history: summary.history)
     }
 
     /// Class-1 minus class-0 logit (the log-odds of "face") for each window.

@@ -34,22 +34,10 @@ public struct FacesApplication: Application {
         let detectorTrain = (train + FacePatches(images: negatives, labels: negatives.map { _ in 0 })).withMirrors
         let classifierTrain = train.withMirrors
 
-        // The saved configs name the exported test windows, so `e2e evaluate` runs on them.
-        let models = context.artifactsDirectory.appendingPathComponent("models", isDirectory: true)
-        try FileManager.default.createDirectory(at: models, withIntermediateDirectories: true)
-        let finalModels = context.outputDirectory.appendingPathComponent("models", isDirectory: true)
-        try NPY.write(test.inputs, to: models.appendingPathComponent("test-windows.npy"))
-        try NPY.write(test.labelTensor, to: models.appendingPathComponent("test-labels.npy"))
-        func configText(_ name: String, _ layers: String, _ steps: Int, _ seed: UInt64) -> String {
-            FaceNetworks.config(name: name, layers: layers, steps: steps, seed: seed,
-                                inputs: finalModels.appendingPathComponent("test-windows.npy").path,
-                                labels: finalModels.appendingPathComponent("test-labels.npy").path)
-        }
-
         // Classification: end-to-end CNN and HOG + SVM on the same windows.
         log("faces: training the CNN classifier (\(settings.cnnSteps) steps)")
-        let cnn = try FaceNetworks.train(configText: configText("faces-cnn", FaceNetworks.classifierLayers, settings.cnnSteps, context.seed(10)),
-                                         fileName: "faces-cnn.yaml", train: classifierTrain, test: test)
+        let cnn = try FaceNetworks.train(approach: "end-to-end", layers: FaceNetworks.classifierLayers, train: classifierTrain,
+                                         steps: settings.cnnSteps, seed: context.seed(10))
         log("faces: fitting HOG + linear SVM (\(settings.svmSteps) steps)")
         let svm = try HOGLinearSVM(seed: context.seed(11))
         try svm.fit(classifierTrain, steps: settings.svmSteps, seed: context.seed(11))
@@ -58,8 +46,8 @@ public struct FacesApplication: Application {
 
         // Detection: fully convolutional detector and sliding-window HOG + SVM, same windows.
         log("faces: training the fully convolutional detector (\(settings.detectorSteps) steps) on \(detectorTrain.count) windows")
-        let detector = try FaceNetworks.train(configText: configText("faces-detector", FaceNetworks.detectorLayers, settings.detectorSteps, context.seed(12)),
-                                              fileName: "faces-detector.yaml", train: detectorTrain, test: nil)
+        let detector = try FaceNetworks.train(approach: "end-to-end-detector", layers: FaceNetworks.detectorLayers, train: detectorTrain,
+                                              steps: settings.detectorSteps, seed: context.seed(12))
         let svmDetector = try HOGLinearSVM(seed: context.seed(13))
         try svmDetector.fit(detectorTrain, steps: settings.svmSteps, seed: context.seed(13))
         let design = svmDetector.design
@@ -97,8 +85,8 @@ public struct FacesApplication: Application {
             let subset = train.subset(indices).withMirrors
             if fraction == 1 { return approach == "end-to-end" ? cnnAccuracy : svmAccuracy }
             if approach == "end-to-end" {
-                let t = try FaceNetworks.train(configText: configText("faces-cnn", FaceNetworks.classifierLayers, settings.cnnSteps, context.seed(10)),
-                                               fileName: "faces-cnn.yaml", train: subset, test: nil)
+                let t = try FaceNetworks.train(approach: "end-to-end", layers: FaceNetworks.classifierLayers, train: subset,
+                                               steps: settings.cnnSteps, seed: context.seed(10))
                 return try FaceNetworks.accuracy(t.model, test)
             }
             let p = try HOGLinearSVM(seed: context.seed(11))
@@ -106,13 +94,8 @@ public struct FacesApplication: Application {
             return try p.accuracy(test)
         }
 
-        // Saved models for `e2e predict CONFIG --checkpoint ...`.
-        var saved: [SavedModel] = []
-        for (file, trained, approach) in [("faces-cnn", cnn, "end-to-end"), ("faces-detector", detector, "end-to-end detector")] {
-            try Data(trained.configText.utf8).write(to: models.appendingPathComponent("\(file).yaml"), options: .atomic)
-            try trained.model.save(to: models.appendingPathComponent("\(file).safetensors"))
-            saved.append(SavedModel(approach: approach, config: "models/\(file).yaml", checkpoint: "models/\(file).safetensors"))
-        }
+        // Saved models for `e2e predict` / `e2e evaluate`, each with the test windows.
+        let saved = try [cnn, detector].map { try $0.network.save(in: context, inputs: test.inputs, labels: test.labels) }
 
         let facesToExplain = Array(test.faces.prefix(settings.attributionExamples))
         let (attributionPNG, attributionNotes) = try FacesFigures.attributions(cnn: cnn.model, faces: facesToExplain, svm: svm,
@@ -135,34 +118,27 @@ public struct FacesApplication: Application {
                             parameters: svmDetector.parameters),
         ]
 
-        let curves = SVGChart(title: "faces: training loss", xLabel: "optimizer step", yLabel: "training loss (epoch mean)", series: [
-            SVGChart.Series(name: "CNN classifier (cross-entropy)", xy: cnn.lossCurve),
-            SVGChart.Series(name: "HOG + SVM classifier (hinge)", xy: svm.curve.map { ($0.step, $0.loss) }),
-            SVGChart.Series(name: "FCN detector (cross-entropy)", xy: detector.lossCurve),
-            SVGChart.Series(name: "HOG + SVM detector (hinge)", xy: svmDetector.curve.map { ($0.step, $0.loss) }),
-        ])
-        let testCurve = SVGChart(title: "faces: CNN test accuracy while training", xLabel: "optimizer step", yLabel: "test accuracy",
-                                 series: [SVGChart.Series(name: "CNN classifier", xy: cnn.accuracyCurve),
-                                          SVGChart.Series(name: "HOG + SVM (final)", xy: [(0, svmAccuracy), (Double(settings.cnnSteps), svmAccuracy)])],
-                                 yRange: 0...1)
         let shiftName = "relit + noise"
-        return ApplicationResult(
+        var result = ApplicationResult(
             data: DataSource(source: loaded.source, train: train.count, test: test.count, licence: loaded.licence, note: loaded.note),
             results: results, dataEfficiency: efficiency, shift: shift, maintenance: maintenance,
             extra: [("detection", .object([("train_scenes", .int(trainScenes.count)), ("test_scenes", .int(testScenes.count)),
                                            ("scene_side", .int(settings.sceneSide)), ("faces_in_test_scenes", .int(testScenes.reduce(0) { $0 + $1.faces.count })),
                                            ("detector_training_windows", .int(detectorTrain.count))]))],
-            figures: [("learning-curves", curves), ("cnn-test-accuracy", testCurve),
-                      ("data-efficiency", DataEfficiency.chart(efficiency, metric: "test accuracy")),
-                      ("shift-average-precision", ShiftComparison.chart(shift.filter { $0.metric == "average_precision" }, shift: shiftName)),
+            figures: [("data_efficiency", DataEfficiency.chart(efficiency, metric: "test accuracy (classification)")),
+                      ("shift", ShiftComparison.chart(shift.filter { $0.metric == "average_precision" }, shift: shiftName)),
                       ("shift-accuracy", ShiftComparison.chart(shift.filter { $0.metric == "accuracy" }, shift: shiftName))],
             images: [("attributions.png", attributionPNG.encoded()), ("detections.png", detectionsPNG.encoded()),
                      ("detections-relit.png", shiftedPNG.encoded())],
             models: saved,
             setup: Self.setup(loaded: loaded, settings: settings, train: train, test: test, detectorWindows: detectorTrain.count),
-            notes: [ShiftComparison.table(shift, shift: shiftName), MaintenanceCost.table(maintenance),
-                    "Attribution rows (figures/attributions.png): window, CNN gradient × input, CNN integrated gradients, window's HOG, SVM's positive weights as a HOG.\n\n"
+            notes: ["## Attributions\n\nRows of figures/attributions.png: the window, CNN gradient × input, CNN integrated gradients, window's HOG, SVM's positive weights as a HOG.\n\n"
                         + attributionNotes.map { "- " + $0 }.joined(separator: "\n")])
+        result.log = ApplicationResult.curves(cnn.history, label: "end-to-end classifier")
+            + ApplicationResult.curves(svm.history, label: "pipeline classifier (SVM)")
+            + ApplicationResult.curves(detector.history, label: "end-to-end detector")
+            + ApplicationResult.curves(svmDetector.history, label: "pipeline detector (SVM)")
+        return result
     }
 
     static func setup(loaded: FacesData.Loaded, settings: FacesSettings, train: FacePatches, test: FacePatches, detectorWindows: Int) -> String {

@@ -23,7 +23,8 @@ final class HOGLinearSVM {
     let hog: HOG
     let svm: Linear
     private(set) var trainSeconds = 0.0
-    private(set) var curve: [(step: Double, loss: Double)] = []
+    /// The Trainer's records of the fit (training hinge loss per epoch).
+    private(set) var history: [MetricsRecord] = []
 
     init(design: Design = Design(), seed: UInt64) throws {
         self.design = design
@@ -53,7 +54,7 @@ final class HOGLinearSVM {
                                                               weightDecay: design.weightDecay),
                                   loss: Self.hingeLoss, seed: seed)
         let summary = try trainer.fit(train: loader, steps: steps)
-        curve = summary.history.filter { $0.split == "train" }.compactMap { r in r.values["loss"].map { (Double(r.step), $0) } }
+        history = summary.history
         trainSeconds = ProgressReporter.monotonicSeconds() - start
     }
 
