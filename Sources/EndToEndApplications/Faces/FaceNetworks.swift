@@ -19,9 +19,9 @@ enum FaceNetworks {
     /// give a score map over any larger scene (one score per 4 pixels); on a window its
     /// output is 1×1×2, flattened for the loss.
     static let detectorLayers = [
-        "{type: conv2d, in: 1, out: 8, kernel_size: 5}", "relu", "{type: maxpool2d, kernel_size: 2}",
-        "{type: conv2d, out: 16, kernel_size: 3}", "relu", "{type: maxpool2d, kernel_size: 2}",
-        "{type: conv2d, out: 32, kernel_size: 4}", "relu", "{type: conv2d, out: 2, kernel_size: 1}", "flatten",
+        "{type: conv2d, in: 1, out: 16, kernel_size: 5}", "relu", "{type: maxpool2d, kernel_size: 2}",
+        "{type: conv2d, out: 32, kernel_size: 3}", "relu", "{type: maxpool2d, kernel_size: 2}",
+        "{type: conv2d, out: 64, kernel_size: 4}", "relu", "{type: conv2d, out: 2, kernel_size: 1}", "flatten",
     ]
     /// Pixels between neighbouring scores of the detector's map (its two 2×2 poolings).
     static let detectorStride = 4

@@ -31,7 +31,12 @@ public struct FacesApplication: Application {
         let shiftedScenes = FaceScenes.relit(testScenes, seed: context.seed(5))
         let shiftedTest = FaceScenes.relit(test, seed: context.seed(6))
         let negatives = FaceScenes.negatives(from: trainScenes, count: settings.sceneNegatives, seed: context.seed(7))
-        let detectorTrain = (train + FacePatches(images: negatives, labels: negatives.map { _ in 0 })).withMirrors
+        // Faces are repeated until they are about a quarter of the detectors' windows: scenes are
+        // mostly background, and without it both detectors learn to rank faces too low.
+        let repeats = max(1, negatives.count / (3 * max(train.faces.count, 1)))
+        let faceWindows = FacePatches(images: Array(repeating: train.faces, count: repeats).flatMap { $0 },
+                                      labels: Array(repeating: 1, count: repeats * train.faces.count))
+        let detectorTrain = (faceWindows + FacePatches(images: train.nonFaces + negatives, labels: Array(repeating: 0, count: train.nonFaces.count + negatives.count))).withMirrors
         let classifierTrain = train.withMirrors
 
         // Classification: end-to-end CNN and HOG + SVM on the same windows.
@@ -149,8 +154,9 @@ public struct FacesApplication: Application {
 
         **Data.** \(loaded.note). Licence: \(loaded.licence ?? "generated from the seed"). Split 70/30 per class: \
         \(train.count) training, \(test.count) test windows; scenes of the test split hold only test windows. \
-        Both detectors train on the same \(detectorWindows) windows (training faces and non-faces, \(settings.sceneNegatives) \
-        background windows of \(settings.trainScenes) training scenes, all with their mirror images).
+        Both detectors train on the same \(detectorWindows) windows: the training faces, repeated to about a quarter of \
+        the windows, the training non-faces and \(settings.sceneNegatives) background windows of \(settings.trainScenes) \
+        training scenes, all with their mirror images.
 
         **End-to-end.** A CNN classifier (conv 3×3 ×8, pool, conv 3×3 ×16, pool, dense 32, 2 logits) and a fully \
         convolutional detector (conv 5×5 ×8, pool, conv 3×3 ×16, pool, conv 4×4 ×32, 1×1 conv to 2 logits) whose \
