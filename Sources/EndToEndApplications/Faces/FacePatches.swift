@@ -31,6 +31,16 @@ struct FacePatches: Sendable {
         return FacePatches(images: images + mirrored, labels: labels + labels)
     }
 
+    /// The detectors' training windows: the faces repeated until they are about a quarter of
+    /// the windows (scenes are mostly background, and without it both detectors learn to rank
+    /// faces too low), then everything with its mirror image.
+    var detectorWindows: FacePatches {
+        let f = faces, others = nonFaces
+        let repeats = max(1, others.count / (3 * max(f.count, 1)))
+        let repeated = FacePatches(images: Array(repeating: f, count: repeats).flatMap { $0 }, labels: Array(repeating: 1, count: repeats * f.count))
+        return (repeated + FacePatches(images: others, labels: others.map { _ in 0 })).withMirrors
+    }
+
     /// `[N, 1, 25, 25]` pixels for the networks.
     var inputs: Tensor {
         Tensor(shape: [count, 1, Self.side, Self.side], scalars: images.flatMap(\.pixels))

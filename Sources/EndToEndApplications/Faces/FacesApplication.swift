@@ -31,12 +31,8 @@ public struct FacesApplication: Application {
         let shiftedScenes = FaceScenes.relit(testScenes, seed: context.seed(5))
         let shiftedTest = FaceScenes.relit(test, seed: context.seed(6))
         let negatives = FaceScenes.negatives(from: trainScenes, count: settings.sceneNegatives, seed: context.seed(7))
-        // Faces are repeated until they are about a quarter of the detectors' windows: scenes are
-        // mostly background, and without it both detectors learn to rank faces too low.
-        let repeats = max(1, negatives.count / (3 * max(train.faces.count, 1)))
-        let faceWindows = FacePatches(images: Array(repeating: train.faces, count: repeats).flatMap { $0 },
-                                      labels: Array(repeating: 1, count: repeats * train.faces.count))
-        let detectorTrain = (faceWindows + FacePatches(images: train.nonFaces + negatives, labels: Array(repeating: 0, count: train.nonFaces.count + negatives.count))).withMirrors
+        let detectorBase = train + FacePatches(images: negatives, labels: negatives.map { _ in 0 })
+        let detectorTrain = detectorBase.detectorWindows
         let classifierTrain = train.withMirrors
 
         // Classification: end-to-end CNN and HOG + SVM on the same windows.
@@ -56,10 +52,12 @@ public struct FacesApplication: Application {
         let svmDetector = try HOGLinearSVM(seed: context.seed(13))
         try svmDetector.fit(detectorTrain, steps: settings.svmSteps, seed: context.seed(13))
         let design = svmDetector.design
-        func fcnDetections(_ scenes: [FaceScene]) throws -> [[Detection]] {
-            try scenes.map { try FaceNetworks.detect(detector.model, $0.image, nmsIoU: design.nmsIoU, maxPerScene: design.maxPerScene) }
+        func fcnDetections(_ scenes: [FaceScene], _ model: Module? = nil) throws -> [[Detection]] {
+            try scenes.map { try FaceNetworks.detect(model ?? detector.model, $0.image, nmsIoU: design.nmsIoU, maxPerScene: design.maxPerScene) }
         }
-        func svmDetections(_ scenes: [FaceScene]) throws -> [[Detection]] { try scenes.map { try svmDetector.detect($0.image) } }
+        func svmDetections(_ scenes: [FaceScene], _ svm: HOGLinearSVM? = nil) throws -> [[Detection]] {
+            try scenes.map { try (svm ?? svmDetector).detect($0.image) }
+        }
         func ap(_ d: [[Detection]], _ scenes: [FaceScene]) throws -> Double {
             try DetectionAveragePrecision.compute(detections: d, groundTruth: scenes.map(\.faces), iouThreshold: 0.5)
         }
@@ -99,6 +97,21 @@ public struct FacesApplication: Application {
             return try p.accuracy(test)
         }
 
+        // The same for the detectors: fractions of their training faces, non-faces and background windows.
+        let detectionEfficiency = try DataEfficiency.measure(approaches: ["end-to-end detector", "pipeline detector"], labels: detectorBase.labels,
+                                                             seed: context.seed(21), log: log) { approach, fraction, indices in
+            if fraction == 1 { return approach == "end-to-end detector" ? fcnAP : svmAP }
+            let subset = detectorBase.subset(indices).detectorWindows
+            if approach == "end-to-end detector" {
+                let t = try FaceNetworks.train(approach: "end-to-end-detector", layers: FaceNetworks.detectorLayers, train: subset,
+                                               steps: settings.detectorSteps, seed: context.seed(12))
+                return try ap(fcnDetections(testScenes, t.model), testScenes)
+            }
+            let p = try HOGLinearSVM(seed: context.seed(13))
+            try p.fit(subset, steps: settings.svmSteps, seed: context.seed(13))
+            return try ap(svmDetections(testScenes, p), testScenes)
+        }
+
         // Saved models for `e2e predict` / `e2e evaluate`, each with the test windows.
         let saved = try [cnn, detector].map { try $0.network.save(in: context, inputs: test.inputs, labels: test.labels) }
 
@@ -127,17 +140,23 @@ public struct FacesApplication: Application {
         var result = ApplicationResult(
             data: DataSource(source: loaded.source, train: train.count, test: test.count, licence: loaded.licence, note: loaded.note),
             results: results, dataEfficiency: efficiency, shift: shift, maintenance: maintenance,
-            extra: [("detection", .object([("train_scenes", .int(trainScenes.count)), ("test_scenes", .int(testScenes.count)),
+            extra: [("data_efficiency_detection", .array(detectionEfficiency.map { p in
+                        .object([("approach", .string(p.approach)), ("metric", .string("average_precision")), ("fraction", .double(p.fraction)), ("value", .double(p.value))])
+                     })),
+                    ("detection", .object([("train_scenes", .int(trainScenes.count)), ("test_scenes", .int(testScenes.count)),
                                            ("scene_side", .int(settings.sceneSide)), ("faces_in_test_scenes", .int(testScenes.reduce(0) { $0 + $1.faces.count })),
                                            ("detector_training_windows", .int(detectorTrain.count))]))],
             figures: [("data_efficiency", DataEfficiency.chart(efficiency, metric: "test accuracy (classification)")),
+                      ("data_efficiency_detection", DataEfficiency.chart(detectionEfficiency, metric: "average precision (detection)")),
                       ("shift", ShiftComparison.chart(shift.filter { $0.metric == "average_precision" }, shift: shiftName)),
                       ("shift-accuracy", ShiftComparison.chart(shift.filter { $0.metric == "accuracy" }, shift: shiftName))],
             images: [("attributions.png", attributionPNG.encoded()), ("detections.png", detectionsPNG.encoded()),
                      ("detections-relit.png", shiftedPNG.encoded())],
             models: saved,
             setup: Self.setup(loaded: loaded, settings: settings, train: train, test: test, detectorWindows: detectorTrain.count),
-            notes: ["## Attributions\n\nRows of figures/attributions.png: the window, CNN gradient × input, CNN integrated gradients, window's HOG, SVM's positive weights as a HOG.\n\n"
+            notes: ["## Data efficiency of the detectors\n\nAverage precision on the test scenes, the detectors trained on fractions of their training faces, non-faces and background windows (same steps at every fraction):\n\n"
+                        + ApplicationReport.dataEfficiencyTable(detectionEfficiency),
+                    "## Attributions\n\nRows of figures/attributions.png: the window, CNN gradient × input, CNN integrated gradients, window's HOG, SVM's positive weights as a HOG.\n\n"
                         + attributionNotes.map { "- " + $0 }.joined(separator: "\n")])
         result.log = ApplicationResult.curves(cnn.history, label: "end-to-end classifier")
             + ApplicationResult.curves(svm.history, label: "pipeline classifier (SVM)")
@@ -159,7 +178,7 @@ public struct FacesApplication: Application {
         training scenes, all with their mirror images.
 
         **End-to-end.** A CNN classifier (conv 3×3 ×8, pool, conv 3×3 ×16, pool, dense 32, 2 logits) and a fully \
-        convolutional detector (conv 5×5 ×8, pool, conv 3×3 ×16, pool, conv 4×4 ×32, 1×1 conv to 2 logits) whose \
+        convolutional detector (conv 5×5 ×16, pool, conv 3×3 ×32, pool, conv 4×4 ×64, 1×1 conv to 2 logits) whose \
         output on a scene is a score map, one score per 4 pixels; both from raw pixels, cross-entropy, Adam, \
         through `Trainer`, declared as `e2e` configs (models/).
 

@@ -21,8 +21,8 @@ struct FacesSettings: Sendable {
                                  svmSteps: 10,
                                  attributionExamples: 2, integratedGradientSteps: 4)
         case .quick:
-            return FacesSettings(trainScenes: 40, testScenes: 20, sceneSide: 81, sceneNegatives: 1500, cnnSteps: 300, detectorSteps: 1500,
-                                 svmSteps: 1500, attributionExamples: 4, integratedGradientSteps: 32)
+            return FacesSettings(trainScenes: 40, testScenes: 20, sceneSide: 81, sceneNegatives: 1500, cnnSteps: 300, detectorSteps: 1000,
+                                 svmSteps: 1000, attributionExamples: 4, integratedGradientSteps: 32)
         case .full:
             return FacesSettings(trainScenes: 150, testScenes: 100, sceneSide: 97, sceneNegatives: 6000, cnnSteps: 1000, detectorSteps: 8000,
                                  svmSteps: 8000, attributionExamples: 6, integratedGradientSteps: 64)
