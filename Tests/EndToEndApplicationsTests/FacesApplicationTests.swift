@@ -25,6 +25,11 @@ final class FacesApplicationTests: XCTestCase {
             XCTAssertEqual(r.maintenance.filter { $0.approach == approach }.count, 1)
         }
         XCTAssertTrue(r.maintenance.allSatisfy { $0.linesOfCode > 0 })
+        // The detectors' own data-efficiency curve, average precision at the same fractions.
+        guard case .array(let detection)? = r.extra.first(where: { $0.0 == "data_efficiency_detection" })?.1 else {
+            return XCTFail("no data_efficiency_detection")
+        }
+        XCTAssertEqual(detection.count, 2 * Set(r.dataEfficiency.map(\.fraction)).count)
         XCTAssertEqual(r.models.map(\.approach), ["end-to-end", "end-to-end-detector"])
         for m in r.models {
             let relative = m.checkpoint
