@@ -3,6 +3,7 @@ public enum ApplicationRegistry {
     /// In the order `--list` shows them.
     public static let all: [any Application] = [
         FacesApplication(),
+        DiagnosisApplication(),
     ]
 
     public static var names: [String] { all.map(\.name) }
