@@ -28,6 +28,18 @@ final class FacesDataTests: XCTestCase {
         XCTAssertNotNil(loaded.licence)
     }
 
+    func testWithoutThePackageItSaysHowToInstallAndGeneratesTheSameForm() throws {
+        var lines: [String] = []
+        let loaded = try FacesData.load(path: nil, seed: 7, log: { lines.append($0) }, installedPath: "/nonexistent/lfw_subset.npy")
+        XCTAssertEqual(loaded.source, "generated")
+        XCTAssertNil(loaded.licence)
+        XCTAssertEqual(loaded.patches.count, 200)
+        XCTAssertEqual(loaded.patches.labels.filter { $0 == 1 }.count, 100)
+        XCTAssertEqual(lines.count, 1)
+        XCTAssertTrue(lines[0].contains("apt-get install python3-skimage"), lines[0])
+        XCTAssertEqual(loaded.patches.images, try FacesData.load(path: nil, seed: 7, log: { _ in }, installedPath: "/nonexistent").patches.images)
+    }
+
     func testBadDataFileNamesTheFileAndTheShape() throws {
         let dir = try FileManager.default.url(for: .itemReplacementDirectory, in: .userDomainMask, appropriateFor: URL(fileURLWithPath: NSTemporaryDirectory()), create: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -76,3 +88,4 @@ final class FacesDataTests: XCTestCase {
         XCTAssertEqual(negatives, FaceScenes.negatives(from: a, count: 30, seed: 4))
     }
 }
+

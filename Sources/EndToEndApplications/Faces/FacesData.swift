@@ -19,18 +19,19 @@ enum FacesData {
     }
 
     /// The LFW subset from `path` (`--data`) or the Debian install path; without either, the
-    /// generated stand-in of the same form (100 + 100 windows of 25×25).
-    static func load(path: URL?, seed: UInt64, log: (String) -> Void) throws -> Loaded {
+    /// generated stand-in of the same form (100 + 100 windows of 25×25). `installedPath` is
+    /// where the package is looked for (the tests point it elsewhere to take the fallback).
+    static func load(path: URL?, seed: UInt64, log: (String) -> Void, installedPath: String = debianPath) throws -> Loaded {
         if let path {
             return Loaded(patches: try read(path), source: path.path, licence: licence,
                           note: "LFW subset read from --data \(path.path)")
         }
-        let url = URL(fileURLWithPath: debianPath)
+        let url = URL(fileURLWithPath: installedPath)
         if FileManager.default.fileExists(atPath: url.path) {
             return Loaded(patches: try read(url), source: package, licence: licence,
-                          note: "scikit-image's LFW subset, \(debianPath): 100 faces, then 100 non-faces from the photos' backgrounds, 25×25")
+                          note: "scikit-image's LFW subset, \(installedPath): 100 faces, then 100 non-faces from the photos' backgrounds, 25×25")
         }
-        log("faces: \(debianPath) not found; \(installHint). Using generated faces and textures instead.")
+        log("faces: \(installedPath) not found; \(installHint). Using generated faces and textures instead.")
         return Loaded(patches: SyntheticFaces.patches(perClass: 100, seed: seed), source: "generated", licence: nil,
                       note: "generated stand-in (\(package) not installed): synthetic face-like ovals with eyes and mouth vs textures; \(installHint)")
     }
