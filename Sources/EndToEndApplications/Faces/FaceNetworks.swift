@@ -26,9 +26,9 @@ enum FaceNetworks {
     /// Pixels between neighbouring scores of the detector's map (its two 2×2 poolings).
     static let detectorStride = 4
     static let optimizer = "{type: adam, lr: 0.003}"
-    /// Hand-set constants of each network: layer widths, kernel sizes and poolings, the
-    /// learning rate and the batch size (the step budget is the same for every approach).
-    static let classifierConstants = 10
+    /// Hand-set constants of the detector (the system the maintenance count is for): 3 widths,
+    /// 3 kernel sizes, 2 poolings, the learning rate and the batch size (the step budget is
+    /// the same for every approach and not counted).
     static let detectorConstants = 10
 
     /// A trained network with what it cost.
