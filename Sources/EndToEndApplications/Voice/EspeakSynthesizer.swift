@@ -39,7 +39,7 @@ public struct EspeakSynthesizer: Sendable {
 
     func synthesize(_ w: SpokenWord, to url: URL) throws {
         try FileManager.default.createDirectory(at: cacheDirectory, withIntermediateDirectories: true)
-        let temporary = cacheDirectory.appendingPathComponent(".\(w.cacheName).\(ProcessInfo.processInfo.processIdentifier).tmp")
+        let temporary = cacheDirectory.appendingPathComponent(".\(w.cacheName).\(UUID().uuidString).tmp")
         let p = Process()
         p.executableURL = executable
         p.arguments = ["-v", w.voice, "-s", String(w.speed), "-p", String(w.pitch), "-w", temporary.path, w.word]
@@ -56,6 +56,10 @@ public struct EspeakSynthesizer: Sendable {
         let handle = try FileHandle(forUpdating: temporary)
         try handle.synchronize()
         try handle.close()
-        _ = try FileManager.default.replaceItemAt(url, withItemAt: temporary)
+        // rename(2) replaces atomically; concurrent writers of the same word write the same bytes.
+        guard rename(temporary.path, url.path) == 0 else {
+            try? FileManager.default.removeItem(at: temporary)
+            throw ApplicationError("voice: cannot move the synthesized \(w.cacheName) into the cache \(cacheDirectory.path) (errno \(errno))")
+        }
     }
 }

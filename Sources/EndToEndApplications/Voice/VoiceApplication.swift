@@ -13,18 +13,18 @@ public struct VoiceApplication: Application {
 
     public init() {}
 
-    /// Clips per class and optimizer steps for one run size.
+    /// Clips per class and training length for one run size.
     struct Plan {
         var trainPerClass: Int, testPerClass: Int, shiftedPerClass: Int
-        var networkSteps: Int, classifierSteps: Int, integratedGradientSteps: Int, attributionExamples: Int
+        var networkEpochs: Int, classifierEpochs: Int, integratedGradientSteps: Int, attributionExamples: Int
 
         static func of(_ size: ApplicationContext.Size) -> Plan {
             switch size {
-            case .smoke: return Plan(trainPerClass: 3, testPerClass: 2, shiftedPerClass: 2, networkSteps: 3, classifierSteps: 20,
+            case .smoke: return Plan(trainPerClass: 2, testPerClass: 1, shiftedPerClass: 1, networkEpochs: 1, classifierEpochs: 4,
                                      integratedGradientSteps: 2, attributionExamples: 2)
-            case .quick: return Plan(trainPerClass: 30, testPerClass: 10, shiftedPerClass: 10, networkSteps: 120, classifierSteps: 300,
+            case .quick: return Plan(trainPerClass: 30, testPerClass: 10, shiftedPerClass: 10, networkEpochs: 10, classifierEpochs: 40,
                                      integratedGradientSteps: 8, attributionExamples: 3)
-            case .full: return Plan(trainPerClass: 150, testPerClass: 40, shiftedPerClass: 40, networkSteps: 900, classifierSteps: 1500,
+            case .full: return Plan(trainPerClass: 150, testPerClass: 40, shiftedPerClass: 40, networkEpochs: 15, classifierEpochs: 60,
                                     integratedGradientSteps: 32, attributionExamples: 4)
             }
         }
@@ -45,15 +45,14 @@ public struct VoiceApplication: Application {
         let train = try corpus.clips(.train, perClass: plan.trainPerClass)
         let test = try corpus.clips(.test, perClass: plan.testPerClass)
         let shifted = try corpus.clips(.heldOutVoices, perClass: plan.shiftedPerClass)
-        context.log("voice: \(train.count) training, \(test.count) test and \(shifted.count) held-out-voice clips from \(speaker.source) in \(seconds(since: clock)) s (cache: \(cache.path))")
+        context.log("voice: \(train.count) training, \(test.count) test and \(shifted.count) held-out-voice clips from \(speaker.source) in \(format(seconds(since: clock))) s (cache: \(cache.path))")
 
         // End-to-end: waveform to class scores, one loss.
-        let e2e = try VoiceEndToEnd.training()
-        let wave = (train: try dataset(train.waveforms, train.labels), test: try dataset(test.waveforms, test.labels),
-                    shifted: try dataset(shifted.waveforms, shifted.labels))
-        let net = try e2e.fit(wave.train, steps: plan.networkSteps, seed: context.seed(2))
-        let netAccuracy = (test: try VoiceTraining.accuracy(net.trainer, on: wave.test), shifted: try VoiceTraining.accuracy(net.trainer, on: wave.shifted))
-        context.log("voice: end-to-end CNN \(net.model.parameterCount) parameters, \(net.summary.steps) steps in \(format(net.summary.wallSeconds)) s: test accuracy \(format(netAccuracy.test)), held-out voices \(format(netAccuracy.shifted))")
+        let wave = (train: try dataset(train.waveforms, train.labels), test: test.waveforms, shifted: shifted.waveforms)
+        let net = try VoiceEndToEnd.network(seed: context.seed(2))
+        let netSummary = try net.fit(wave.train, epochs: plan.networkEpochs)
+        let netAccuracy = (test: try accuracy(net, wave.test, test.labels), shifted: try accuracy(net, wave.shifted, shifted.labels))
+        context.log("voice: end-to-end CNN \(net.parameterCount) parameters, \(netSummary.steps) steps in \(format(netSummary.wallSeconds)) s: test accuracy \(format(netAccuracy.test)), held-out voices \(format(netAccuracy.shifted))")
 
         // Pipeline: MFCC summary features, standardization, classifier.
         let pipeline = try VoicePipeline()
@@ -62,58 +61,57 @@ public struct VoiceApplication: Application {
         let featureSeconds = seconds(since: clock)
         let standardizer = VoicePipeline.fitStandardizer(trainFeatures)
         let feat = (train: try dataset(VoicePipeline.standardize(trainFeatures, standardizer), train.labels),
-                    test: try dataset(VoicePipeline.standardize(try pipeline.features(test.waveforms), standardizer), test.labels),
-                    shifted: try dataset(VoicePipeline.standardize(try pipeline.features(shifted.waveforms), standardizer), shifted.labels))
-        let classifierTraining = try pipeline.training()
-        let classifier = try classifierTraining.fit(feat.train, steps: plan.classifierSteps, seed: context.seed(3))
-        let pipeAccuracy = (test: try VoiceTraining.accuracy(classifier.trainer, on: feat.test),
-                            shifted: try VoiceTraining.accuracy(classifier.trainer, on: feat.shifted))
-        let pipelineParameters = classifier.model.parameterCount + 2 * pipeline.featureCount
-        context.log("voice: pipeline MFCC features in \(format(featureSeconds)) s, classifier \(classifier.summary.steps) steps in \(format(classifier.summary.wallSeconds)) s: test accuracy \(format(pipeAccuracy.test)), held-out voices \(format(pipeAccuracy.shifted))")
+                    test: VoicePipeline.standardize(try pipeline.features(test.waveforms), standardizer),
+                    shifted: VoicePipeline.standardize(try pipeline.features(shifted.waveforms), standardizer))
+        let classifier = try pipeline.classifier(seed: context.seed(3))
+        let classifierSummary = try classifier.fit(feat.train, epochs: plan.classifierEpochs)
+        let pipeAccuracy = (test: try accuracy(classifier, feat.test, test.labels), shifted: try accuracy(classifier, feat.shifted, shifted.labels))
+        let pipelineParameters = classifier.parameterCount + 2 * pipeline.featureCount
+        context.log("voice: pipeline MFCC features in \(format(featureSeconds)) s, classifier \(classifierSummary.steps) steps in \(format(classifierSummary.wallSeconds)) s: test accuracy \(format(pipeAccuracy.test)), held-out voices \(format(pipeAccuracy.shifted))")
 
-        // The article's "needs large amounts of data": both on nested subsets of the training set,
-        // with at least a quarter of the full run's steps (small sets get more epochs).
+        // The article's "needs large amounts of data": both on nested subsets of the training
+        // set, each with at least a quarter of the full run's steps (small sets get more epochs).
         let efficiency = try DataEfficiency.measure(approaches: ["end-to-end", "pipeline"], labels: train.labels, seed: context.seed(4),
                                                     log: context.log) { approach, fraction, indices in
-            if fraction == 1 { return approach == "end-to-end" ? netAccuracy.test : pipeAccuracy.test }   // the runs above
             let e2eSide = approach == "end-to-end"
-            let full = e2eSide ? plan.networkSteps : plan.classifierSteps
-            let steps = max(Int((Double(full) * fraction).rounded(.up)), full / 4, 1)
-            let fitted = try (e2eSide ? e2e : classifierTraining).fit((e2eSide ? wave.train : feat.train).subset(indices), steps: steps,
-                                                                         seed: context.seed(5, UInt64(indices.count)))
-            return try VoiceTraining.accuracy(fitted.trainer, on: e2eSide ? wave.test : feat.test)
+            if fraction == 1 { return e2eSide ? netAccuracy.test : pipeAccuracy.test }   // the runs above
+            let fullSteps = e2eSide ? netSummary.steps : classifierSummary.steps
+            let seed = context.seed(5, UInt64(indices.count))
+            let model = e2eSide ? try VoiceEndToEnd.network(seed: seed) : try pipeline.classifier(seed: seed)
+            try model.fit((e2eSide ? wave.train : feat.train).subset(indices), epochs: e2eSide ? plan.networkEpochs : plan.classifierEpochs,
+                          minimumSteps: max(1, fullSteps / 4))
+            return try accuracy(model, e2eSide ? wave.test : feat.test, test.labels)
         }
 
         let attributions = try attributionImage(net.model, test: test, pipeline: pipeline, plan: plan)
-        let models = try saveModels(context, network: net, networkConfig: e2e.configText, classifier: classifier,
-                                    classifierConfig: classifierTraining.configText, test: test, testFeatures: feat.test)
+        let models = [try net.save(in: context, inputs: test.waveforms, labels: test.labels, epochs: plan.networkEpochs),
+                      try classifier.save(in: context, inputs: feat.test, labels: test.labels, epochs: plan.classifierEpochs)]
 
         let shift = ShiftComparison.rows(metric: "accuracy", [("end-to-end", netAccuracy.test, netAccuracy.shifted),
                                                               ("pipeline", pipeAccuracy.test, pipeAccuracy.shifted)])
-        let maintenance = try maintenanceCosts(networkParameters: net.model.parameterCount, pipelineParameters: pipelineParameters)
+        let maintenance = try maintenanceCosts(networkParameters: net.parameterCount, pipelineParameters: pipelineParameters)
         let results = [
-            ApproachResult(approach: "end-to-end", metric: "accuracy", value: netAccuracy.test, trainSeconds: net.summary.wallSeconds,
-                           parameters: net.model.parameterCount, extra: [("steps", .int(net.summary.steps)), ("held_out_voices_accuracy", .double(netAccuracy.shifted))]),
-            ApproachResult(approach: "pipeline", metric: "accuracy", value: pipeAccuracy.test, trainSeconds: featureSeconds + classifier.summary.wallSeconds,
-                           parameters: pipelineParameters, extra: [("steps", .int(classifier.summary.steps)), ("held_out_voices_accuracy", .double(pipeAccuracy.shifted)),
+            ApproachResult(approach: "end-to-end", metric: "accuracy", value: netAccuracy.test, trainSeconds: netSummary.wallSeconds,
+                           parameters: net.parameterCount, extra: [("steps", .int(netSummary.steps)), ("held_out_voices_accuracy", .double(netAccuracy.shifted))]),
+            ApproachResult(approach: "pipeline", metric: "accuracy", value: pipeAccuracy.test, trainSeconds: featureSeconds + classifierSummary.wallSeconds,
+                           parameters: pipelineParameters, extra: [("steps", .int(classifierSummary.steps)), ("held_out_voices_accuracy", .double(pipeAccuracy.shifted)),
                                                                   ("feature_seconds", .double(featureSeconds))]),
         ]
         let licence = speaker.source == "espeak-ng" ? "GPL-3.0-or-later (espeak-ng; the clips are synthesized by this run)" : nil
         let note = speaker.source == "espeak-ng" ? "words spoken by espeak-ng, resampled to 16 kHz, with noise drawn from the seed"
             : "espeak-ng missing (\(EspeakSynthesizer.installHint)): formant-synthesized words"
-        return ApplicationResult(
+        var result = ApplicationResult(
             data: DataSource(source: speaker.source, train: train.count, test: test.count, licence: licence, note: note),
             results: results, dataEfficiency: efficiency, shift: shift, maintenance: maintenance,
             extra: [("held_out_voices", .array(VoiceVocabulary.heldOutVoices.map { .string($0) })), ("shifted_test", .int(shifted.count))],
-            figures: [("learning-curves", learningCurves(net.summary, classifier.summary)),
-                      ("data-efficiency", DataEfficiency.chart(efficiency, metric: "accuracy")),
-                      ("shift", ShiftComparison.chart(shift, shift: "held-out voices"))],
+            figures: [("shift", ShiftComparison.chart(shift, shift: "held-out voices"))],
             images: [("attributions.png", attributions.encoded())],
             models: models,
             setup: setup(speaker: speaker, plan: plan),
-            notes: ["## Shift: held-out voices\n\n" + ShiftComparison.table(shift, shift: "held-out voices"),
-                    "## Maintenance\n\n" + MaintenanceCost.table(maintenance),
-                    "## Attributions\n\n`figures/attributions.png`: one row per test clip; the waveform tinted by the CNN's gradient × input, then by its integrated gradients (red raises the true class's score, blue lowers it), then the clip's MFCCs (time across, c0 at the bottom, each coefficient scaled to its own range)."])
+            notes: ["## Attributions\n\n`figures/attributions.png`: one row per test clip; the waveform tinted by the CNN's gradient × input, then by its integrated gradients (red raises the true class's score, blue lowers it), then the clip's MFCCs (time across, c0 at the bottom, each coefficient scaled to its own range)."])
+        result.log = ApplicationResult.curves(netSummary.history, label: "end-to-end")
+            + ApplicationResult.curves(classifierSummary.history, label: "pipeline")
+        return result
     }
 
     func dataset(_ x: Tensor, _ labels: [Int]) throws -> TensorDataset { try TensorDataset(inputs: x, labels: IntTensor(labels)) }
@@ -138,24 +136,16 @@ public struct VoiceApplication: Application {
         return try VoiceAttributionFigure.figure(rows)
     }
 
-    /// Each trained network's config and checkpoint under `models/`, with the test inputs they
-    /// read (waveforms; standardized features), so `e2e predict` runs on them from the report folder.
-    func saveModels(_ context: ApplicationContext, network: (model: Module, trainer: Trainer, summary: TrainingSummary), networkConfig: String,
-                    classifier: (model: Module, trainer: Trainer, summary: TrainingSummary), classifierConfig: String,
-                    test: VoiceCorpus.Clips, testFeatures: TensorDataset) throws -> [SavedModel] {
-        let dir = context.artifactsDirectory.appendingPathComponent("models")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        try NPY.write(test.waveforms, to: dir.appendingPathComponent("voice-test-waveforms.npy"))
-        try NPY.write(testFeatures.inputs, to: dir.appendingPathComponent("voice-test-features.npy"))
-        try NPY.write(Tensor(shape: [test.count], scalars: test.labels.map(Float.init)), to: dir.appendingPathComponent("voice-test-labels.npy"))
-        var saved: [SavedModel] = []
-        for (approach, trained, config) in [("end-to-end", network, networkConfig), ("pipeline", classifier, classifierConfig)] {
-            let stem = approach == "end-to-end" ? "voice-cnn" : "voice-mfcc-classifier"
-            try Data(config.utf8).write(to: dir.appendingPathComponent(stem + ".json"), options: .atomic)
-            try trained.trainer.saveCheckpoint(to: dir.appendingPathComponent(stem + ".safetensors"))
-            saved.append(SavedModel(approach: approach, config: "models/\(stem).json", checkpoint: "models/\(stem).safetensors"))
+    /// The share of `inputs` whose most probable class is the label.
+    func accuracy(_ network: ConfiguredNetwork, _ inputs: Tensor, _ labels: [Int]) throws -> Double {
+        let p = try network.probabilities(inputs).contiguous()
+        let k = p.shape[1], scalars = p.scalars
+        var right = 0
+        for (i, y) in labels.enumerated() {
+            let row = scalars[(i * k)..<((i + 1) * k)]
+            if row.firstIndex(of: row.max()!)! - i * k == y { right += 1 }
         }
-        return saved
+        return Double(right) / Double(max(labels.count, 1))
     }
 
     /// Lines of code from this folder's files and the data layer's DSP the pipeline uses.
@@ -170,14 +160,6 @@ public struct VoiceApplication: Application {
         return [network, pipeline]
     }
 
-    func learningCurves(_ network: TrainingSummary, _ classifier: TrainingSummary) -> SVGChart {
-        func series(_ name: String, _ s: TrainingSummary) -> SVGChart.Series {
-            SVGChart.Series(name: name, xy: s.history.filter { $0.split == "train" }.compactMap { r in r.values["loss"].map { (Double(r.step), $0) } })
-        }
-        return SVGChart(title: "training loss (per epoch)", xLabel: "optimizer step", yLabel: "cross-entropy",
-                        series: [series("end-to-end CNN", network), series("pipeline classifier", classifier)], showMarkers: true)
-    }
-
     func setup(speaker: VoiceCorpus.Speaker, plan: Plan) -> String {
         """
         **Task**: recognize 12 classes in one-second 16 kHz clips: the commands \(VoiceVocabulary.commands.joined(separator: ", ")), \
@@ -190,11 +172,11 @@ public struct VoiceApplication: Application {
         \(plan.trainPerClass) training, \(plan.testPerClass) test and \(plan.shiftedPerClass) shifted clips per class; \
         the shifted set is spoken by held-out voices \(VoiceVocabulary.heldOutVoices.joined(separator: ", ")).
 
-        **End-to-end**: a 1-D CNN (M5-style) from the 16,000 samples to the 12 scores, cross-entropy only, \(plan.networkSteps) Adam steps.
+        **End-to-end**: a 1-D CNN (M5-style) from the 16,000 samples to the 12 scores, cross-entropy only, \(plan.networkEpochs) epochs of Adam.
 
         **Pipeline**: MFCCs (25 ms Hann frames every 10 ms, 512-point FFT, 40 HTK mel bands 20–8000 Hz, log, DCT-II, 13 coefficients), \
         an energy-threshold speech span summarized by the mean of each third and the standard deviation (53 numbers), standardized, \
-        then an MLP (\(VoicePipeline.hidden) hidden units) fitted by \(plan.classifierSteps) Adam steps.
+        then an MLP (\(VoicePipeline.hidden) hidden units) fitted by \(plan.classifierEpochs) epochs of Adam.
         """
     }
 }

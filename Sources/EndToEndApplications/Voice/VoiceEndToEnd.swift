@@ -10,21 +10,16 @@ enum VoiceEndToEnd {
     static let batchSize = 32
 
     static let layers = [
-        #"{"type": "conv1d", "out": 16, "kernel_size": 64, "stride": 8}"#, #""batchnorm1d""#, #""relu""#,
-        #"{"type": "maxpool1d", "kernel_size": 4}"#,
-        #"{"type": "conv1d", "out": 32, "kernel_size": 5, "padding": 2}"#, #""batchnorm1d""#, #""relu""#,
-        #"{"type": "maxpool1d", "kernel_size": 4}"#,
-        #"{"type": "conv1d", "out": 64, "kernel_size": 3, "padding": 1}"#, #""batchnorm1d""#, #""relu""#,
-        #"{"type": "maxpool1d", "kernel_size": 4}"#,
-        #"{"type": "conv1d", "out": 64, "kernel_size": 3, "padding": 1}"#, #""batchnorm1d""#, #""relu""#,
-        #""global_avg_pool1d""#,
-        #"{"type": "linear", "out": 12}"#,
+        "{type: conv1d, out: 16, kernel_size: 64, stride: 8}", "batchnorm1d", "relu", "{type: maxpool1d, kernel_size: 4}",
+        "{type: conv1d, out: 32, kernel_size: 5, padding: 2}", "batchnorm1d", "relu", "{type: maxpool1d, kernel_size: 4}",
+        "{type: conv1d, out: 64, kernel_size: 3, padding: 1}", "batchnorm1d", "relu", "{type: maxpool1d, kernel_size: 4}",
+        "{type: conv1d, out: 64, kernel_size: 3, padding: 1}", "batchnorm1d", "relu",
+        "global_avg_pool1d", "{type: linear, out: \(VoiceVocabulary.classCount)}",
     ]
 
-    /// The training set-up; the saved config reads the exported test waveforms.
-    static func training() throws -> VoiceTraining {
-        try VoiceTraining(configText: VoiceTraining.configText(inputs: "voice-test-waveforms.npy", labels: "voice-test-labels.npy",
-                                                               features: [1, ClipAssembler.length], layers: layers, learningRate: learningRate),
-                          batchSize: batchSize)
+    /// A freshly initialized network (weights drawn from `seed`), built from the config schema.
+    static func network(seed: UInt64) throws -> ConfiguredNetwork {
+        try ConfiguredNetwork(approach: "end-to-end", inputShape: [1, ClipAssembler.length], classes: VoiceVocabulary.classCount,
+                              layers: layers, optimizer: "{type: adam, lr: \(learningRate)}", batchSize: batchSize, seed: seed)
     }
 }

@@ -43,11 +43,10 @@ struct VoicePipeline {
 
     static func standardize(_ x: Tensor, _ s: (mean: Tensor, std: Tensor)) -> Tensor { ((x - s.mean) / s.std).contiguous() }
 
-    /// Stage 4's set-up; the saved config reads the exported standardized test features.
-    func training() throws -> VoiceTraining {
-        try VoiceTraining(configText: VoiceTraining.configText(
-            inputs: "voice-test-features.npy", labels: "voice-test-labels.npy", features: [featureCount],
-            layers: [#"{"type": "linear", "out": \#(Self.hidden)}"#, #""relu""#, #"{"type": "linear", "out": 12}"#],
-            learningRate: Self.learningRate), batchSize: Self.batchSize)
+    /// Stage 4: a freshly initialized classifier over the standardized features.
+    func classifier(seed: UInt64) throws -> ConfiguredNetwork {
+        try ConfiguredNetwork(approach: "pipeline", inputShape: [featureCount], classes: VoiceVocabulary.classCount,
+                              layers: ["{type: linear, out: \(Self.hidden)}", "relu", "{type: linear, out: \(VoiceVocabulary.classCount)}"],
+                              optimizer: "{type: adam, lr: \(Self.learningRate)}", batchSize: Self.batchSize, seed: seed)
     }
 }
