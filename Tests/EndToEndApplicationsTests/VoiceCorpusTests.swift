@@ -9,34 +9,38 @@ final class VoiceCorpusTests: XCTestCase {
     let formant = VoiceCorpus.Speaker.formant(FormantSynthesizer())
 
     func testClipsAreReproducibleFromTheSeedAndNestedAcrossSizes() throws {
-        let a = try VoiceCorpus(speaker: formant, seed: 7).clips(.train, perClass: 2)
-        let b = try VoiceCorpus(speaker: formant, seed: 7).clips(.train, perClass: 2)
-        XCTAssertEqual(a.waveforms.shape, [24, 1, 16_000])
+        let a = try VoiceCorpus(speaker: formant, seed: 7).clips(.train, perClass: 1)
+        let b = try VoiceCorpus(speaker: formant, seed: 7).clips(.train, perClass: 1)
+        XCTAssertEqual(a.waveforms.shape, [12, 1, 16_000])
         XCTAssertEqual(a.waveforms.scalars, b.waveforms.scalars)
-        XCTAssertEqual(a.labels, (0..<24).map { $0 / 2 })
-        let other = try VoiceCorpus(speaker: formant, seed: 8).clips(.train, perClass: 2)
+        XCTAssertEqual(a.labels, Array(0..<12))
+        let other = try VoiceCorpus(speaker: formant, seed: 8).clips(.train, perClass: 1)
         XCTAssertNotEqual(a.waveforms.scalars, other.waveforms.scalars)
         // Example i of class c does not depend on how many are drawn.
-        let more = try VoiceCorpus(speaker: formant, seed: 7).clips(.train, perClass: 3)
-        XCTAssertEqual(Array(more.waveforms.scalars[(3 * 16_000)..<(5 * 16_000)]), Array(a.waveforms.scalars[(2 * 16_000)..<(4 * 16_000)]))
-        XCTAssertEqual(a.words[2], more.words[3])
+        let more = try VoiceCorpus(speaker: formant, seed: 7).clips(.train, perClass: 2)
+        XCTAssertEqual(Array(more.waveforms.scalars[(2 * 16_000)..<(3 * 16_000)]), Array(a.waveforms.scalars[16_000..<(2 * 16_000)]))
+        XCTAssertEqual(a.words[1], more.words[2])
     }
 
     func testClassesWordsAndVoicesPerSplit() throws {
         let corpus = VoiceCorpus(speaker: formant, seed: 1)
-        let train = try corpus.clips(.train, perClass: 3), shifted = try corpus.clips(.heldOutVoices, perClass: 3)
-        for (i, w) in train.words.enumerated() {
-            let label = train.labels[i]
-            switch label {
-            case VoiceVocabulary.silenceClass: XCTAssertNil(w)
-            case VoiceVocabulary.unknownClass: XCTAssertTrue(VoiceVocabulary.unknownWords.contains(w!.word))
-            default: XCTAssertEqual(w?.word, VoiceVocabulary.commands[label])
+        for label in 0..<VoiceVocabulary.classCount {
+            for i in 0..<4 {
+                let w = corpus.draw(split: .train, label: label, index: i).0
+                switch label {
+                case VoiceVocabulary.silenceClass: XCTAssertNil(w)
+                case VoiceVocabulary.unknownClass: XCTAssertTrue(VoiceVocabulary.unknownWords.contains(w!.word))
+                default: XCTAssertEqual(w?.word, VoiceVocabulary.commands[label])
+                }
+                if let w { XCTAssertTrue(VoiceVocabulary.trainingVoices.contains(w.voice), w.voice) }
+                if let s = corpus.draw(split: .heldOutVoices, label: label, index: i).0 {
+                    XCTAssertTrue(VoiceVocabulary.heldOutVoices.contains(s.voice), s.voice)
+                }
             }
-            if let w { XCTAssertTrue(VoiceVocabulary.trainingVoices.contains(w.voice), w.voice) }
         }
-        for w in shifted.words.compactMap({ $0 }) { XCTAssertTrue(VoiceVocabulary.heldOutVoices.contains(w.voice), w.voice) }
         XCTAssertTrue(Set(VoiceVocabulary.trainingVoices).isDisjoint(with: VoiceVocabulary.heldOutVoices))
         XCTAssertEqual(VoiceVocabulary.classNames.count, 12)
+        XCTAssertEqual(try corpus.clips(.test, perClass: 1).words.map { $0?.word }, VoiceVocabulary.commands + [corpus.draw(split: .test, label: 10, index: 0).0?.word, nil])
     }
 
     func testAssemblerPlacesTheWordInNoiseAtTheDrawnLevel() {

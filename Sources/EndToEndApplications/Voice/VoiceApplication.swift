@@ -24,7 +24,7 @@ public struct VoiceApplication: Application {
                                      integratedGradientSteps: 2, attributionExamples: 2)
             case .quick: return Plan(trainPerClass: 30, testPerClass: 10, shiftedPerClass: 10, networkEpochs: 10, classifierEpochs: 40,
                                      integratedGradientSteps: 8, attributionExamples: 3)
-            case .full: return Plan(trainPerClass: 150, testPerClass: 40, shiftedPerClass: 40, networkEpochs: 15, classifierEpochs: 60,
+            case .full: return Plan(trainPerClass: 150, testPerClass: 40, shiftedPerClass: 40, networkEpochs: 12, classifierEpochs: 60,
                                     integratedGradientSteps: 32, attributionExamples: 4)
             }
         }
