@@ -45,7 +45,7 @@ public struct VoiceApplication: Application {
         let train = try corpus.clips(.train, perClass: plan.trainPerClass)
         let test = try corpus.clips(.test, perClass: plan.testPerClass)
         let shifted = try corpus.clips(.heldOutVoices, perClass: plan.shiftedPerClass)
-        context.log("voice: \(train.count) training, \(test.count) test and \(shifted.count) held-out-voice clips from \(speaker.source) in \(format(seconds(since: clock))) s (cache: \(cache.path))")
+        context.log("voice: \(train.count) training, \(test.count) test and \(shifted.count) held-out-voice clips from \(speaker.source) in \(format(seconds(since: clock))) s\(speaker.source == "espeak-ng" ? " (cache: \(cache.path))" : "")")
 
         // End-to-end: waveform to class scores, one loss.
         let wave = (train: try dataset(train.waveforms, train.labels), test: test.waveforms, shifted: shifted.waveforms)
