@@ -18,9 +18,6 @@ public enum ClipAssembler {
     /// A sample below this fraction of the peak counts as silence when trimming.
     public static let trimThreshold: Float = 0.02
 
-    /// The hand-set constants above, for the maintenance count (shared by both approaches).
-    public static let handSetConstantCount = 8
-
     /// `utterance` (nil for silence) as a clip of ``length`` samples, drawn with `rng`.
     public static func clip(_ utterance: AudioClip?, rng: inout RandomGenerator) -> [Float] {
         let brown = rng.nextUniform()   // the share of low-pass (brownish) noise
