@@ -28,14 +28,20 @@ public enum Resampler {
         let x = clip.samples
         let outCount = Int((Double(x.count) * ratio).rounded(.down))
         var out = [Float](repeating: 0, count: outCount)
-        for i in 0..<outCount {
-            let base = (i * down) / up, phase = (i * down) % up
-            let row = taps?[phase]
-            var s = 0.0
-            for j in max(-reach, -base)...min(reach, x.count - 1 - base) {
-                s += Double(x[base + j]) * (row?[j + reach] ?? weight(Double(phase) / Double(up) - Double(j)))
+        x.withUnsafeBufferPointer { xp in
+            for i in 0..<outCount {
+                let base = (i * down) / up, phase = (i * down) % up
+                let lo = max(-reach, -base), hi = min(reach, x.count - 1 - base)
+                var s = 0.0
+                if let taps {
+                    taps[phase].withUnsafeBufferPointer { w in
+                        for j in lo...hi { s += Double(xp[base + j]) * w[j + reach] }
+                    }
+                } else {
+                    for j in lo...hi { s += Double(xp[base + j]) * weight(Double(phase) / Double(up) - Double(j)) }
+                }
+                out[i] = Float(s)
             }
-            out[i] = Float(s)
         }
         return AudioClip(sampleRate: rate, samples: out)
     }
