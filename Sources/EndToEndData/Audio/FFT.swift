@@ -29,20 +29,37 @@ public struct FFT: Sendable {
     /// Transforms `real` + i·`imaginary` in place (both of length ``size``).
     public func transform(real: inout [Double], imaginary: inout [Double]) {
         precondition(real.count == size && imaginary.count == size, "FFT: expected \(size) values, got \(real.count) and \(imaginary.count)")
-        for i in 0..<size where reversed[i] > i {
-            real.swapAt(i, reversed[i]); imaginary.swapAt(i, reversed[i])
+        // Raw pointers: the butterflies are the hot loop of the MFCC, also in debug builds.
+        real.withUnsafeMutableBufferPointer { re in
+            imaginary.withUnsafeMutableBufferPointer { im in
+                cosines.withUnsafeBufferPointer { wc in
+                    sines.withUnsafeBufferPointer { ws in
+                        reversed.withUnsafeBufferPointer { rev in butterflies(re.baseAddress!, im.baseAddress!, wc.baseAddress, ws.baseAddress, rev.baseAddress!) }
+                    }
+                }
+            }
         }
+    }
+
+    private func butterflies(_ re: UnsafeMutablePointer<Double>, _ im: UnsafeMutablePointer<Double>,
+                             _ wc: UnsafePointer<Double>?, _ ws: UnsafePointer<Double>?, _ rev: UnsafePointer<Int>) {
+        for i in 0..<size where rev[i] > i {
+            let j = rev[i]
+            (re[i], re[j]) = (re[j], re[i])
+            (im[i], im[j]) = (im[j], im[i])
+        }
+        guard let wc, let ws else { return }   // size 1: nothing to combine
         var length = 2
         while length <= size {
             let halfLength = length / 2, step = size / length
             var start = 0
             while start < size {
                 for j in 0..<halfLength {
-                    let wr = cosines[j * step], wi = sines[j * step]
+                    let wr = wc[j * step], wi = ws[j * step]
                     let a = start + j, b = a + halfLength
-                    let tr = real[b] * wr - imaginary[b] * wi, ti = real[b] * wi + imaginary[b] * wr
-                    real[b] = real[a] - tr; imaginary[b] = imaginary[a] - ti
-                    real[a] += tr; imaginary[a] += ti
+                    let tr = re[b] * wr - im[b] * wi, ti = re[b] * wi + im[b] * wr
+                    re[b] = re[a] - tr; im[b] = im[a] - ti
+                    re[a] += tr; im[a] += ti
                 }
                 start += length
             }

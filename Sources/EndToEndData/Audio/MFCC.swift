@@ -34,6 +34,8 @@ public struct MFCC: Sendable {
     public let window: [Double]
     public let filterbank: MelFilterbank
     private let fft: FFT
+    /// The orthonormal DCT-II rows kept, `[coefficients][melBands]`.
+    private let dctBasis: [[Double]]
 
     /// - Throws: ``DataError`` for inconsistent settings.
     public init(_ c: Configuration = Configuration()) throws {
@@ -47,6 +49,12 @@ public struct MFCC: Sendable {
         fft = try FFT(size: c.fftSize)
         filterbank = try MelFilterbank(bands: c.melBands, fftSize: c.fftSize, sampleRate: c.sampleRate, fMin: c.fMin, fMax: c.fMax)
         window = Self.hannWindow(c.frameLength)
+        let n = Double(c.melBands)
+        dctBasis = (0..<c.coefficients).map { k in
+            (0..<c.melBands).map { i in
+                cos(Double.pi * Double(k) * (2 * Double(i) + 1) / (2 * n)) * (k == 0 ? (1 / n).squareRoot() : (2 / n).squareRoot())
+            }
+        }
     }
 
     /// The periodic Hann window `w[n] = 0.5 − 0.5 cos(2πn / N)` (scipy's `get_window('hann', N)`).
@@ -94,6 +102,12 @@ public struct MFCC: Sendable {
 
     /// All stages: `[frames][coefficients]`.
     public func coefficients(_ samples: [Float]) throws -> [[Double]] {
-        logMel(powerSpectrogram(try frames(samples))).map { Self.dct2($0, count: configuration.coefficients) }
+        logMel(powerSpectrogram(try frames(samples))).map { bands in
+            dctBasis.map { row in
+                var s = 0.0
+                for (w, v) in zip(row, bands) { s += w * v }
+                return s
+            }
+        }
     }
 }

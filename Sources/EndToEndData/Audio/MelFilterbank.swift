@@ -12,6 +12,8 @@ public struct MelFilterbank: Sendable {
     /// `weights[m][k]`: filter `m`'s weight of FFT bin `k` (`k = 0 … fftSize/2`).
     public let weights: [[Double]]
     public let sampleRate: Int, fftSize: Int
+    /// Each filter's non-zero bins, `(first bin, weights)`: a triangle spans few bins.
+    private let support: [(start: Int, weights: [Double])]
 
     /// Hz to HTK mels.
     public static func mel(hz f: Double) -> Double { 2595 * log10(1 + f / 700) }
@@ -32,21 +34,26 @@ public struct MelFilterbank: Sendable {
         let lo = Self.mel(hz: fMin), hi = Self.mel(hz: top)
         let edges = (0..<(bands + 2)).map { Self.hz(mel: lo + (hi - lo) * Double($0) / Double(bands + 1)) }
         let bins = (0...(fftSize / 2)).map { Double($0) * Double(sampleRate) / Double(fftSize) }
-        weights = (1...bands).map { m in
+        let w = (1...bands).map { m in
             bins.map { f in
                 let rising = (f - edges[m - 1]) / (edges[m] - edges[m - 1])
                 let falling = (edges[m + 1] - f) / (edges[m + 1] - edges[m])
                 return max(0, min(rising, falling))
             }
         }
+        weights = w
+        support = w.map { row in
+            guard let first = row.firstIndex(where: { $0 > 0 }), let last = row.lastIndex(where: { $0 > 0 }) else { return (0, []) }
+            return (first, Array(row[first...last]))
+        }
     }
 
     /// The band energies of one power spectrum of `fftSize/2 + 1` bins.
     public func apply(_ power: [Double]) -> [Double] {
         precondition(power.count == fftSize / 2 + 1, "MelFilterbank: expected \(fftSize / 2 + 1) bins, got \(power.count)")
-        return weights.map { w in
+        return support.map { band in
             var s = 0.0
-            for k in 0..<w.count where w[k] != 0 { s += w[k] * power[k] }
+            for (j, w) in band.weights.enumerated() { s += w * power[band.start + j] }
             return s
         }
     }
