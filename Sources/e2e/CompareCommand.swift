@@ -15,6 +15,13 @@ struct CompareCommand: ParsableCommand {
             budget: samples) is the same for all. Writes a report folder (table, overlaid learning \
             curves, gradient norms and signal-to-noise ratios) and prints a one-line JSON summary last. \
             The configuration schema is in docs/strategies.md.
+
+            Until it finishes, the comparison lives in a hidden folder beside its report \
+            (.<report>.training/): each finished strategy's result, and a checkpoint of the \
+            strategy in progress every --checkpoint-every steps. On SIGINT or SIGTERM the step \
+            in progress finishes, a checkpoint is written, the resume command is printed and the \
+            exit status is 130 or 143. `--resume REPORT` skips the finished strategies and \
+            continues the unfinished one, to the numbers an uninterrupted run gives.
             """
     )
 
@@ -30,6 +37,12 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Report folder, overriding output.directory.")
     var output: String?
 
+    @Option(help: "Continue the unfinished comparison whose report folder this is.")
+    var resume: String?
+
+    @Option(name: .customLong("checkpoint-every"), help: "Steps between checkpoints of the strategy in progress.")
+    var checkpointEvery: Int = 100
+
     @OptionGroup var threads: ThreadOptions
 
     func run() throws {
@@ -38,6 +51,12 @@ struct CompareCommand: ParsableCommand {
         do { cfg = try CompareConfig.load(contentsOf: URL(fileURLWithPath: config)) } catch {
             RunSupport.err("\(error)")
             throw ExitCode(2)
+        }
+        // A resumed comparison keeps the overrides it was started with, unless given again.
+        var steps = self.steps, strategies = self.strategies
+        if let resume, let manifest = try? UnfinishedRun(report: URL(fileURLWithPath: resume)).readManifest() {
+            if steps == nil { steps = manifest["steps"].flatMap(Int.init) }
+            if strategies == nil { strategies = manifest["strategies"] }
         }
         if let steps {
             guard steps >= 1 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
@@ -51,24 +70,62 @@ struct CompareCommand: ParsableCommand {
         }
         if threads.threads == nil, let t = cfg.threads { Threading.threadCount = t }
         try threads.apply()
-        let directory = output.map { URL(fileURLWithPath: $0) } ?? cfg.reportDirectory
+        if resume != nil && output != nil { throw ValidationError("--resume continues a comparison in its own report folder; --output does not apply") }
+        guard checkpointEvery >= 1 else { throw ValidationError("--checkpoint-every must be at least 1, got \(checkpointEvery)") }
+        let directory = resume.map { URL(fileURLWithPath: $0) } ?? output.map { URL(fileURLWithPath: $0) } ?? cfg.reportDirectory
+        let configText = (try? String(contentsOf: URL(fileURLWithPath: config), encoding: .utf8)) ?? ""
+        let unfinished = UnfinishedRun(report: directory)
+        let reportPath = resume ?? output ?? TrainCommand.relativePath(directory.standardizedFileURL)
+        if resume != nil {
+            guard unfinished.exists else {
+                RunSupport.err("error: --resume: \(reportPath) has no unfinished comparison (no \(unfinished.directory.path))")
+                throw ExitCode(1)
+            }
+            if (try? unfinished.readManifest())?["config_sha"] != TrainCommand.digest(configText) {
+                RunSupport.err("warning: \(config) differs from the configuration the comparison in \(reportPath) was started with")
+            }
+        } else if unfinished.exists {
+            RunSupport.err("error: \(reportPath) has an unfinished comparison (\(unfinished.directory.path)); continue it with "
+                           + "'e2e compare \(config) --resume \(reportPath)' or remove that folder")
+            throw ExitCode(1)
+        } else {
+            var manifest = ["config": config, "config_sha": TrainCommand.digest(configText)]
+            if let steps { manifest["steps"] = String(steps) }
+            if let strategies { manifest["strategies"] = strategies }
+            do { try unfinished.create(manifest: manifest) } catch {
+                RunSupport.err("error: cannot create \(unfinished.directory.path): \(error)")
+                throw ExitCode(1)
+            }
+        }
 
         RunSupport.out("compare \(cfg.name): \(list.map(\.name).joined(separator: ", "))")
         RunSupport.out("data \(cfg.data.rawValue)\(cfg.data == .parityLines ? " k=\(cfg.k)" : ""): \(cfg.trainCount) train, \(cfg.testCount) test; \(cfg.steps) steps of \(cfg.batchSize), budget by \(cfg.policy.rawValue); threads \(Threading.threadCount)")
-        let setup: StrategySetup
+        var setup: StrategySetup
         do { setup = try cfg.makeSetup(log: { RunSupport.out($0) }) } catch {
             RunSupport.err("error: cannot load data '\(cfg.data.rawValue)': \(error)")
             throw ExitCode(1)
         }
+        let flag = InterruptFlag()
+        setup.checkpointing = StrategyCheckpointing(directory: unfinished.directory, everySteps: checkpointEvery, interrupt: flag)
+        let interrupts = InterruptHandler { flag.request() }
         let result: ComparisonResults
-        do { result = try Comparison(setup: setup, strategies: list).run() } catch {
+        do { result = try Comparison(setup: setup, strategies: list).run() } catch let e as StrategyInterrupted {
+            interrupts.uninstall()
+            RunSupport.out("interrupted: \(e)")
+            RunSupport.out("resume with: e2e compare \(config) --resume \(reportPath)")
+            throw ExitCode(interrupts.exitStatus)
+        } catch {
+            interrupts.uninstall()
             RunSupport.err("error: \(error)")
+            RunSupport.err("finished strategies and checkpoints are kept; after fixing the cause: e2e compare \(config) --resume \(reportPath)")
             throw ExitCode(1)
         }
-        let text = try? String(contentsOf: URL(fileURLWithPath: config), encoding: .utf8)
+        interrupts.uninstall()
+        let text: String? = configText.isEmpty ? nil : configText
         let folder = try result.writeReport(
             to: directory, title: "Strategies compared: \(cfg.name)", configText: text,
             configFilename: "config" + (config.hasSuffix(".json") ? ".json" : ".yaml"))
+        unfinished.remove()
         RunSupport.out("")
         RunSupport.out(result.markdownTable)
         RunSupport.out("report: \(folder.path)")

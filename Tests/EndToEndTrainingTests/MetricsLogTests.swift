@@ -1,3 +1,4 @@
+import EndToEnd
 import Foundation
 import XCTest
 @testable import EndToEndTraining
@@ -143,5 +144,18 @@ final class MetricsLogTests: XCTestCase {
         let chart = recs.chart("loss")
         XCTAssertTrue(chart.logY)
         XCTAssertTrue(chart.yLabel.contains("log"))
+    }
+
+    func testValuesReadBackAreTheValuesWritten() throws {
+        // A resumed run's history is read back from its checkpoint: every bit must survive.
+        var rng = RandomGenerator(seed: 7)
+        var records: [MetricsRecord] = [MetricsRecord(step: 20, wallSeconds: 1.25, split: "test",
+                                                      values: ["test_loss": 0.9909252235665914, "a\"b": 1e-300])]
+        for i in 0..<200 {
+            let v = Double(bitPattern: rng.next() & 0x7FEF_FFFF_FFFF_FFFF)  // finite doubles of every size
+            records.append(MetricsRecord(step: i, wallSeconds: Double(rng.nextUniform()), split: "s", values: ["x": v, "y": -v / 3]))
+        }
+        let back = try MetricsLog.parse(MetricsLog.encode(records)).records
+        XCTAssertEqual(back, records)
     }
 }

@@ -146,7 +146,8 @@ public struct EnsembleStrategy: Strategy {
                     evaluate: evaluateCombined)
             }
         }
-        try run.run(stages)
+        if bagging { for (i, s) in samplers.enumerated() { run.auxiliaryStreams["bagging.\(i)"] = s } }
+        try run.run(stages, members: models)
         if combination == .stacking { for model in models { model.unfreeze() } }
 
         // Each member's own accuracy: what the combination adds over its parts.

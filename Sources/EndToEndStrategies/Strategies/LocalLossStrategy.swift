@@ -67,7 +67,7 @@ public struct LocalLossStrategy: Strategy {
                     for n in names.dropLast() { total = total + local(n, outs, batch) }
                     return total
                 },
-                evaluate: evaluator(setup, model)) }])
+                evaluate: evaluator(setup, model)) }], members: [model] + names.dropLast().map { heads[$0]! })
         case .greedy:
             let per = setup.steps / names.count
             guard per >= 1 else { throw StrategyError("\(name): \(setup.steps) steps cannot be split into \(names.count) stages") }
@@ -83,7 +83,7 @@ public struct LocalLossStrategy: Strategy {
                         return isOutput ? task.outputLoss(outs, model: model, batch) : local(n, outs, batch)
                     },
                     evaluate: evaluator(setup, model))
-            } })
+            } }, members: [model] + names.dropLast().map { heads[$0]! })
             model.unfreeze()
         }
         return run.result()

@@ -71,7 +71,7 @@ public struct StepByStepStrategy: Strategy {
                 loss: { batch in task.outputLoss(model.outputs(batch.inputs), model: model, batch) },
                 evaluate: evaluator(setup, model)) }
         }
-        try run.run(builders)
+        try run.run(builders, members: [model])
         model.unfreeze()
         return run.result()
     }

@@ -46,7 +46,7 @@ public struct EndToEndStrategy: Strategy {
             name: "all", steps: setup.steps, parameters: trainAll(model),
             groups: GradientDiagnostics.groups(for: model, options: setup.diagnostics),
             loss: { batch in setup.task.outputLoss(model.outputs(batch.inputs), model: model, batch) },
-            evaluate: evaluator(setup, model)) }])
+            evaluate: evaluator(setup, model)) }], members: [model])
         return run.result()
     }
 }
@@ -79,7 +79,7 @@ public struct DecompositionStrategy: Strategy {
                     total + task.loss(t, outs, batch) * (t.weight * auxiliaryWeight)
                 }
             },
-            evaluate: evaluator(setup, model)) }])
+            evaluate: evaluator(setup, model)) }], members: [model])
         return run.result()
     }
 }

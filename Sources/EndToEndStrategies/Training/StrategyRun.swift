@@ -18,6 +18,9 @@ final class StrategyRun {
     let batches: SampledBatches
     private let snrBatch: Batch?
     private(set) var run: TrainingRun?
+    /// Batch streams a strategy draws from inside its losses (bagging's per-member samples),
+    /// whose positions a checkpoint must keep too.
+    var auxiliaryStreams: [String: BatchStream] = [:]
 
     init(name: String, setup: StrategySetup, budget: Int? = nil) {
         self.name = name
@@ -65,13 +68,37 @@ final class StrategyRun {
     }
 
     /// Runs the stages in order; each builder runs when its stage begins (so that freezing
-    /// modules or creating a head happens then).
-    func run(_ stages: [() throws -> Stage]) throws {
+    /// modules or creating a head happens then). `members` are the modules the strategy
+    /// trains (models and heads), for checkpoints; with ``StrategySetup/checkpointing`` the
+    /// run continues from its checkpoint if one exists, writes one every N steps, and
+    /// throws ``StrategyInterrupted`` after an interrupt.
+    func run(_ stages: [() throws -> Stage], members: [Module]) throws {
         let run = TrainingRun(stages: stages.map { build in { [unowned self] in self.trainingStage(try build()) } })
         run.intervalLossKey = "train_loss"
         run.observers = [EvaluationLines(name: name, budget: budget, log: setup.log)] + (setup.runObservers?(name) ?? [])
         self.run = run
+        guard let checkpointing = setup.checkpointing else {
+            try run.run()
+            return
+        }
+        let url = checkpointing.runCheckpoint(name)
+        let saver = StrategyCheckpointObserver(checkpointing, url: url, members: members, streams: auxiliaryStreams)
+        run.observers.append(saver)
+        if FileManager.default.fileExists(atPath: url.path) {
+            let extra = try run.resume(from: url) { StrategyState(members: members, stage: $0) }
+            for (key, stream) in auxiliaryStreams {
+                let prefix = "stream.\(key)."
+                var state: [String: String] = [:]
+                for (k, v) in extra where k.hasPrefix(prefix) { state[String(k.dropFirst(prefix.count))] = v }
+                try stream.restore(checkpointState: state)
+            }
+            setup.log?("[\(name)] resumed at step \(run.position.step)")
+        }
         try run.run()
+        if run.wasInterrupted {
+            try saver.save(run)
+            throw StrategyInterrupted(strategy: name, step: run.position.step)
+        }
     }
 
     /// The result, with the final metrics of `final` (the last evaluation when nil).

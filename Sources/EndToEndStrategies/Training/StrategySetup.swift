@@ -57,6 +57,8 @@ public struct StrategySetup: @unchecked Sendable {
     /// Extra observers of each strategy's ``TrainingRun`` (early stopping, checkpoints, ...),
     /// made per strategy from its name.
     public var runObservers: ((String) -> [TrainingRunObserver])?
+    /// Checkpoints that make each strategy run, and so a comparison, resumable (nil: none).
+    public var checkpointing: StrategyCheckpointing?
 
     public init(makeModel: @escaping (UInt64) throws -> CompositeModel, task: Task, train: TrainingData, test: TrainingData,
                 batchSize: Int, steps: Int, policy: BudgetPolicy = .equalSteps, evaluateEvery: Int,

@@ -51,6 +51,13 @@ extension TrainingRun {
     /// the checkpoint's extra entries that are not the run's own.
     @discardableResult
     public func resume(from url: URL, model: Module) throws -> [String: String] {
+        try resume(from: url) { _ in model }
+    }
+
+    /// ``resume(from:model:)`` with the module made once the checkpoint's stage is built (for
+    /// runs whose stages create parameters, such as a stacking layer).
+    @discardableResult
+    public func resume(from url: URL, model makeModel: (TrainingStage?) -> Module) throws -> [String: String] {
         // The stage's optimizer is needed to restore its state: build the stage first.
         let extraProbe = try SafeTensors.readHeader(contentsOf: url).metadata
         func entry(_ key: String) -> String? { extraProbe["extra." + Self.keyPrefix + key] }
@@ -65,6 +72,7 @@ extension TrainingRun {
             throw TrainerError("TrainingRun.resume: checkpoint \(url.path) is at stage \(stageIndex), but the run has \(stageBuilders.count)")
         }
         let stage = stageIndex < stageBuilders.count ? try stageBuilders[stageIndex]() : nil
+        let model = makeModel(stage)
         let extra = try Checkpoint.load(into: model, optimizer: stage?.optimizer, from: url)
         var restored = RunPosition()
         restored.stage = stageIndex

@@ -80,7 +80,53 @@ public struct MetricsRecord: Sendable, Equatable {
         for (k, v) in dict where !reservedKeys.contains(k) {
             if let d = number(v) { values[k] = d } // other kinds of value (text, lists) are ignored
         }
+        // Foundation's JSON numbers can be off in the last bit; read the digits again exactly, so
+        // a log read back (a resumed run's history) holds the values that were written.
+        let exact = exactNumbers(in: line)
+        for k in values.keys { if let d = exact[k] { values[k] = d } }
+        if let w = exact["wall_seconds"] { wall = w }
         return MetricsRecord(step: Int(stepD), epoch: epoch, wallSeconds: wall, split: split, values: values)
+    }
+
+    /// The top-level `"key": number` pairs of a one-line JSON object, each number parsed by
+    /// `Double(String)` (correctly rounded); other values are skipped.
+    static func exactNumbers(in line: String) -> [String: Double] {
+        let u = Array(line.utf8)
+        var out: [String: Double] = [:]
+        var i = 0, depth = 0
+        func skipString() -> Int? {  // i at the opening quote; returns the index after the closing one
+            var j = i + 1
+            while j < u.count {
+                if u[j] == UInt8(ascii: "\\") { j += 2; continue }
+                if u[j] == UInt8(ascii: "\"") { return j + 1 }
+                j += 1
+            }
+            return nil
+        }
+        while i < u.count {
+            let c = u[i]
+            if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") { depth += 1; i += 1; continue }
+            if c == UInt8(ascii: "}") || c == UInt8(ascii: "]") { depth -= 1; i += 1; continue }
+            guard c == UInt8(ascii: "\"") else { i += 1; continue }
+            guard let end = skipString() else { break }
+            let keyBytes = Array(u[i..<end])
+            i = end
+            guard depth == 1 else { continue }
+            var j = i
+            while j < u.count, u[j] == UInt8(ascii: " ") { j += 1 }
+            guard j < u.count, u[j] == UInt8(ascii: ":") else { continue }  // a string value, not a key
+            j += 1
+            while j < u.count, u[j] == UInt8(ascii: " ") { j += 1 }
+            var k = j
+            while k < u.count, let ch = Optional(u[k]), ch == UInt8(ascii: "-") || ch == UInt8(ascii: "+") || ch == UInt8(ascii: ".")
+                    || ch == UInt8(ascii: "e") || ch == UInt8(ascii: "E") || (ch >= UInt8(ascii: "0") && ch <= UInt8(ascii: "9")) { k += 1 }
+            guard k > j, let value = Double(String(decoding: u[j..<k], as: UTF8.self)),
+                  let key = try? JSONSerialization.jsonObject(with: Data(keyBytes), options: .fragmentsAllowed) as? String
+            else { i = j; continue }
+            out[key] = value
+            i = k
+        }
+        return out
     }
 
     /// A JSON number (not a boolean), or one of the strings used for non-finite values.

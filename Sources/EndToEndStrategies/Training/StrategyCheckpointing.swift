@@ -1,0 +1,115 @@
+import EndToEnd
+import EndToEndNN
+import EndToEndTraining
+import Foundation
+
+/// Makes strategy runs resumable: each strategy's run writes a checkpoint of itself every
+/// `everySteps` steps into `directory` (and when interrupted), a finished strategy leaves its
+/// result there, and a comparison started again over the same directory skips the finished
+/// strategies and continues the unfinished one from its checkpoint — to the same numbers an
+/// uninterrupted comparison gives (same thread count).
+public struct StrategyCheckpointing: Sendable {
+    public var directory: URL
+    public var everySteps: Int
+    /// Set from a signal handler to stop after the current step with a checkpoint.
+    public var interrupt: InterruptFlag?
+
+    public init(directory: URL, everySteps: Int = 100, interrupt: InterruptFlag? = nil) {
+        precondition(everySteps >= 1, "StrategyCheckpointing: everySteps must be at least 1")
+        self.directory = directory
+        self.everySteps = everySteps
+        self.interrupt = interrupt
+    }
+
+    static func fileName(_ strategy: String) -> String {
+        String(strategy.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." ? $0 : "_" })
+    }
+
+    /// The run checkpoint of the strategy in progress.
+    func runCheckpoint(_ strategy: String) -> URL { directory.appendingPathComponent(Self.fileName(strategy) + ".run.safetensors") }
+    /// A finished strategy's result.
+    func resultFile(_ strategy: String) -> URL { directory.appendingPathComponent(Self.fileName(strategy) + ".result.json") }
+}
+
+/// A strategy run stopped by ``StrategyCheckpointing/interrupt``; its checkpoint is written.
+public struct StrategyInterrupted: Error, CustomStringConvertible {
+    public var strategy: String
+    public var step: Int
+    public var description: String { "strategy '\(strategy)' interrupted at step \(step); its checkpoint is written" }
+}
+
+/// Every module a strategy trains, plus a stage's parameters that belong to none of them (a
+/// stacking layer), as one module for run checkpoints.
+final class StrategyState: Module {
+    let members: [Module]
+    let extra: [Parameter]
+
+    init(members: [Module], stage: TrainingStage?) {
+        self.members = members
+        let known = Set(members.flatMap { $0.parameters() }.map(ObjectIdentifier.init))
+        extra = (stage?.parameters ?? []).filter { !known.contains(ObjectIdentifier($0)) }
+        super.init()
+    }
+}
+
+/// Writes the strategy's run checkpoint every N steps and turns an interrupt request into one.
+final class StrategyCheckpointObserver: TrainingRunObserver {
+    let checkpointing: StrategyCheckpointing
+    let url: URL
+    let members: [Module]
+    let streams: [String: BatchStream]
+
+    init(_ checkpointing: StrategyCheckpointing, url: URL, members: [Module], streams: [String: BatchStream]) {
+        self.checkpointing = checkpointing
+        self.url = url
+        self.members = members
+        self.streams = streams
+    }
+
+    func save(_ run: TrainingRun) throws {
+        var extra: [String: String] = [:]
+        for (key, stream) in streams {
+            guard let state = stream.checkpointState() else { throw StrategyError("stream '\(key)' cannot be checkpointed") }
+            for (k, v) in state { extra["stream.\(key).\(k)"] = v }
+        }
+        try FileManager.default.createDirectory(at: checkpointing.directory, withIntermediateDirectories: true)
+        try run.saveCheckpoint(to: url, model: StrategyState(members: members, stage: run.currentStage), extra: extra)
+    }
+
+    func stepDidEnd(_ run: TrainingRun, stage: TrainingStage, loss: Double) throws {
+        if checkpointing.interrupt?.take() == true { run.requestInterrupt() }
+        if run.position.step % checkpointing.everySteps == 0 { try save(run) }
+    }
+}
+
+extension StrategyResult {
+    /// The result as one JSON object (curves and diagnostics as metrics-log lines), for a
+    /// resumable comparison's finished strategies.
+    func encoded() throws -> Data {
+        let object: [String: Any] = [
+            "strategy": strategy, "metrics": metrics.mapValues { "\($0)" }, "wall_seconds": "\(wallSeconds)", "steps": steps,
+            "samples": samplesSeen, "parameters": parameterCount, "stages": stages.map { [$0.name, String($0.steps)] },
+            "curve": MetricsLog.encode(curve), "diagnostics": MetricsLog.encode(diagnostics),
+        ]
+        return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+    }
+
+    init(decoding data: Data, file: URL) throws {
+        func fail() -> StrategyError { StrategyError("\(file.path): not a strategy result written by a comparison") }
+        guard let o = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let strategy = o["strategy"] as? String, let metrics = o["metrics"] as? [String: String],
+              let wall = (o["wall_seconds"] as? String).flatMap(Double.init), let steps = o["steps"] as? Int,
+              let samples = o["samples"] as? Int, let parameters = o["parameters"] as? Int,
+              let stages = o["stages"] as? [[String]], let curve = o["curve"] as? String,
+              let diagnostics = o["diagnostics"] as? String else { throw fail() }
+        var m: [String: Double] = [:]
+        for (k, v) in metrics { guard let d = Double(v) else { throw fail() }; m[k] = d }
+        let stageList = try stages.map { s -> (name: String, steps: Int) in
+            guard s.count == 2, let n = Int(s[1]) else { throw fail() }
+            return (s[0], n)
+        }
+        self.init(strategy: strategy, metrics: m, wallSeconds: wall, steps: steps, samplesSeen: samples,
+                  parameterCount: parameters, stages: stageList, curve: try MetricsLog.parse(curve).records,
+                  diagnostics: try MetricsLog.parse(diagnostics).records)
+    }
+}
