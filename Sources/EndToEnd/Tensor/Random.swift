@@ -149,3 +149,22 @@ extension Tensor {
         return Random.withGenerator(body)
     }
 }
+
+/// Seeds derived from a root seed, so that every use (a setting, a strategy, a step) gets its
+/// own independent, reproducible stream.
+public enum SeedDerivation {
+    /// SplitMix64's finaliser: a bijective scramble of 64 bits.
+    public static func mix(_ x: UInt64) -> UInt64 {
+        var z = x &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// The seed of `parts` under `root`.
+    public static func derive(_ root: UInt64, _ parts: [UInt64]) -> UInt64 {
+        var h = mix(root)
+        for p in parts { h = mix(h ^ mix(p &+ 0x632B_E59B_D9B4_E019)) }
+        return h
+    }
+}

@@ -1,3 +1,4 @@
+import EndToEnd
 import EndToEndTraining
 import Foundation
 
@@ -59,18 +60,7 @@ public struct ApplicationContext: Sendable {
     public var quick: Bool { size != .full }
 
     /// A seed derived from the root seed and `parts`, so each use gets its own reproducible stream.
-    public func seed(_ parts: UInt64...) -> UInt64 {
-        var h = Self.mix(seed)
-        for p in parts { h = Self.mix(h ^ Self.mix(p &+ 0x632B_E59B_D9B4_E019)) }
-        return h
-    }
-
-    static func mix(_ x: UInt64) -> UInt64 {
-        var z = x &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    public func seed(_ parts: UInt64...) -> UInt64 { SeedDerivation.derive(seed, parts) }
 }
 
 /// Where an application's data came from.

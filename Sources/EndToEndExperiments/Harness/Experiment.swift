@@ -1,3 +1,4 @@
+import EndToEnd
 import Foundation
 
 /// One reproducible experiment: `e2e experiment NAME` runs it and writes its report.
@@ -36,17 +37,5 @@ public struct ExperimentContext: Sendable {
 
     /// A seed derived from the root seed and `parts` (e.g. the setting and the strategy), so
     /// that each setting gets its own independent, reproducible stream.
-    public func seed(_ parts: UInt64...) -> UInt64 {
-        var h = Self.mix(seed)
-        for p in parts { h = Self.mix(h ^ Self.mix(p &+ 0x632B_E59B_D9B4_E019)) }
-        return h
-    }
-
-    /// SplitMix64's finaliser: a bijective scramble of 64 bits.
-    static func mix(_ x: UInt64) -> UInt64 {
-        var z = x &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    public func seed(_ parts: UInt64...) -> UInt64 { SeedDerivation.derive(seed, parts) }
 }

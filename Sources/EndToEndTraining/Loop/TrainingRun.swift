@@ -469,12 +469,7 @@ public final class TrainingRun {
 
     /// The seed of step `step` of a run seeded with `seed` (SplitMix64 mixing of both).
     public static func stepSeed(_ seed: UInt64, _ step: Int) -> UInt64 {
-        func mix(_ x: UInt64) -> UInt64 {
-            var z = x &+ 0x9E37_79B9_7F4A_7C15
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        let mix = SeedDerivation.mix
         return mix(mix(seed) ^ mix(UInt64(bitPattern: Int64(step)) &+ 0x5EED))
     }
 }
