@@ -94,6 +94,27 @@ final class ReportWriterTests: XCTestCase {
         XCTAssertTrue(md.contains("No final metrics"))
     }
 
+    func testExtraFilesAndCopiedFolders() throws {
+        let models = root.appendingPathComponent("scratch/models")
+        try FileManager.default.createDirectory(at: models.appendingPathComponent("end-to-end"), withIntermediateDirectories: true)
+        try Data("weights".utf8).write(to: models.appendingPathComponent("end-to-end/model.safetensors"))
+        let dest = root.appendingPathComponent("run")
+        _ = try ReportWriter(directory: dest).write(
+            title: "t", configText: nil, log: [], finalMetrics: [:],
+            extraFiles: [(path: "figures/a.png", data: Data([1, 2, 3]))], copiedItems: [(path: "models", source: models)])
+        XCTAssertEqual(try Data(contentsOf: dest.appendingPathComponent("figures/a.png")), Data([1, 2, 3]))
+        XCTAssertEqual(try String(contentsOf: dest.appendingPathComponent("models/end-to-end/model.safetensors"), encoding: .utf8), "weights")
+        for bad in ["../x.png", "/abs.png", "figures//x.png", "a b.png"] {
+            XCTAssertThrowsError(try ReportWriter(directory: dest).write(title: "t", configText: nil, log: [], finalMetrics: [:],
+                                                                         extraFiles: [(path: bad, data: Data())])) { e in
+                XCTAssertEqual(e as? ReportWriterError, .invalidFilename(bad))
+            }
+        }
+        XCTAssertEqual(try Data(contentsOf: dest.appendingPathComponent("figures/a.png")), Data([1, 2, 3]), "a failed write leaves the report")
+        XCTAssertThrowsError(try ReportWriter(directory: dest).write(title: "t", configText: nil, log: [], finalMetrics: [:],
+                                                                     copiedItems: [(path: "models", source: root.appendingPathComponent("none"))]))
+    }
+
     func testReplacesExistingReport() throws {
         let dest = root.appendingPathComponent("run")
         try FileManager.default.createDirectory(at: dest, withIntermediateDirectories: true)

@@ -46,11 +46,18 @@ public struct ReportWriter: Sendable {
     ///   - extraMarkdown: sections appended to the summary as given.
     ///   - extraCharts: more figures, written as `figures/<filename>` (".svg" added if missing)
     ///     and linked from the summary.
+    ///   - extraFiles: more files by relative path (e.g. `figures/attributions.png`,
+    ///     `models/end-to-end/config.yaml`); folders are created as needed. Each path
+    ///     component must be a plain file name (letters, digits, `-`, `_`, `.`).
+    ///   - copiedItems: files or folders copied into the report at the relative path given
+    ///     (e.g. a `models/` folder of checkpoints written during the run).
     @discardableResult
     public func write(title: String, configText: String?, configFilename: String? = nil,
                       log: [MetricsRecord], metricsFile: URL? = nil,
                       finalMetrics: [String: Double], extraMarkdown: [String] = [],
-                      extraCharts: [(filename: String, chart: SVGChart)] = []) throws -> URL {
+                      extraCharts: [(filename: String, chart: SVGChart)] = [],
+                      extraFiles: [(path: String, data: Data)] = [],
+                      copiedItems: [(path: String, source: URL)] = []) throws -> URL {
         let fm = FileManager.default
         let dest = directory.standardizedFileURL
         let parent = dest.deletingLastPathComponent()
@@ -65,6 +72,7 @@ public struct ReportWriter: Sendable {
             try fill(temp, title: title, configText: configText, configFilename: configFilename, log: log,
                      metricsFile: metricsFile, finalMetrics: finalMetrics, extraMarkdown: extraMarkdown,
                      extraCharts: extraCharts)
+            try place(extraFiles: extraFiles, copiedItems: copiedItems, in: temp)
         } catch {
             try? fm.removeItem(at: temp)
             throw error
@@ -103,6 +111,32 @@ public struct ReportWriter: Sendable {
         })
         while out.hasPrefix(".") { out.removeFirst() }
         return out.isEmpty ? "metric" : out
+    }
+
+    /// Writes `extraFiles` and copies `copiedItems` under `root`, creating folders; every
+    /// path component must survive ``sanitize(_:)`` unchanged (no `..`, no absolute paths).
+    private func place(extraFiles: [(path: String, data: Data)], copiedItems: [(path: String, source: URL)], in root: URL) throws {
+        let fm = FileManager.default
+        func target(_ relative: String) throws -> URL {
+            let parts = relative.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+            guard !parts.isEmpty, parts.allSatisfy({ !$0.isEmpty && Self.sanitize($0) == $0 }) else {
+                throw ReportWriterError.invalidFilename(relative)
+            }
+            let url = parts.reduce(root) { $0.appendingPathComponent($1) }
+            try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            return url
+        }
+        for (relative, data) in extraFiles {
+            try data.write(to: try target(relative))
+            try afterFileWritten?(relative)
+        }
+        for (relative, source) in copiedItems {
+            let url = try target(relative)
+            do { try fm.copyItem(at: source, to: url) } catch {
+                throw ReportWriterError.io("cannot copy \(source.path) into the report as \(relative): \(error.localizedDescription)")
+            }
+            try afterFileWritten?(relative)
+        }
     }
 
     static func looksLikeJSON(_ text: String) -> Bool {
