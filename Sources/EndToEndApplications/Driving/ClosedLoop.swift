@@ -60,8 +60,8 @@ public struct ClosedLoop: Sendable {
         public var interventions: Int
         /// Mean absolute distance of the rear axle from the lane centre over every step.
         public var meanLateralError: Double
-        /// The rear axle's path (world), for figures.
-        public var path: [(x: Double, y: Double)]
+        /// The distance from the lane centre after each step (positive left; 0 after an intervention), for figures.
+        public var lateral: [Double]
     }
 
     /// A driver: the steering angles for a batch of camera images (`count × height × width`),
@@ -78,7 +78,7 @@ public struct ClosedLoop: Sendable {
             return Pose(x: q.x, y: q.y, heading: p.heading)
         }
         var rngs = roads.indices.map { RandomGenerator(seed: seed ^ (UInt64($0 + 1) &* 0x9E37_79B9_7F4A_7C15)) }
-        var drives = roads.map { _ in Drive(distanceBeforeLeaving: 0, distance: 0, interventions: 0, meanLateralError: 0, path: []) }
+        var drives = roads.map { _ in Drive(distanceBeforeLeaving: 0, distance: 0, interventions: 0, meanLateralError: 0, lateral: []) }
         var departed = [Bool](repeating: false, count: roads.count)
         var lateralSum = [Double](repeating: 0, count: roads.count), steps = [Int](repeating: 0, count: roads.count)
         var active = Array(roads.indices)
@@ -107,7 +107,7 @@ public struct ClosedLoop: Sendable {
                 }
                 lateralSum[r] += abs(at.lateral)
                 steps[r] += 1
-                drives[r].path.append((poses[r].x, poses[r].y))
+                drives[r].lateral.append(at.lateral)
                 if at.station < road.length - endMargin { still.append(r) }
             }
             active = still
