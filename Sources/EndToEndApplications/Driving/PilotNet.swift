@@ -16,15 +16,19 @@ public struct PilotNet: Sendable {
     public var epochs: Int
     public var batchSize: Int
     public var learningRate: Double
+    /// Train for at least this many optimizer steps, so that small data-efficiency subsets
+    /// get a comparable number of updates (the configuration's `epochs` is then exceeded).
+    public var minimumSteps: Int
     /// Initializes the weights and orders the batches; kept to 31 bits so the configuration's
     /// `seed` (which JSON numbers carry exactly) is the seed training used.
     public var seed: UInt64
 
-    public init(camera: Camera, epochs: Int, batchSize: Int = 32, learningRate: Double = 1e-3, seed: UInt64) {
+    public init(camera: Camera, epochs: Int, batchSize: Int = 32, learningRate: Double = 1e-3, minimumSteps: Int = 0, seed: UInt64) {
         self.camera = camera
         self.epochs = epochs
         self.batchSize = batchSize
         self.learningRate = learningRate
+        self.minimumSteps = minimumSteps
         self.seed = seed & 0x7FFF_FFFF
     }
 
@@ -94,7 +98,7 @@ public struct PilotNet: Sendable {
                                   metrics: config.metrics, seed: seed)
         let loader = DataLoader(try train.tensorDataset(), batchSize: min(batchSize, train.count), shuffle: true, seed: seed,
                                 transform: Self.normalization(config))
-        let summary = try trainer.fit(train: loader, epochs: epochs)
+        let summary = try trainer.fit(train: loader, steps: max(minimumSteps, epochs * loader.batchCount))
         log(String(format: "  end-to-end: %d images, %d steps, train rmse %.4f, %.1f s", train.count, summary.steps,
                    summary["train_rmse"] ?? .nan, summary.wallSeconds))
         return Trained(model: model, predictor: Predictor(model: model, task: .regression, inputShape: [1, camera.height, camera.width],
