@@ -13,7 +13,7 @@ struct EndToEndCommand: ParsableCommand {
             the OpenBLAS kernel choice (SkylakeX is chosen automatically on AVX-512 CPUs).
             """,
         subcommands: [TrainCommand.self, EvaluateCommand.self, PredictCommand.self, CompareCommand.self,
-                      ExperimentCommand.self, DemoCommand.self, GradcheckCommand.self, BenchCommand.self]
+                      ExperimentCommand.self, AppCommand.self, DemoCommand.self, GradcheckCommand.self, BenchCommand.self]
     )
 }
 

@@ -79,6 +79,16 @@ final class NPYReaderTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["w.npy"])  // no temp files left
     }
 
+    func testIntegerWriteRoundTrip() throws {
+        let dir = try makeTemporaryDirectory(self)
+        let url = dir.appendingPathComponent("labels.npy")
+        let labels = IntTensor(shape: [5], scalars: [0, 1, 1, -3, 70000])
+        try NPY.write(labels, to: url)
+        XCTAssertEqual(try NPY.readIntegers(url), labels)
+        XCTAssertEqual(try NPY.readHeader(url), NPY.Header(descr: "<i4", fortranOrder: false, shape: [5], dataOffset: 128))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["labels.npy"])
+    }
+
     func testMalformedFiles() throws {
         let dir = try makeTemporaryDirectory(self)
         func check(_ bytes: [UInt8], _ fragments: [String], line: UInt = #line) throws {

@@ -210,6 +210,11 @@ public struct ApplicationResult: Sendable {
     /// Other files for `figures/` (e.g. attribution images as PGM/PPM/PNG bytes), by file name.
     public var images: [(filename: String, data: Data)]
     public var models: [SavedModel]
+    /// Learning curves as metrics records, one `split` per curve (e.g. `"end-to-end"`): the
+    /// report draws every metric against step and wall time, one series per split, and
+    /// writes them to `metrics.jsonl`. ``TrainingSummary/history`` relabelled by
+    /// ``curves(_:label:)`` fits here.
+    public var log: [MetricsRecord] = []
     /// Markdown: the task, data and both systems.
     public var setup: String
     /// Markdown sections appended to the summary.
@@ -230,6 +235,13 @@ public struct ApplicationResult: Sendable {
         self.models = models
         self.setup = setup
         self.notes = notes
+    }
+
+    /// `history`'s training records relabelled `label` (the approach), for ``log``.
+    public static func curves(_ history: [MetricsRecord], label: String) -> [MetricsRecord] {
+        history.filter { $0.split == "train" }.map {
+            MetricsRecord(step: $0.step, epoch: $0.epoch, wallSeconds: $0.wallSeconds, split: label, values: $0.values)
+        }
     }
 
     /// The summary object of issue #12: `{"app", "data", "results", "data_efficiency", "shift", ...}`.

@@ -66,19 +66,33 @@ public enum NPY {
     /// file in the same directory, which is then renamed over `url`, so readers never
     /// see a half-written file.
     public static func write(_ tensor: Tensor, to url: URL) throws {
-        let shapeText = tensor.shape.isEmpty ? "()" : tensor.shape.count == 1 ? "(\(tensor.shape[0]),)" : "(" + tensor.shape.map(String.init).joined(separator: ", ") + ")"
-        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': \(shapeText), }"
+        var payload = Data()
+        tensor.scalars.withUnsafeBufferPointer { b in
+            var le = b.map { $0.bitPattern.littleEndian }
+            le.withUnsafeMutableBytes { payload.append(contentsOf: $0) }
+        }
+        try write(descr: "<f4", shape: tensor.shape, payload: payload, to: url)
+    }
+
+    /// Writes `tensor` as a version 1.0 `<i4` C-order file (class labels, ids), atomically
+    /// like ``write(_:to:)-(Tensor,_)``.
+    public static func write(_ tensor: IntTensor, to url: URL) throws {
+        var payload = Data()
+        var le = tensor.scalars.map { $0.littleEndian }
+        le.withUnsafeMutableBytes { payload.append(contentsOf: $0) }
+        try write(descr: "<i4", shape: tensor.shape, payload: payload, to: url)
+    }
+
+    static func write(descr: String, shape: [Int], payload: Data, to url: URL) throws {
+        let shapeText = shape.isEmpty ? "()" : shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
+        var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shapeText), }"
         let unpadded = 10 + header.utf8.count + 1
         header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
         var data = Data([0x93] + Array("NUMPY".utf8) + [1, 0])
         let hl = UInt16(header.utf8.count)
         data.append(contentsOf: [UInt8(hl & 0xFF), UInt8(hl >> 8)])
         data.append(contentsOf: Array(header.utf8))
-        let values = tensor.scalars
-        values.withUnsafeBufferPointer { b in
-            var le = b.map { $0.bitPattern.littleEndian }
-            le.withUnsafeMutableBytes { data.append(contentsOf: $0) }
-        }
+        data.append(payload)
         let dir = url.deletingLastPathComponent()
         let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(UUID().uuidString)")
         do {
