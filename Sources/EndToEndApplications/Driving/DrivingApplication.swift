@@ -158,17 +158,15 @@ public struct DrivingApplication: Application {
                                    ("closed_loop_distance", loopValue("pipeline"))]),
         ]
 
-        var figures: [(filename: String, chart: SVGChart)] = [
-            ("data-efficiency", DataEfficiency.chart(efficiency, metric: "steering RMSE (rad), test set")),
+        let figures: [(filename: String, chart: SVGChart)] = [
+            ("data_efficiency", DataEfficiency.chart(efficiency, metric: "steering RMSE (rad), test set")),
+            ("shift", DrivingFigures.shiftChart(test: [("end-to-end", e2eTest.rmse), ("pipeline", pipelineTest.rmse)], shifted: shiftRows)),
             ("closed-loop-lateral", DrivingFigures.lateralChart(firstRoad, metresPerStep: 1)),
             ("learning-curve", SVGChart(title: "End-to-end training loss (MSE)", xLabel: "epoch", yLabel: "train loss", series: [
                 SVGChart.Series(name: "end-to-end", xy: trained.summary.history.filter { $0.split == "train" }.compactMap { r in
                     r.values["loss"].map { (Double(r.epoch ?? 0), $0) }
                 }, showMarkers: true)], logY: true)),
         ]
-        for (name, _) in shifts {
-            figures.append(("shift-" + name, ShiftComparison.chart(shiftRows.filter { $0.metric.hasSuffix(name) }, shift: name)))
-        }
 
         return ApplicationResult(
             data: DataSource(source: "generated", train: train.count, test: test.count,
@@ -178,15 +176,12 @@ public struct DrivingApplication: Application {
             figures: figures, images: [("attributions.png", grid.encoded())],
             models: [try net.save(trained, in: context, test: test)],
             setup: Self.setup(camera: camera, plan: plan, pipeline: pipeline),
-            notes: [Self.closedLoopTable(closedLoop), Self.thresholdTable(thresholdScores), MaintenanceCost.table(maintenance),
-                    shifts.map { s in ShiftComparison.table(shiftRows.filter { $0.metric.hasSuffix(s.name) }, shift: s.name) }.joined(separator: "\n"),
+            notes: [Self.closedLoopTable(closedLoop), Self.thresholdTable(thresholdScores),
                     "### Attributions\n\n![attributions](figures/attributions.png)\n\nEach row: a test image; gradient × input; integrated gradients (black-image baseline) — red raises the steering angle (left), blue lowers it; the pipeline's view: left marking pixels red, right blue, fitted lane centre green.\n"])
     }
 
     static func setup(camera: Camera, plan: Plan, pipeline: LanePipeline) -> String {
         """
-        ## Lane keeping
-
         Camera images (\(camera.width)×\(camera.height) gray, a pinhole camera \(camera.mountHeight) m above the rear axle pitched \
         \(String(format: "%.0f", camera.pitch * 180 / .pi))° down) of procedurally generated one-lane roads: curvature up to \
         \(DrivingScene.maxCurvature) 1/m, the car up to 0.9 m off centre and 0.12 rad off heading, asphalt or patched surfaces, \

@@ -46,4 +46,17 @@ enum DrivingFigures {
                      SVGChart.Series(name: d.approach, xy: d.drive.lateral.enumerated().map { (Double($0.offset + 1) * metresPerStep, $0.element) })
                  })
     }
+
+    /// Each approach's steering RMSE on the test set and under every shift, one bar each.
+    static func shiftChart(test: [(approach: String, rmse: Double)], shifted: [ShiftResult]) -> SVGChart {
+        var bars: [SVGChart.Bar] = []
+        for t in test {
+            bars.append(SVGChart.Bar(label: t.approach + ": test", value: t.rmse))
+            for r in shifted where r.approach == t.approach {
+                let shift = r.metric.replacingOccurrences(of: "steering_rmse_", with: "")
+                bars.append(SVGChart.Bar(label: t.approach + ": " + shift, value: r.value))
+            }
+        }
+        return SVGChart.bar(title: "Steering RMSE on the test set and under each shift", yLabel: "steering RMSE (rad)", bars: bars)
+    }
 }
