@@ -19,7 +19,7 @@ public struct DrivingApplication: Application {
 
         static func of(_ size: ApplicationContext.Size) -> Plan {
             switch size {
-            case .smoke: return Plan(train: 64, test: 32, shifted: 16, epochs: 1, minimumSteps: 4, roads: 2, roadLength: 30,
+            case .smoke: return Plan(train: 40, test: 24, shifted: 12, epochs: 1, minimumSteps: 4, roads: 2, roadLength: 10,
                                      attributions: 2, integratedGradientSteps: 4)
             case .quick: return Plan(train: 2000, test: 400, shifted: 300, epochs: 8, minimumSteps: 300, roads: 4, roadLength: 200,
                                      attributions: 4, integratedGradientSteps: 16)
@@ -162,13 +162,9 @@ public struct DrivingApplication: Application {
             ("data_efficiency", DataEfficiency.chart(efficiency, metric: "steering RMSE (rad), test set")),
             ("shift", DrivingFigures.shiftChart(test: [("end-to-end", e2eTest.rmse), ("pipeline", pipelineTest.rmse)], shifted: shiftRows)),
             ("closed-loop-lateral", DrivingFigures.lateralChart(firstRoad, metresPerStep: 1)),
-            ("learning-curve", SVGChart(title: "End-to-end training loss (MSE)", xLabel: "epoch", yLabel: "train loss", series: [
-                SVGChart.Series(name: "end-to-end", xy: trained.summary.history.filter { $0.split == "train" }.compactMap { r in
-                    r.values["loss"].map { (Double(r.epoch ?? 0), $0) }
-                }, showMarkers: true)], logY: true)),
         ]
 
-        return ApplicationResult(
+        var result = ApplicationResult(
             data: DataSource(source: "generated", train: train.count, test: test.count,
                              note: "procedurally rendered \(camera.width)x\(camera.height) gray road images, labelled by pure pursuit on the true lane centre"),
             results: results, dataEfficiency: efficiency, shift: shiftRows, maintenance: maintenance,
@@ -178,6 +174,8 @@ public struct DrivingApplication: Application {
             setup: Self.setup(camera: camera, plan: plan, pipeline: pipeline),
             notes: [Self.closedLoopTable(closedLoop), Self.thresholdTable(thresholdScores),
                     "### Attributions\n\n![attributions](figures/attributions.png)\n\nEach row: a test image; gradient × input; integrated gradients (black-image baseline) — red raises the steering angle (left), blue lowers it; the pipeline's view: left marking pixels red, right blue, fitted lane centre green.\n"])
+        result.log = ApplicationResult.curves(trained.summary.history, label: "end-to-end")
+        return result
     }
 
     static func setup(camera: Camera, plan: Plan, pipeline: LanePipeline) -> String {

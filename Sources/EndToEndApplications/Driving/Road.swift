@@ -91,12 +91,12 @@ public struct Road: Sendable {
         self.curvatures = curvatures
     }
 
-    /// A random road of about `length` metres: stretches of 15–60 m, curvature uniform in ±`maxCurvature`
-    /// (a third of them straight).
+    /// A random road of `length` metres: stretches of 15–60 m (the last one cut to fit),
+    /// curvature uniform in ±`maxCurvature` (a third of them straight).
     public static func random(length: Double, maxCurvature: Double, rng: inout RandomGenerator, laneWidth: Double = 3.6) -> Road {
         var segments: [Segment] = [], total = 0.0
         while total < length {
-            let l = 15 + 45 * rng.nextUniformDouble()
+            let l = min(15 + 45 * rng.nextUniformDouble(), length - total)
             let k = rng.nextInt(below: 3) == 0 ? 0 : maxCurvature * (2 * rng.nextUniformDouble() - 1)
             segments.append(Segment(length: l, curvature: k))
             total += l
