@@ -35,11 +35,13 @@ public struct ClosedLoop: Sendable {
         self.roads = roads
     }
 
-    /// `count` roads of `length` metres (plus the margin), reproducible from `seed`.
-    public static func testRoads(count: Int, length: Double, condition: RoadAppearance.Condition, seed: UInt64) -> [TestRoad] {
+    /// `count` roads of `length` metres (plus the margin), reproducible from `seed`, with
+    /// curvatures up to `maxCurvature` (by default the training scenes' range).
+    public static func testRoads(count: Int, length: Double, condition: RoadAppearance.Condition, seed: UInt64,
+                                 maxCurvature: Double = DrivingScene.maxCurvature) -> [TestRoad] {
         (0..<count).map { i in
             var rng = RandomGenerator(seed: seed ^ (UInt64(i + 1) &* 0xD1B5_4A32_D192_ED03))
-            let road = Road.random(length: length + 45, maxCurvature: DrivingScene.maxCurvature, rng: &rng)
+            let road = Road.random(length: length + 45, maxCurvature: maxCurvature, rng: &rng)
             // Shadows all along the road: one candidate place every 10 m.
             var appearance = RoadAppearance.random(condition, near: [], rng: &rng)
             for s in stride(from: 10.0, to: road.length, by: 10) where rng.nextInt(below: 3) == 0 {

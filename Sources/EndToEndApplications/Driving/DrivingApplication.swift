@@ -74,10 +74,17 @@ public struct DrivingApplication: Application {
         }
         var closedLoop: [ClosedLoopSummary] = []
         var firstRoad: [(approach: String, drive: ClosedLoop.Drive)] = []
-        for (part, condition) in [(UInt64(21), RoadAppearance.Condition.nominal), (22, .unseenTexture), (23, .unseenLighting)] {
+        // Sharp curves: radii down to 29 m where training saw 50 m and more (steering beyond the labels' range).
+        let settings: [(part: UInt64, condition: RoadAppearance.Condition, maxCurvature: Double, name: String)] = [
+            (21, .nominal, DrivingScene.maxCurvature, ""), (22, .unseenTexture, DrivingScene.maxCurvature, RoadAppearance.Condition.unseenTexture.rawValue),
+            (23, .unseenLighting, DrivingScene.maxCurvature, RoadAppearance.Condition.unseenLighting.rawValue),
+            (24, .nominal, 0.035, "sharp_curves"),
+        ]
+        for (part, condition, maxCurvature, name) in settings {
             let loop = ClosedLoop(renderer: renderer, model: reference.model,
-                                  roads: ClosedLoop.testRoads(count: plan.roads, length: plan.roadLength, condition: condition, seed: context.seed(part)))
-            let suffix = condition == .nominal ? "" : " (\(condition.rawValue))"
+                                  roads: ClosedLoop.testRoads(count: plan.roads, length: plan.roadLength, condition: condition,
+                                                              seed: context.seed(part), maxCurvature: maxCurvature))
+            let suffix = name.isEmpty ? "" : " (\(name))"
             let runs: [(String, [ClosedLoop.Drive])] = [
                 ("reference" + suffix, try loop.run({ _, _ in [] }, seed: driveSeed, reference: reference)),
                 ("end-to-end" + suffix, try loop.run({ try trained.steering(pixels: $0, count: $1) }, seed: driveSeed)),
@@ -86,7 +93,7 @@ public struct DrivingApplication: Application {
             for (approach, drives) in runs {
                 let s = loop.summary(approach: approach, drives: drives)
                 closedLoop.append(s)
-                if condition == .nominal { firstRoad.append((approach, drives[0])) }
+                if name.isEmpty { firstRoad.append((approach, drives[0])) }
                 log(String(format: "closed loop: %@ %.0f m before leaving the lane (mean of %d roads), %d interventions, mean |lateral| %.3f m, autonomy %.3f",
                            approach, s.meanDistanceBeforeLeaving, s.roads, s.interventions, s.meanLateralError, s.autonomy))
             }
@@ -194,7 +201,8 @@ public struct DrivingApplication: Application {
         is chosen on training images.
         - **closed loop**: \(plan.roads) generated roads of \(Int(plan.roadLength)) m, 10 m/s, 0.1 s steps, kinematic bicycle model; \
         leaving the lane = rear axle more than 0.9 m off centre (a wheel on the marking), after which the car is put back (an intervention).
-        - **shifts**: cobblestone roads (unseen texture) and dusk lighting (gains 0.35–0.5, more noise), open loop and closed loop.
+        - **shifts**: cobblestone roads (unseen texture) and dusk lighting (gains 0.35–0.5, more noise), open loop and closed \
+        loop; closed loop also on sharper curves (radii down to 29 m; training saw 50 m and more).
         """
     }
 
