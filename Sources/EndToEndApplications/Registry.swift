@@ -2,6 +2,7 @@
 public enum ApplicationRegistry {
     /// In the order `--list` shows them.
     public static let all: [any Application] = [
+        DiagnosisApplication(),
         DrivingApplication(),
     ]
 

@@ -30,10 +30,7 @@ struct AppCommand: ParsableCommand {
 
     func run() throws {
         if list {
-            let width = ApplicationRegistry.names.map(\.count).max() ?? 0
-            for a in ApplicationRegistry.all {
-                RunSupport.out(a.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + a.summary)
-            }
+            RunSupport.list(ApplicationRegistry.all.map { ($0.name, $0.summary) })
             return
         }
         let available = ApplicationRegistry.names.isEmpty ? "none" : ApplicationRegistry.names.joined(separator: ", ")

@@ -26,10 +26,7 @@ struct ExperimentCommand: ParsableCommand {
 
     func run() throws {
         if list {
-            let width = ExperimentRegistry.names.map(\.count).max() ?? 0
-            for e in ExperimentRegistry.all {
-                RunSupport.out(e.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + e.summary)
-            }
+            RunSupport.list(ExperimentRegistry.all.map { ($0.name, $0.summary) })
             return
         }
         guard let name else {

@@ -14,6 +14,12 @@ enum RunSupport {
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 
+    /// `--list` output: one `name  summary` line per entry, names padded to one width.
+    static func list(_ entries: [(name: String, summary: String)]) {
+        let width = entries.map(\.name.count).max() ?? 0
+        for e in entries { out(e.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + e.summary) }
+    }
+
     static func err(_ line: String) {
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }

@@ -76,6 +76,9 @@ final class ApplicationReportTests: XCTestCase {
             XCTAssertTrue("\(e)".contains("model.layers[0]"), "\(e)")
         }
         let net = try ConfiguredNetwork(approach: "x", inputShape: [3], classes: 2, layers: ["{type: linear, out: 2}"], seed: 0)
+        XCTAssertEqual(net.folderName, "x")
+        XCTAssertEqual(try ConfiguredNetwork(approach: "End-to-end (table)", inputShape: [3], classes: 2,
+                                             layers: ["{type: linear, out: 2}"], seed: 0).folderName, "end-to-end-table")
         let wrong = try TensorDataset(inputs: Tensor.zeros([4, 5]), labels: IntTensor([0, 1, 0, 1]))
         XCTAssertThrowsError(try net.fit(wrong, epochs: 1)) { XCTAssertTrue("\($0)".contains("expects [N] + [3]"), "\($0)") }
     }

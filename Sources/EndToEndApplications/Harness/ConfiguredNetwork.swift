@@ -79,10 +79,16 @@ public final class ConfiguredNetwork {
         return probabilities
     }
 
-    /// The folder name under `models/`: the approach with anything but letters, digits, `-`
-    /// and `_` replaced by `-`.
+    /// The folder name under `models/`: the approach in lower case, each run of characters
+    /// other than letters, digits and `_` turned into one `-` ("end-to-end (table)" →
+    /// "end-to-end-table").
     public var folderName: String {
-        String(approach.lowercased().map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "-" })
+        var out = ""
+        for ch in approach.lowercased() {
+            if ch.isLetter || ch.isNumber || ch == "_" { out.append(ch) } else if !out.hasSuffix("-") && !out.isEmpty { out.append("-") }
+        }
+        while out.hasSuffix("-") { out.removeLast() }
+        return out.isEmpty ? "model" : out
     }
 
     /// Writes `models/<approach>/{config.yaml, model.safetensors, inputs.npy, labels.npy}`
