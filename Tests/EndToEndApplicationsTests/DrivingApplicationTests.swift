@@ -11,7 +11,7 @@ final class DrivingApplicationTests: XCTestCase {
         let context = ApplicationContext(size: .smoke, seed: 3, outputDirectory: dir.appendingPathComponent("report"),
                                          artifactsDirectory: dir.appendingPathComponent("artifacts"), cacheDirectory: dir.appendingPathComponent("cache"))
         let result = try DrivingApplication().run(context)
-        XCTAssertEqual(Set(result.results.map(\.approach)), ["end-to-end", "pipeline"])
+        XCTAssertEqual(Set(result.results.map(\.approach)), ["end-to-end", "step-by-step", "pipeline"])
         for r in result.results {
             XCTAssertEqual(r.metric, "steering_rmse")
             XCTAssertTrue(r.value.isFinite && r.value >= 0, "\(r)")
@@ -22,10 +22,10 @@ final class DrivingApplicationTests: XCTestCase {
         }
         let summary = result.summary(app: "driving", report: nil).encoded
         XCTAssertTrue(summary.contains("\"closed_loop\": [{\"approach\": \"reference\""), summary)
-        for approach in ["end-to-end", "pipeline"] {
+        for approach in ["end-to-end", "step-by-step", "pipeline"] {
             XCTAssertTrue(summary.contains("{\"approach\": \"\(approach)\", \"roads\": 2, \"distance\": "), summary)
         }
-        XCTAssertEqual(result.maintenance.map(\.approach), ["end-to-end", "pipeline"])
+        XCTAssertEqual(result.maintenance.map(\.approach), ["end-to-end", "step-by-step", "pipeline"])
         XCTAssertTrue(result.maintenance.allSatisfy { $0.linesOfCode > 0 })
         XCTAssertEqual(result.images.map(\.filename), ["attributions.png"])
 

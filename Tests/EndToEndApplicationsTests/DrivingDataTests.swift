@@ -27,6 +27,10 @@ final class DrivingDataTests: XCTestCase {
         let c = DrivingDataset.generate(count: 5, condition: .nominal, seed: 12, renderer: renderer, controller: PurePursuit())
         XCTAssertNotEqual(c.steering, b.steering)
         XCTAssertTrue(a.offsets.allSatisfy { abs($0) <= 0.9 + 1e-9 })
+        // The geometry: the offset, the heading relative to the lane (±0.12 rad) and a curvature of the scene's range.
+        XCTAssertEqual(a.geometry.map { $0[0] }, a.offsets)
+        XCTAssertTrue(a.geometry.allSatisfy { abs($0[1]) <= 0.12 + 1e-6 && abs($0[2]) <= DrivingScene.maxCurvature })
+        XCTAssertGreaterThan(Set(a.geometry.map { $0[2] }).count, 1)
         XCTAssertEqual(a.subset([6, 1]).steering, [a.steering[6], a.steering[1]])
         let t = try! a.tensorDataset()
         XCTAssertEqual(t.inputs.shape, [8, 1, 32, 64])

@@ -54,6 +54,11 @@ public struct DrivingApplication: Application {
         let trained = try net.train(train, log: log)
         let e2eTest = SteeringError(predicted: try trained.steering(test), reference: test.steering)
 
+        // Step-by-step: the same trunk first learns the lane geometry, then a head the steering, same budget.
+        let stepwise = try DrivingStepByStep.train(train, test: test, net: net, steps: trained.summary.steps, log: log)
+        let stepTest = SteeringError(predicted: try stepwise.steering(test), reference: test.steering)
+        log(String(format: "  step-by-step: %d steps, %.1f s", stepwise.result.steps, stepwise.result.wallSeconds))
+
         // Pipeline: the detection threshold is its one fitted number.
         clock = Date()
         var pipeline = LanePipeline(detector: LaneMarkingDetector(camera: camera), controller: reference)
@@ -62,8 +67,8 @@ public struct DrivingApplication: Application {
         let pipelineTest = SteeringError(predicted: pipeline.steering(test), reference: test.steering)
         log(String(format: "  pipeline: threshold %.2f chosen on %d images in %.1f s", pipeline.detector.threshold,
                    min(train.count, 300), pipelineSeconds))
-        log(String(format: "open loop (test): end-to-end rmse %.4f mae %.4f; pipeline rmse %.4f mae %.4f", e2eTest.rmse, e2eTest.mae,
-                   pipelineTest.rmse, pipelineTest.mae))
+        log(String(format: "open loop (test): end-to-end rmse %.4f mae %.4f; step-by-step rmse %.4f mae %.4f; pipeline rmse %.4f mae %.4f",
+                   e2eTest.rmse, e2eTest.mae, stepTest.rmse, stepTest.mae, pipelineTest.rmse, pipelineTest.mae))
 
         // Closed loop on the nominal roads and on roads of the unseen texture.
         clock = Date()
@@ -88,6 +93,7 @@ public struct DrivingApplication: Application {
             let runs: [(String, [ClosedLoop.Drive])] = [
                 ("reference" + suffix, try loop.run({ _, _ in [] }, seed: driveSeed, reference: reference)),
                 ("end-to-end" + suffix, try loop.run({ try trained.steering(pixels: $0, count: $1) }, seed: driveSeed)),
+                ("step-by-step" + suffix, try loop.run({ try stepwise.steering(pixels: $0, count: $1) }, seed: driveSeed)),
                 ("pipeline" + suffix, try loop.run(pipelineDriver, seed: driveSeed)),
             ]
             for (approach, drives) in runs {
@@ -121,6 +127,7 @@ public struct DrivingApplication: Application {
         for (name, data) in shifts {
             shiftRows += ShiftComparison.rows(metric: "steering_rmse_" + name, [
                 ("end-to-end", e2eTest.rmse, SteeringError(predicted: try trained.steering(data), reference: data.steering).rmse),
+                ("step-by-step", stepTest.rmse, SteeringError(predicted: try stepwise.steering(data), reference: data.steering).rmse),
                 ("pipeline", pipelineTest.rmse, SteeringError(predicted: pipeline.steering(data), reference: data.steering).rmse),
             ])
         }
@@ -146,6 +153,9 @@ public struct DrivingApplication: Application {
         let maintenance = [
             try MaintenanceCost.counted(approach: "end-to-end", stages: 1, handSetConstants: net.handSetConstants,
                                         sourceFiles: ["PilotNet.swift"], in: here, parameters: e2eParameters),
+            try MaintenanceCost.counted(approach: "step-by-step", stages: 2, handSetConstants: DrivingStepByStep.handSetConstants(net),
+                                        sourceFiles: ["PilotNet.swift", "DrivingStepByStep.swift"], in: here,
+                                        parameters: stepwise.result.parameterCount),
             try MaintenanceCost.counted(approach: "pipeline", stages: 3, handSetConstants: pipeline.handSetConstants.count,
                                         sourceFiles: ["Camera.swift", "LaneMarkingDetector.swift", "LaneFitter.swift", "Quadratic.swift",
                                                       "PurePursuit.swift", "LanePipeline.swift"], in: here, parameters: 1),
@@ -160,6 +170,10 @@ public struct DrivingApplication: Application {
                            parameters: e2eParameters,
                            extra: [("steering_mae", .double(e2eTest.mae)), ("steps", .int(trained.summary.steps)),
                                    ("closed_loop_distance", loopValue("end-to-end"))]),
+            ApproachResult(approach: "step-by-step", metric: "steering_rmse", value: stepTest.rmse, trainSeconds: stepwise.result.wallSeconds,
+                           parameters: stepwise.result.parameterCount,
+                           extra: [("steering_mae", .double(stepTest.mae)), ("steps", .int(stepwise.result.steps)),
+                                   ("closed_loop_distance", loopValue("step-by-step"))]),
             ApproachResult(approach: "pipeline", metric: "steering_rmse", value: pipelineTest.rmse, trainSeconds: pipelineSeconds, parameters: 1,
                            extra: [("steering_mae", .double(pipelineTest.mae)), ("threshold", .double(pipeline.detector.threshold)),
                                    ("closed_loop_distance", loopValue("pipeline"))]),
@@ -167,7 +181,8 @@ public struct DrivingApplication: Application {
 
         let figures: [(filename: String, chart: SVGChart)] = [
             ("data_efficiency", DataEfficiency.chart(efficiency, metric: "steering RMSE (rad), test set")),
-            ("shift", DrivingFigures.shiftChart(test: [("end-to-end", e2eTest.rmse), ("pipeline", pipelineTest.rmse)], shifted: shiftRows)),
+            ("shift", DrivingFigures.shiftChart(test: [("end-to-end", e2eTest.rmse), ("step-by-step", stepTest.rmse), ("pipeline", pipelineTest.rmse)],
+                                                shifted: shiftRows)),
             ("closed-loop-lateral", DrivingFigures.lateralChart(firstRoad, metresPerStep: 1)),
         ]
 
@@ -196,6 +211,9 @@ public struct DrivingApplication: Application {
         - **end-to-end**: a scaled-down PilotNet (3 convolutions, 3 fully connected layers) from pixels to steering, MSE, Adam, \
         \(plan.epochs) epochs over \(plan.train) images (batch 32); each data-efficiency subset is trained from the same initial \
         weights for at least \(plan.minimumSteps) steps.
+        - **step-by-step** (StepByStepStrategy): the same trunk first trained to predict the lane geometry (offset, relative \
+        heading, curvature 8 m ahead; standardized MSE), then frozen while a 16-unit head learns the steering; the same number \
+        of steps in all, split evenly.
         - **pipeline**: top-hat threshold marking detection, inverse perspective to the ground, histogram + sliding-window \
         grouping, least-squares quadratic per marking, pure pursuit on the fitted centre; the threshold (\(pipeline.detector.threshold)) \
         is chosen on training images.

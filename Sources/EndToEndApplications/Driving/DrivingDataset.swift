@@ -13,6 +13,10 @@ public struct DrivingDataset: Sendable {
     public let steering: [Double]
     /// The true lateral offset of the car from the lane centre (metres, positive left).
     public let offsets: [Double]
+    /// The true lane geometry each image shows, per image: the offset (m), the car's heading
+    /// relative to the lane (rad) and the lane's curvature 8 m ahead (1/m) — the pipeline's
+    /// quantities, and the step-by-step network's intermediate target.
+    public let geometry: [[Double]]
 
     public var count: Int { steering.count }
     var pixelsPerImage: Int { camera.width * camera.height }
@@ -26,11 +30,12 @@ public struct DrivingDataset: Sendable {
                                 renderer: RoadRenderer, controller: PurePursuit) -> DrivingDataset {
         let n = renderer.camera.width * renderer.camera.height
         var pixels = [Float](repeating: 0, count: count * n)
-        var steering = [Double](repeating: 0, count: count), offsets = [Double](repeating: 0, count: count)
+        var steering = [Double](repeating: 0, count: count)
+        var geometry = [[Double]](repeating: [], count: count)
         pixels.withUnsafeMutableBufferPointer { px in
             steering.withUnsafeMutableBufferPointer { st in
-                offsets.withUnsafeMutableBufferPointer { of in
-                    nonisolated(unsafe) let (px, st, of) = (px, st, of)
+                geometry.withUnsafeMutableBufferPointer { ge in
+                    nonisolated(unsafe) let (px, st, ge) = (px, st, ge)
                     parallelFor(count) { range in
                         for i in range {
                             var rng = RandomGenerator(seed: seed ^ (UInt64(i) &* 0x9E37_79B9_7F4A_7C15))
@@ -38,13 +43,16 @@ public struct DrivingDataset: Sendable {
                             let image = renderer.render(road: scene.road, car: scene.car, appearance: scene.appearance, rng: &rng)
                             for j in 0..<n { px[i * n + j] = image[j] }
                             st[i] = controller.steering(road: scene.road, car: scene.car)
-                            of[i] = scene.road.locate(scene.car.x, scene.car.y).lateral
+                            let at = scene.road.locate(scene.car.x, scene.car.y)
+                            let ahead = scene.road.locate(scene.car.x, scene.car.y).station + controller.lookahead
+                            let k = scene.road.curvatures[min(Int(ahead / scene.road.spacing), scene.road.curvatures.count - 1)]
+                            ge[i] = [at.lateral, scene.car.heading - at.heading, k]
                         }
                     }
                 }
             }
         }
-        return DrivingDataset(camera: renderer.camera, pixels: pixels, steering: steering, offsets: offsets)
+        return DrivingDataset(camera: renderer.camera, pixels: pixels, steering: steering, offsets: geometry.map { $0[0] }, geometry: geometry)
     }
 
     /// The examples at `indices`, in that order.
@@ -52,7 +60,8 @@ public struct DrivingDataset: Sendable {
         var px: [Float] = []
         px.reserveCapacity(indices.count * pixelsPerImage)
         for i in indices { px.append(contentsOf: image(i)) }
-        return DrivingDataset(camera: camera, pixels: px, steering: indices.map { steering[$0] }, offsets: indices.map { offsets[$0] })
+        return DrivingDataset(camera: camera, pixels: px, steering: indices.map { steering[$0] }, offsets: indices.map { offsets[$0] },
+                              geometry: indices.map { geometry[$0] })
     }
 
     /// Images `[N, 1, H, W]` and steering targets `[N, 1]` for the trainer.

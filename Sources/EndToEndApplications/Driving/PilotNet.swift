@@ -32,6 +32,24 @@ public struct PilotNet: Sendable {
         self.seed = seed & 0x7FFF_FFFF
     }
 
+    /// The network, as `model.layers` items (JSON).
+    public static let layers = [
+        #"{"type": "conv2d", "out": 12, "kernel_size": 5, "stride": 2}"#, #""relu""#,
+        #"{"type": "conv2d", "out": 18, "kernel_size": 5, "stride": 2}"#, #""relu""#,
+        #"{"type": "conv2d", "out": 24, "kernel_size": 3}"#, #""relu""#, #""flatten""#,
+        #"{"type": "linear", "out": 50}"#, #""relu""#, #"{"type": "linear", "out": 10}"#, #""relu""#,
+        #"{"type": "linear", "out": 1}"#,
+    ]
+
+    /// A network of `layers` on inputs of `inputShape`, built by ``ModelBuilder`` from `seed`.
+    public static func module(layers: [String], inputShape: [Int], seed: UInt64) throws -> Module {
+        let text = #"{"data": {"name": "npy", "inputs": "x.npy", "labels": "y.npy", "features": "#
+            + "[\(inputShape.map(String.init).joined(separator: ", "))]}, "
+            + #""model": {"layers": ["# + layers.joined(separator: ", ") + #"]}, "loss": "mse", "optimizer": {"type": "adam"}}"#
+        Random.seed(seed)
+        return try TrainingConfig.parse(text, fileName: "layers.json").buildModel()
+    }
+
     /// The training configuration (JSON). Its data section names NPY files of images and
     /// steering angles (``save(in:test:)`` exports the test set there); training here feeds
     /// the generated tensors. The normalization stands for PilotNet's first layer.
@@ -42,15 +60,7 @@ public struct PilotNet: Sendable {
           "data": {"name": "npy", "inputs": \(JSONText.quoted(inputs)), "labels": \(JSONText.quoted(labels)),
                    "features": [1, \(camera.height), \(camera.width)], "batch_size": \(batchSize), "shuffle": true,
                    "transforms": [{"type": "normalize", "mean": 0.4, "std": 0.2}]},
-          "model": {"layers": [
-            {"type": "conv2d", "out": 12, "kernel_size": 5, "stride": 2}, "relu",
-            {"type": "conv2d", "out": 18, "kernel_size": 5, "stride": 2}, "relu",
-            {"type": "conv2d", "out": 24, "kernel_size": 3}, "relu",
-            "flatten",
-            {"type": "linear", "out": 50}, "relu",
-            {"type": "linear", "out": 10}, "relu",
-            {"type": "linear", "out": 1}
-          ]},
+          "model": {"layers": [\(Self.layers.joined(separator: ", "))]},
           "loss": "mse",
           "optimizer": {"type": "adam", "lr": \(learningRate)},
           "epochs": \(epochs),
