@@ -213,7 +213,7 @@ public struct DrivingApplication: Application {
         weights for at least \(plan.minimumSteps) steps.
         - **step-by-step** (StepByStepStrategy): the same trunk first trained to predict the lane geometry (offset, relative \
         heading, curvature 8 m ahead; standardized MSE), then frozen while a linear head learns the steering; the same number \
-        of steps in all, split evenly; Adam 1e-2.
+        of steps in all, split evenly; the trunk with PilotNet's Adam 1e-3, the head with Adam 1e-2.
         - **pipeline**: top-hat threshold marking detection, inverse perspective to the ground, histogram + sliding-window \
         grouping, least-squares quadratic per marking, pure pursuit on the fitted centre; the threshold (\(pipeline.detector.threshold)) \
         is chosen on training images.
