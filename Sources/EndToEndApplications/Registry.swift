@@ -5,6 +5,7 @@ public enum ApplicationRegistry {
         VoiceApplication(),
         FacesApplication(),
         DiagnosisApplication(),
+        DrivingApplication(),
     ]
 
     public static var names: [String] { all.map(\.name) }
