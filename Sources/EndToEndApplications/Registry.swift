@@ -4,8 +4,8 @@ public enum ApplicationRegistry {
     public static let all: [any Application] = [
         VoiceApplication(),
         FacesApplication(),
-        DiagnosisApplication(),
         DrivingApplication(),
+        DiagnosisApplication(),
     ]
 
     public static var names: [String] { all.map(\.name) }
