@@ -52,7 +52,7 @@ let package = Package(
         .testTarget(name: "EndToEndKernelsTests", dependencies: ["EndToEndKernels"], path: "Tests/EndToEndKernelsTests"),
         .testTarget(name: "EndToEndNNTests", dependencies: ["EndToEndNN"], path: "Tests/EndToEndNNTests", exclude: ["Fixtures"]),
         .testTarget(name: "EndToEndDataTests", dependencies: ["EndToEndData"], path: "Tests/EndToEndDataTests"),
-        .testTarget(name: "EndToEndTrainingTests", dependencies: ["EndToEndTraining"], path: "Tests/EndToEndTrainingTests"),
+        .testTarget(name: "EndToEndTrainingTests", dependencies: ["EndToEndTraining"], path: "Tests/EndToEndTrainingTests", exclude: ["Fixtures"]),
         .testTarget(name: "EndToEndStrategiesTests", dependencies: ["EndToEndStrategies"], path: "Tests/EndToEndStrategiesTests"),
         .testTarget(name: "EndToEndExperimentsTests", dependencies: ["EndToEndExperiments"], path: "Tests/EndToEndExperimentsTests", exclude: ["Fixtures"]),
         .testTarget(name: "EndToEndApplicationsTests", dependencies: ["EndToEndApplications"], path: "Tests/EndToEndApplicationsTests"),
