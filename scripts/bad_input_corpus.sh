@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs the e2e CLI over the malformed-input corpus (scripts/make_bad_inputs.py) and counts
 # how each case ends: a clean error (exit 1-125, a message on stderr, no "Fatal error"),
-# accepted (exit 0), crashed (a signal), or hung / out of memory (past the time or memory cap).
+# accepted (exit 0), crashed (a signal), or hung / out of memory (past the time or memory cap);
+# also whether a training staging folder was left behind or an existing predictions file
+# was touched.
 #   scripts/bad_input_corpus.sh [E2E_BINARY] [CORPUS_DIR]
 set -uo pipefail
 e2e=$(realpath "${1:-.build/debug/e2e}")
@@ -25,6 +27,7 @@ for dir in "$corpus"/*/; do
     input=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("input",""))' case.json)
     ifmt=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("input_format",""))' case.json)
     config=$(ls config.* | head -n 1)
+    echo "existing output" > out.csv  # a failed predict must leave it as it was
     case $cmd in
         train) rc=$(run "$e2e" train "$config" --quiet) ;;
         predict) rc=$(run "$e2e" predict "$config" --checkpoint "$ckpt" --input "$input" ${ifmt:+--input-format $ifmt} --output out.csv) ;;
@@ -37,6 +40,7 @@ for dir in "$corpus"/*/; do
     elif [ "$rc" -gt 128 ]; then verdict="crashed(signal $((rc - 128)))"
     elif grep -q "Fatal error" "$work/err" || [ ! -s "$work/err" ]; then verdict="trap-or-silent"
     else verdict=clean; clean=$((clean + 1)); grep -qF -- "$expect" "$work/err" && expected=$((expected + 1)); fi
+    [ "$cmd" != train ] && [ "$(cat "$work/$name/out.csv")" != "existing output" ] && verdict="$verdict+output-destroyed"
     leftover=$(find "$work/$name" -name '.report.training-*' | head -n 1)
     [ -n "$leftover" ] && verdict="$verdict+staging-left"
     printf '%-44s %-22s %s\n' "$name" "$verdict" "$(head -c 160 "$work/err" | tr '\n' ' ')"
