@@ -6,7 +6,7 @@ import Foundation
 /// One parser per fuzz target. Each must return or throw for any bytes: a trap, a hang or
 /// an allocation past the input's own size is a finding.
 enum FuzzTargets {
-    static let all: [String: ([UInt8]) -> Void] = [
+    static let all: [String: @Sendable ([UInt8]) -> Void] = [
         "idx": { _ = try? IDX.parse($0, file: "fuzz.idx") },
         "npy": { _ = try? NPY.decode($0, file: "fuzz.npy") },
         "csv": { bytes in
