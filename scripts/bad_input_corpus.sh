@@ -40,9 +40,9 @@ for dir in "$corpus"/*/; do
     elif [ "$rc" -gt 128 ]; then verdict="crashed(signal $((rc - 128)))"
     elif grep -q "Fatal error" "$work/err" || [ ! -s "$work/err" ]; then verdict="trap-or-silent"
     else verdict=clean; clean=$((clean + 1)); grep -qF -- "$expect" "$work/err" && expected=$((expected + 1)); fi
-    [ "$cmd" != train ] && [ "$(cat "$work/$name/out.csv")" != "existing output" ] && verdict="$verdict+output-destroyed"
+    [ "$cmd" != train ] && ! grep -qx "existing output" "$work/$name/out.csv" && verdict="$verdict+output-destroyed"
     leftover=$(find "$work/$name" -name '.report.training-*' | head -n 1)
     [ -n "$leftover" ] && verdict="$verdict+staging-left"
-    printf '%-44s %-22s %s\n' "$name" "$verdict" "$(head -c 160 "$work/err" | tr '\n' ' ')"
+    printf '%-44s %-22s %s\n' "$name" "$verdict" "$(head -c 160 "$work/err" | tr '\n\0' '  ')"
 done
 echo "corpus: $total inputs, $clean handled cleanly, $expected with the expected message"
