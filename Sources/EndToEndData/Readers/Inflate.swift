@@ -74,7 +74,8 @@ public enum Gzip {
                 hint = min(isize, n * 1032 + 1024)
             }
             let out = InflateOutput(capacity: max(hint, 64), limit: cap, file: file, limitReason: reason)
-            defer { if out.count >= cap { reachedLimit = out.array() } }
+            // Only a decode stopped by the limit has more than `cap` bytes (a finished one never does).
+            defer { if out.count > cap { reachedLimit = out.array() } }
             var pos = 0
             var member = 0
             while true {
