@@ -50,6 +50,7 @@ struct PredictCommand: ParsableCommand {
         let outputURL = URL(fileURLWithPath: output)
         let outputFormat = format.flatMap { PredictionFormat(rawValue: $0.lowercased()) } ?? PredictionFormat.infer(from: outputURL)
         try RunSupport.reportingErrors {
+            try OutputLocation.check(outputURL, expectFile: true)
             let weights = try checkpoint.map { URL(fileURLWithPath: $0) } ?? CheckpointLocator.find(for: config)
             let predictor = try Predictor(config: config, checkpoint: weights)
             let d = config.data

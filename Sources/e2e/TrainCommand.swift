@@ -189,6 +189,7 @@ struct TrainCommand: ParsableCommand {
         else if let dir = config.output.directory, dir != "reports/" + runName { reportPath = dir }
         else { reportPath = "reports/\(runName)-\(Self.timestamp())" }
         let reportURL = URL(fileURLWithPath: reportPath).standardizedFileURL
+        do { try OutputLocation.check(reportURL.appendingPathComponent("summary.md")) } catch { RunSupport.err("error: \(error)"); throw ExitCode(1) }
         let unfinished = UnfinishedRun(report: reportURL)
         var resumeFrom: (url: URL, step: Int)?
         if resume {

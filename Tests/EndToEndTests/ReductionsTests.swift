@@ -52,4 +52,46 @@ final class ReductionsTests: XCTestCase {
         let x = Tensor.full([n], 0.1)
         XCTAssertEqual(Double(x.sum().item), Double(n) * 0.1, accuracy: Double(n) * 0.1 * 1e-6)
     }
+
+    /// `axes: []` reduces every axis, as `nil` does and as PyTorch's `dim=[]` does.
+    func testEmptyAxesReduceEverything() {
+        let x = Tensor(shape: [2, 3], scalars: [1, 5, 3, 4, 2, 6])
+        XCTAssertEqual(x.sum(axes: []).item, 21)
+        XCTAssertEqual(x.sum(axes: [], keepDims: true).shape, [1, 1])
+        XCTAssertEqual(x.mean(axes: []).item, 3.5)
+        XCTAssertEqual(x.max(axes: []).item, 6)
+        XCTAssertEqual(x.min(axes: []).item, 1)
+        XCTAssertEqual(x.variance(axes: []).item, 3.5, accuracy: 1e-6)
+        XCTAssertEqual(x.standardDeviation(axes: []).item, Float(3.5).squareRoot(), accuracy: 1e-6 as Float)
+        XCTAssertEqual(x.logSumExp(axes: []).item, x.logSumExp().item)
+        // Gradients: d sum = 1 everywhere, d mean = 1/6, d max = one-hot at the maximum.
+        let v = x.requiringGrad()
+        v.sum(axes: []).backward()
+        XCTAssertEqual(v.grad!.scalars, [Float](repeating: 1, count: 6))
+        let m = x.requiringGrad()
+        m.mean(axes: []).backward()
+        for g in m.grad!.scalars { XCTAssertEqual(g, 1 / 6, accuracy: 1e-7) }
+        let e = x.requiringGrad()
+        e.max(axes: []).backward()
+        XCTAssertEqual(e.grad!.scalars, [0, 0, 0, 0, 0, 1])
+    }
+
+    /// Where all reduced elements are equal the standard deviation is 0 and so is its
+    /// gradient (PyTorch's choice), not NaN; other rows keep their gradient.
+    func testStandardDeviationGradientIsZeroWhereTheStdIsZero() {
+        let x = Tensor(shape: [2, 3], scalars: [2, 2, 2, 1, 2, 4]).requiringGrad()
+        let s = x.standardDeviation(axes: [1])
+        XCTAssertEqual(s.scalars[0], 0)
+        s.sum().backward()
+        let g = x.grad!.scalars
+        XCTAssertEqual(Array(g[0..<3]), [0, 0, 0])
+        XCTAssertTrue(g.allSatisfy { $0.isFinite })
+        // Row 1: d std / d x_i = (x_i - mean) / ((n - 1) std); mean 7/3, std sqrt(7/3).
+        let std = (7.0 / 3).squareRoot(), mean = 7.0 / 3
+        for (i, v) in [1.0, 2, 4].enumerated() { XCTAssertEqual(Double(g[3 + i]), (v - mean) / (2 * std), accuracy: 1e-5) }
+        // The whole tensor constant: every gradient 0.
+        let c = Tensor.full([4], 3).requiringGrad()
+        c.standardDeviation().backward()
+        XCTAssertEqual(c.grad!.scalars, [0, 0, 0, 0])
+    }
 }

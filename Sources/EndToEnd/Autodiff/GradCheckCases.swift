@@ -98,7 +98,8 @@ public enum GradCheckCatalog {
     static func reductionCases(_ rng: inout RandomGenerator) -> [GradCheckCase] {
         var c: [GradCheckCase] = []
         let specs: [([Int], [Int]?, Bool)] = [([3, 4], nil, false), ([2, 3, 4], [1], false), ([2, 3, 4], [0, 2], true),
-                                              ([4, 1, 3], [-1], false), ([5], [0], true), ([1, 1], [0], false)]
+                                              ([4, 1, 3], [-1], false), ([5], [0], true), ([1, 1], [0], false),
+                                              ([2, 3], [], false), ([2, 3], [], true)]
         for (s, axes, keep) in specs {
             let v = "\(shapeString(s)) axes \(axes.map { "\($0)" } ?? "all")\(keep ? " keepDims" : "")"
             c.append(GradCheckCase("sum", v, inputs: [normal(s, &rng)]) { $0[0].sum(axes: axes, keepDims: keep) })
@@ -108,6 +109,7 @@ public enum GradCheckCatalog {
             c.append(GradCheckCase("logsumexp", v, inputs: [normal(s, &rng)]) { $0[0].logSumExp(axes: axes, keepDims: keep) })
             if Shape.count(s) > 1 {
                 c.append(GradCheckCase("variance", v, inputs: [normal(s, &rng)]) { $0[0].variance(axes: axes, correction: 1, keepDims: keep) })
+                c.append(GradCheckCase("standardDeviation", v, inputs: [normal(s, &rng)]) { $0[0].standardDeviation(axes: axes, correction: 1, keepDims: keep) })
             }
         }
         c.append(GradCheckCase("variance", "population, [2, 5]", inputs: [normal([2, 5], &rng)]) { $0[0].variance(axes: [1], correction: 0) })

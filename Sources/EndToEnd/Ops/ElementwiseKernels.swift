@@ -91,6 +91,8 @@ extension Tensor {
         let lead = rank - target.count
         var axes = Array(0..<lead)
         for i in 0..<target.count where target[i] == 1 && shape[i + lead] != 1 { axes.append(i + lead) }
+        // An empty axis list would mean every axis.
+        if axes.isEmpty { return reshaped(target) }
         // keepDims leaves the leading broadcast axes as 1s; the reshape drops them.
         let r = sum(axes: axes, keepDims: true)
         return r.shape == target ? r : r.reshaped(target)

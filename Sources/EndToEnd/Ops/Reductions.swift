@@ -8,7 +8,7 @@ extension Tensor {
         shape.enumerated().filter { !axes.contains($0.offset) }.map(\.element)
     }
 
-    /// Sum over `axes` (all axes if `nil`); reduced axes are kept with size 1 if `keepDims`.
+    /// Sum over `axes` (all axes if `nil` or empty); reduced axes are kept with size 1 if `keepDims`.
     public func sum(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
         let ax = reductionAxes(axes, op: "sum")
         var kept = reduceRaw(ax, kind: .sum)
@@ -21,7 +21,7 @@ extension Tensor {
     /// Sum over one axis.
     public func sum(axis: Int, keepDims: Bool = false) -> Tensor { sum(axes: [axis], keepDims: keepDims) }
 
-    /// Mean over `axes` (all axes if `nil`).
+    /// Mean over `axes` (all axes if `nil` or empty).
     public func mean(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
         let ax = reductionAxes(axes, op: "mean")
         let n = ax.reduce(1) { $0 * shape[$1] }
@@ -40,9 +40,11 @@ extension Tensor {
         return centered.square().sum(axes: ax, keepDims: keepDims) / Float(Swift.max(n - correction, 0))
     }
 
-    /// Standard deviation over `axes`.
+    /// Standard deviation over `axes`. Where it is 0 (all reduced elements equal) its gradient
+    /// is 0, as in PyTorch, not the ∞ · 0 = NaN of a plain square root.
     public func standardDeviation(axes: [Int]? = nil, correction: Int = 1, keepDims: Bool = false) -> Tensor {
-        variance(axes: axes, correction: correction, keepDims: keepDims).sqrt()
+        variance(axes: axes, correction: correction, keepDims: keepDims)
+            .unaryFromOutput("standardDeviation", { $0.squareRoot() }) { $0 == 0 ? 0 : 0.5 / $0 }
     }
 
     /// Maximum over `axes`; ties share the gradient equally.

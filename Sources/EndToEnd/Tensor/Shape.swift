@@ -8,13 +8,39 @@ public enum Shape {
         return n
     }
 
-    /// Row-major (C order) strides for a shape.
+    /// The element count of `shape`, or `nil` when a dimension is negative or the product
+    /// overflows `Int`: what readers of untrusted headers check before allocating.
+    public static func checkedCount(_ shape: [Int]) -> Int? {
+        var n = 1
+        for d in shape {
+            guard d >= 0 else { return nil }
+            let (p, overflow) = n.multipliedReportingOverflow(by: d)
+            if overflow { return nil }
+            n = p
+        }
+        // A zero dimension makes the product 0 even past an overflowing one ([0, 2^62, 2^62]);
+        // such shapes are refused too, since their strides cannot be represented.
+        if n == 0 && shape.count > 1 {
+            var m = 1
+            for d in shape where d != 0 {
+                let (p, overflow) = m.multipliedReportingOverflow(by: d)
+                if overflow { return nil }
+                m = p
+            }
+        }
+        return n
+    }
+
+    /// Row-major (C order) strides for a shape. A stride that would overflow (possible only
+    /// beside a zero dimension, where no element is ever addressed) saturates at `Int.max`
+    /// instead of trapping.
     public static func contiguousStrides(_ shape: [Int]) -> [Int] {
         var strides = [Int](repeating: 1, count: shape.count)
         var s = 1
         for i in stride(from: shape.count - 1, through: 0, by: -1) {
             strides[i] = s
-            s *= shape[i]
+            let (p, overflow) = s.multipliedReportingOverflow(by: shape[i])
+            s = overflow ? Int.max : p
         }
         return strides
     }
@@ -53,9 +79,10 @@ public enum Shape {
         return a
     }
 
-    /// Normalizes a list of axes (sorted, unique); an empty list means every axis.
+    /// Normalizes a list of axes (sorted, unique); `nil` or an empty list means every axis,
+    /// as in PyTorch (`x.sum(dim=[])` reduces everything).
     public static func normalizeAxes(_ axes: [Int]?, rank: Int, op: String, shape: [Int]) throws(TensorError) -> [Int] {
-        guard let axes else { return Array(0..<rank) }
+        guard let axes, !axes.isEmpty else { return Array(0..<rank) }
         var out: [Int] = []
         for a in axes {
             let n = try normalizeAxis(a, rank: rank, op: op, shape: shape)

@@ -69,14 +69,20 @@ public struct CSVTable: Sendable {
         var i = 0
         if n >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF { i = 3; lineStart = 3 }
 
-        func endField() {
+        func text(_ bytes: ArraySlice<UInt8>) throws -> String {
+            guard let s = String(validating: bytes, as: UTF8.self) else {
+                throw DataError(file: file, location: "line \(recordLine), field \(record.count + 1)", message: "the field is not valid UTF-8 text")
+            }
+            return s
+        }
+        func endField() throws {
             if quoted {
-                record.append(String(decoding: field, as: UTF8.self))
+                record.append(try text(field[...]))
             } else {
                 var s = field[...]
                 while let f = s.first, f == space || (f == 9 && d != 9) { s = s.dropFirst() }
                 while let l = s.last, l == space || (l == 9 && d != 9) { s = s.dropLast() }
-                record.append(String(decoding: s, as: UTF8.self))
+                record.append(try text(s))
             }
             field.removeAll(keepingCapacity: true)
             quoted = false
@@ -91,6 +97,10 @@ public struct CSVTable: Sendable {
         }
         while i < n {
             let c = bytes[i]
+            if c == 0 {
+                // A NUL is never text: a binary file, or a corrupt one.
+                throw DataError(file: file, location: "line \(line), column \(i - lineStart + 1)", message: "NUL byte in the CSV text (a binary or corrupt file?)")
+            }
             if inQuotes {
                 if c == quote {
                     if i + 1 < n && bytes[i + 1] == quote {
@@ -109,13 +119,13 @@ public struct CSVTable: Sendable {
                 continue
             }
             if c == d {
-                endField()
+                try endField()
                 i += 1
                 continue
             }
             if c == lf || c == cr {
                 let wasQuoted = quoted
-                endField()
+                try endField()
                 quoted = wasQuoted  // lets endRecord keep a row holding one quoted empty field
                 endRecord()
                 quoted = false
@@ -151,7 +161,7 @@ public struct CSVTable: Sendable {
         }
         if !field.isEmpty || !record.isEmpty || quoted {
             let wasQuoted = quoted
-            endField()
+            try endField()
             quoted = wasQuoted
             endRecord()
         }
@@ -172,15 +182,32 @@ public struct CSVTable: Sendable {
                 file: file, location: "line \(lines[r])",
                 message: "ragged row: expected \(header.count) fields (as in the header), found \(rec.count)")
         }
-        return CSVTable(file: file, columnNames: header, rows: Array(records.dropFirst()), lineNumbers: Array(lines.dropFirst()))
+        return CSVTable(file: file, columnNames: header, rows: Array(records.dropFirst()), lineNumbers: Array(lines.dropFirst()),
+                        columnIndices: seen)
     }
+
+    /// Each column name's index, so that looking up every column of a wide file is linear.
+    let columnIndices: [String: Int]
+
+    init(file: String, columnNames: [String], rows: [[String]], lineNumbers: [Int], columnIndices: [String: Int]? = nil) {
+        self.file = file
+        self.columnNames = columnNames
+        self.rows = rows
+        self.lineNumbers = lineNumbers
+        self.columnIndices = columnIndices ?? Dictionary(columnNames.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// The most one-hot features one categorical column may become: past it, a column of
+    /// free text (or a numeric column with one stray cell) would allocate rows × categories.
+    public static let maxOneHotCategories = 1024
 
     /// The index of the column called `name`, or a `DataError` listing the available names.
     public func columnIndex(_ name: String) throws -> Int {
-        guard let k = columnNames.firstIndex(of: name) else {
+        guard let k = columnIndices[name] else {
+            let shown = columnNames.count > 20 ? columnNames.prefix(20).joined(separator: ", ") + ", … (\(columnNames.count) in all)" : columnNames.joined(separator: ", ")
             throw DataError(
                 file: file, location: "line 1",
-                message: "unknown column '\(name)'; available columns: \(columnNames.joined(separator: ", "))")
+                message: "unknown column '\(name)'; available columns: \(shown)")
         }
         return k
     }
@@ -232,6 +259,12 @@ public struct CSVTable: Sendable {
                 continue
             }
             let cats = Array(Set(values)).sorted()
+            if categorical == .oneHot && cats.count > CSVTable.maxOneHotCategories {
+                let r = keep[parsed.firstIndex { $0 == nil }!]
+                throw DataError(
+                    file: file, location: "line \(lineNumbers[r]), column \(k + 1)",
+                    message: "column '\(columnNames[k])' is not numeric (e.g. '\(rows[r][k])' here) and has \(cats.count) distinct values, more than the \(CSVTable.maxOneHotCategories) one-hot features allowed; fix the value, use index encoding, or leave the column out")
+            }
             categories[columnNames[k]] = cats
             let lookup = Dictionary(uniqueKeysWithValues: cats.enumerated().map { ($1, $0) })
             switch categorical {

@@ -37,6 +37,10 @@ enum DataFile {
             throw DataError(file: path, message: "no such file")
         }
         if isDir.boolValue { throw DataError(file: path, message: "is a directory, expected a file") }
+        // A device or pipe (/dev/null, /dev/zero) has no size to check and may never end.
+        if let type = try? FileManager.default.attributesOfItem(atPath: path)[.type] as? FileAttributeType, type != .typeRegular {
+            throw DataError(file: path, message: "not a regular file (\(type.rawValue)), expected a data file")
+        }
         do {
             let data = try Data(contentsOf: url, options: .mappedIfSafe)
             return [UInt8](data)
@@ -47,11 +51,16 @@ enum DataFile {
 
     /// The file's bytes, gunzipped when they start with the gzip magic `1f 8b`.
     /// `compressed` tells whether a gzip layer was removed (for wording error locations).
-    static func readMaybeGzip(_ url: URL) throws -> (bytes: [UInt8], compressed: Bool) {
+    /// `declaredSize`, given the first `headerBytes` decompressed bytes, returns how many
+    /// bytes the format's own header says the whole file has: decompression stops there,
+    /// so a small file cannot claim gigabytes.
+    static func readMaybeGzip(_ url: URL, headerBytes: Int, declaredSize: ([UInt8]) throws -> Int) throws -> (bytes: [UInt8], compressed: Bool) {
         let raw = try readBytes(url)
-        if Gzip.isGzip(raw) {
-            return (try Gzip.decompress(raw, file: url.path), true)
-        }
-        return (raw, false)
+        guard Gzip.isGzip(raw) else { return (raw, false) }
+        let head = try Gzip.decompressPrefix(raw, count: headerBytes, file: url.path)
+        let size = try declaredSize(head), ratioCap = Gzip.defaultLimit(compressedCount: raw.count)
+        let reason = size <= ratioCap ? "the size its header declares"
+            : "at most \(Gzip.maxExpansionRatio) times the \(raw.count)-byte compressed file, plus \(Gzip.expansionAllowance >> 20) MiB; its header declares \(size)"
+        return (try Gzip.decompress(raw, file: url.path, limit: min(size, ratioCap), limitReason: reason), true)
     }
 }

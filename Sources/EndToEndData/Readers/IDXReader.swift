@@ -42,7 +42,7 @@ public struct IDXArray: Sendable {
     let dataOffset: Int
 
     /// Number of elements.
-    public var count: Int { shape.reduce(1, *) }
+    public var count: Int { Shape.count(shape) }
 
     /// All elements as `Float`, in row-major order, times `scale`.
     public func floatValues(scale: Float = 1) -> [Float] {
@@ -129,13 +129,18 @@ public enum IDX {
     /// Reads and validates an IDX file. Byte offsets in errors refer to the decompressed
     /// data when the file is gzip-compressed.
     public static func read(contentsOf url: URL) throws -> IDXArray {
-        let (bytes, compressed) = try DataFile.readMaybeGzip(url)
+        let (bytes, compressed) = try DataFile.readMaybeGzip(url, headerBytes: 4 + 4 * 255) { head in
+            let h = try header(head, file: url.path, suffix: " of the decompressed data")
+            return h.headerSize + h.dataBytes
+        }
         return try parse(bytes, file: url.path, compressed: compressed)
     }
 
-    /// Parses IDX bytes already in memory; `file` names them in errors.
-    public static func parse(_ bytes: [UInt8], file: String = "<memory>", compressed: Bool = false) throws -> IDXArray {
-        let suffix = compressed ? " of the decompressed data" : ""
+    /// Element type, shape, header size and data size declared by an IDX header; `bytes`
+    /// may be just a prefix of the file (only the header is read).
+    static func header(_ bytes: [UInt8], file: String, suffix: String) throws
+        -> (type: IDXDataType, shape: [Int], headerSize: Int, dataBytes: Int)
+    {
         func error(_ at: Int, _ message: String) -> DataError {
             DataError(file: file, location: "byte \(at)\(suffix)", message: message)
         }
@@ -154,16 +159,29 @@ public enum IDX {
             throw error(n, "truncated IDX header: \(ndims) dimensions need \(headerSize) header bytes, file has \(n)")
         }
         var shape: [Int] = []
-        var total = 1
         for d in 0..<ndims {
             let o = 4 + 4 * d
             let dim = Int(UInt32(bytes[o]) << 24 | UInt32(bytes[o + 1]) << 16 | UInt32(bytes[o + 2]) << 8 | UInt32(bytes[o + 3]))
-            let (t, overflow) = total.multipliedReportingOverflow(by: dim)
-            guard !overflow, t <= Int(Int32.max) * 8 else { throw error(o, "IDX dimensions too large (\(shape + [dim]))") }
-            total = t
             shape.append(dim)
+            // Checked with every dimension, zeros included: [0, 2^32-1, 2^32-1] holds no
+            // element but its strides overflow.
+            guard let total = Shape.checkedCount(shape), total <= Int(Int32.max) * 8 else {
+                throw error(o, "IDX dimensions too large (\(shape))")
+            }
         }
-        let expected = total * type.size
+        let (dataBytes, overflow) = (Shape.checkedCount(shape) ?? 0).multipliedReportingOverflow(by: type.size)
+        guard !overflow else { throw error(4, "IDX dimensions too large (\(shape))") }
+        return (type, shape, headerSize, dataBytes)
+    }
+
+    /// Parses IDX bytes already in memory; `file` names them in errors.
+    public static func parse(_ bytes: [UInt8], file: String = "<memory>", compressed: Bool = false) throws -> IDXArray {
+        let suffix = compressed ? " of the decompressed data" : ""
+        func error(_ at: Int, _ message: String) -> DataError {
+            DataError(file: file, location: "byte \(at)\(suffix)", message: message)
+        }
+        let n = bytes.count
+        let (type, shape, headerSize, expected) = try header(bytes, file: file, suffix: suffix)
         let actual = n - headerSize
         guard actual >= expected else {
             throw error(n, "truncated IDX data: shape \(shape) of \(type) needs \(expected) bytes after the \(headerSize)-byte header, found \(actual)")

@@ -15,16 +15,51 @@ public enum Gzip {
         bytes.count >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B
     }
 
+    /// The most a gzip or deflate stream may expand by default: this many output bytes per
+    /// input byte (DEFLATE's own maximum is about 1032), plus `expansionAllowance`. Real data
+    /// sets stay far below it; a decompression bomb does not.
+    public static let maxExpansionRatio = 256
+    /// Output bytes always allowed, whatever the input's size.
+    public static let expansionAllowance = 1 << 20
+
+    /// The default output limit for `compressedCount` input bytes.
+    public static func defaultLimit(compressedCount n: Int) -> Int {
+        let (r, o) = n.multipliedReportingOverflow(by: maxExpansionRatio)
+        return o ? Int.max : r.addingReportingOverflow(expansionAllowance).overflow ? Int.max : r + expansionAllowance
+    }
+
     /// Decompresses a whole gzip file.
     public static func decompress(contentsOf url: URL) throws -> [UInt8] {
         try decompress(DataFile.readBytes(url), file: url.path)
     }
 
+    /// The first `count` decompressed bytes (fewer if the data are shorter), decoding no
+    /// further: enough to read a header before deciding how much output to allow.
+    public static func decompressPrefix(_ bytes: [UInt8], count: Int, file: String = "<memory>") throws -> [UInt8] {
+        var reached: [UInt8]? = nil
+        do {
+            return try decompress(bytes, file: file, limit: count, limitReason: "", reachedLimit: &reached)
+        } catch let e as DataError {
+            if let reached { return Array(reached.prefix(count)) }
+            throw e
+        }
+    }
+
     /// Decompresses gzip data: one or more members (concatenated `.gz` files), each
     /// with its header flags (FEXTRA, FNAME, FCOMMENT, FHCRC) honoured and its CRC32
-    /// and ISIZE verified. `file` names the source in error messages.
-    public static func decompress(_ bytes: [UInt8], file: String = "<memory>") throws -> [UInt8] {
-        try bytes.withUnsafeBufferPointer { buf -> [UInt8] in
+    /// and ISIZE verified. `file` names the source in error messages. Output past `limit`
+    /// (by default `defaultLimit(compressedCount:)`) is an error; `limitReason` says why
+    /// the limit is what it is.
+    public static func decompress(_ bytes: [UInt8], file: String = "<memory>", limit: Int? = nil, limitReason: String? = nil) throws -> [UInt8] {
+        var reached: [UInt8]? = nil
+        return try decompress(bytes, file: file, limit: limit, limitReason: limitReason, reachedLimit: &reached)
+    }
+
+    /// `reachedLimit` receives the output decoded so far when decoding stops at the limit.
+    static func decompress(_ bytes: [UInt8], file: String, limit: Int?, limitReason: String?, reachedLimit: inout [UInt8]?) throws -> [UInt8] {
+        let cap = limit ?? defaultLimit(compressedCount: bytes.count)
+        let reason = limitReason ?? "at most \(maxExpansionRatio) times the \(bytes.count)-byte compressed input, plus \(expansionAllowance >> 20) MiB"
+        return try bytes.withUnsafeBufferPointer { buf -> [UInt8] in
             let n = buf.count
             func error(_ at: Int, _ message: String) -> DataError {
                 DataError(file: file, location: "byte \(at)", message: message)
@@ -38,7 +73,9 @@ public enum Gzip {
                 let isize = Int(UInt32(p[n - 4]) | UInt32(p[n - 3]) << 8 | UInt32(p[n - 2]) << 16 | UInt32(p[n - 1]) << 24)
                 hint = min(isize, n * 1032 + 1024)
             }
-            let out = InflateOutput(capacity: max(hint, 64))
+            let out = InflateOutput(capacity: max(hint, 64), limit: cap, file: file, limitReason: reason)
+            // Only a decode stopped by the limit has more than `cap` bytes (a finished one never does).
+            defer { if out.count > cap { reachedLimit = out.array() } }
             var pos = 0
             var member = 0
             while true {
@@ -84,6 +121,7 @@ public enum Gzip {
                 // Compressed data.
                 let start = out.count
                 let end = try inflateStream(p, n, from: q, into: out, file: file)
+                if out.count > cap { throw out.tooLarge(at: end) }
                 // Trailer.
                 guard n - end >= 8 else {
                     throw error(end, "truncated gzip trailer: need 8 bytes (CRC32, ISIZE), file has \(n - end)")
@@ -114,14 +152,18 @@ public enum Gzip {
 
 /// Raw DEFLATE decompression (no zlib or gzip wrapper).
 public enum Inflate {
-    /// Decodes a raw DEFLATE stream; bytes after the final block are an error.
-    public static func inflate(_ bytes: [UInt8], file: String = "<memory>") throws -> [UInt8] {
-        try bytes.withUnsafeBufferPointer { buf -> [UInt8] in
+    /// Decodes a raw DEFLATE stream; bytes after the final block are an error, and so is
+    /// output past `limit` (by default `Gzip.defaultLimit(compressedCount:)`).
+    public static func inflate(_ bytes: [UInt8], file: String = "<memory>", limit: Int? = nil) throws -> [UInt8] {
+        let cap = limit ?? Gzip.defaultLimit(compressedCount: bytes.count)
+        return try bytes.withUnsafeBufferPointer { buf -> [UInt8] in
             guard let p = buf.baseAddress, buf.count > 0 else {
                 throw DataError(file: file, location: "byte 0", message: "truncated deflate stream: no data")
             }
-            let out = InflateOutput(capacity: max(64, buf.count * 4))
+            let out = InflateOutput(capacity: max(64, buf.count * 4), limit: cap, file: file,
+                                    limitReason: limit == nil ? "at most \(Gzip.maxExpansionRatio) times the compressed input" : "")
             let end = try inflateStream(p, buf.count, from: 0, into: out, file: file)
+            if out.count > cap { throw out.tooLarge(at: end) }
             guard end == buf.count else {
                 throw DataError(file: file, location: "byte \(end)", message: "trailing garbage: \(buf.count - end) bytes after the final deflate block")
             }
@@ -182,24 +224,42 @@ public enum CRC32 {
 
 // MARK: - Implementation
 
-/// A growable output buffer of raw bytes.
+/// A growable output buffer of raw bytes that refuses to grow past `limit` (plus the few
+/// hundred bytes one match may write before the next check), so a decompression bomb fails
+/// with an error instead of exhausting memory.
 final class InflateOutput {
     var base: UnsafeMutablePointer<UInt8>
     var count = 0
     var capacity: Int
+    let limit: Int
+    let file: String
+    /// Why `limit` is what it is, for the error message.
+    let limitReason: String
 
-    init(capacity: Int) {
-        self.capacity = capacity
-        base = .allocate(capacity: capacity)
+    init(capacity: Int, limit: Int = Int.max, file: String = "<memory>", limitReason: String = "") {
+        self.limit = limit
+        self.file = file
+        self.limitReason = limitReason
+        self.capacity = max(1, min(capacity, limit))
+        base = .allocate(capacity: self.capacity)
     }
 
     deinit { base.deallocate() }
 
-    func reserve(_ extra: Int) {
+    /// The error for output past `limit`; `at` is the byte offset in the compressed input.
+    func tooLarge(at: Int) -> DataError {
+        DataError(file: file, location: "byte \(at)",
+                  message: "decompressed data exceed \(limit) bytes\(limitReason.isEmpty ? "" : " (\(limitReason))"); refusing to expand further")
+    }
+
+    func reserve(_ extra: Int, at position: Int) throws(DataError) {
         let needed = count + extra
         guard needed > capacity else { return }
+        if count > limit { throw tooLarge(at: position) }
         var newCap = max(capacity * 2, 1024)
         while newCap < needed { newCap *= 2 }
+        // Never past the limit by more than this request's slack.
+        newCap = max(needed, min(newCap, limit &+ extra))
         let nb = UnsafeMutablePointer<UInt8>.allocate(capacity: newCap)
         nb.update(from: base, count: count)
         base.deallocate()
@@ -409,9 +469,13 @@ func inflateStream(_ p: UnsafePointer<UInt8>, _ n: Int, from start: Int, into ou
             guard n - br.pos >= len else {
                 throw DataError(file: file, location: "byte \(n)", message: "truncated deflate stream: stored block of \(len) bytes has only \(n - br.pos)")
             }
-            out.reserve(len)
-            (out.base + out.count).update(from: p + br.pos, count: len)
-            out.count += len
+            // Past the limit: keep what fits (plus one byte, so a prefix read sees it reached) and stop.
+            let room = out.limit - out.count
+            let take = len > room ? max(0, room + 1) : len
+            try out.reserve(take, at: br.pos)
+            (out.base + out.count).update(from: p + br.pos, count: take)
+            out.count += take
+            if take < len { throw out.tooLarge(at: br.pos) }
             br.pos += len
         case 1:
             try HuffmanTable.fixedLiteral.entries.withUnsafeBufferPointer { lit in
@@ -494,7 +558,7 @@ private func decodeBlock(
         while true {
             if count &+ 266 > cap {
                 out.count = count
-                out.reserve(266)
+                try out.reserve(266, at: br.offset)
                 o = out.base
                 cap = out.capacity
             }

@@ -24,9 +24,13 @@ public enum NPY {
 
     /// Reads an array as a `Float` tensor (integers are converted).
     public static func read(_ url: URL) throws -> Tensor {
-        let bytes = try DataFile.readBytes(url)
-        let (h, kind) = try parse(bytes, file: url.path)
-        let n = h.shape.reduce(1, *)
+        try decode(DataFile.readBytes(url), file: url.path)
+    }
+
+    /// Decodes `.npy` bytes already in memory as a `Float` tensor; `file` names them in errors.
+    public static func decode(_ bytes: [UInt8], file: String = "<memory>") throws -> Tensor {
+        let (h, kind) = try parse(bytes, file: file)
+        let n = Shape.count(h.shape)
         let values: [Float] = bytes.withUnsafeBufferPointer { b in
             let p = UnsafeRawPointer(b.baseAddress!) + h.dataOffset
             return (0..<n).map { kind.float(p, $0) }
@@ -42,7 +46,7 @@ public enum NPY {
         guard kind.isInteger else {
             throw DataError(file: url.path, location: "header", message: "dtype '\(h.descr)' is not an integer type; use NPY.read for float arrays")
         }
-        let n = h.shape.reduce(1, *)
+        let n = Shape.count(h.shape)
         var values = [Int32](repeating: 0, count: n)
         try bytes.withUnsafeBufferPointer { b in
             let p = UnsafeRawPointer(b.baseAddress!) + h.dataOffset
@@ -184,11 +188,10 @@ public enum NPY {
         guard let kind = kind(descr.hasPrefix(">") ? "|" + descr.dropFirst() : descr) else {
             throw error("header", "unsupported dtype '\(descr)' (supported: <f4 <f8 <i4 <i8 <u4 <i2 <u2 |u1 |i1 |b1)")
         }
-        var count = 1
-        for d in shape {
-            let (c, o) = count.multipliedReportingOverflow(by: d)
-            guard !o, d >= 0 else { throw error("header", "invalid shape \(shape)") }
-            count = c
+        // Every dimension counts, zeros included: (0, 2**62, 2**62) holds no element but
+        // its strides overflow.
+        guard let count = Shape.checkedCount(shape) else {
+            throw error("header", "invalid shape \(shape): a negative dimension, or more elements than can be addressed")
         }
         let dataOffset = start + hlen
         let (expected, o) = count.multipliedReportingOverflow(by: kind.size)

@@ -70,7 +70,16 @@ public enum SafeTensors {
 
     /// Every tensor in the file, converted to `Float`, and the `__metadata__` map.
     public static func read(contentsOf url: URL) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
-        let p = try parse(url)
+        floats(try parse(url))
+    }
+
+    /// Every tensor of safetensors bytes already in memory, converted to `Float`, and the
+    /// `__metadata__` map; `name` names the data in errors.
+    public static func read(data: Data, name: String = "<memory>") throws -> (tensors: [String: Tensor], metadata: [String: String]) {
+        floats(try parse(data, url: URL(fileURLWithPath: name)))
+    }
+
+    static func floats(_ p: Parsed) -> (tensors: [String: Tensor], metadata: [String: String]) {
         var out: [String: Tensor] = [:]
         for info in p.infos { out[info.name] = decodeFloat(p, info) }
         return (out, p.metadata)
@@ -172,11 +181,9 @@ public enum SafeTensors {
             guard begin <= end else {
                 throw fail("tensor '\(name)': data_offsets [\(begin), \(end)] end before they begin")
             }
-            var count = 1
-            for d in shape {
-                let (c, overflow) = count.multipliedReportingOverflow(by: d)
-                guard !overflow else { throw fail("tensor '\(name)': shape \(shapeText(shape)) is too large") }
-                count = c
+            // Zeros included: [0, 2^62, 2^62] holds nothing but its strides overflow.
+            guard let count = Shape.checkedCount(shape) else {
+                throw fail("tensor '\(name)': shape \(shapeText(shape)) is too large")
             }
             let (needed, overflow) = count.multipliedReportingOverflow(by: dtype.byteCount)
             guard !overflow, needed == end - begin else {

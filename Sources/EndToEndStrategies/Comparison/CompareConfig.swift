@@ -53,10 +53,7 @@ public struct CompareConfig: Sendable {
 
     /// Reads and validates a configuration file.
     public static func load(contentsOf url: URL) throws -> CompareConfig {
-        let text: String
-        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
-            throw ConfigError(file: url.path, path: "", message: "cannot read the file: \(error.localizedDescription)")
-        }
+        let text = try ConfigText.read(url)
         return try parse(text, fileName: url.lastPathComponent)
     }
 
@@ -74,11 +71,11 @@ public struct CompareConfig: Sendable {
         let d = try r.required("data")
         try d.object(allowed: ["name", "k", "train", "test", "seed", "path"])
         data = DataName(rawValue: try d.required("name").choice(DataName.allCases.map(\.rawValue), what: "data set"))!
-        k = try d.child("k")?.positiveInt() ?? 2
+        k = try d.child("k")?.positiveInt(atMost: 1024) ?? 2
         if data == .fashionMNIST, d.has("k") { throw d.child("k")!.error("k applies to parity-lines only") }
         if data == .parityLines, d.has("path") { throw d.child("path")!.error("path applies to fashion-mnist only") }
-        trainCount = try d.child("train")?.positiveInt() ?? (data == .parityLines ? 10_000 : 60_000)
-        testCount = try d.child("test")?.positiveInt() ?? (data == .parityLines ? 2_000 : 10_000)
+        trainCount = try d.child("train")?.positiveInt(atMost: ConfigLimits.maxPoints) ?? (data == .parityLines ? 10_000 : 60_000)
+        testCount = try d.child("test")?.positiveInt(atMost: ConfigLimits.maxPoints) ?? (data == .parityLines ? 2_000 : 10_000)
         dataSeed = try d.child("seed").map { c throws(ConfigError) in UInt64(try c.nonNegativeInt()) }
         path = try d.child("path")?.string()
 
@@ -94,7 +91,7 @@ public struct CompareConfig: Sendable {
                 model = .parityLines
             } else {
                 var hidden: [Int] = []
-                for h in try m.child("hidden")?.list() ?? [] { hidden.append(try h.positiveInt()) }
+                for h in try m.child("hidden")?.list() ?? [] { hidden.append(try h.size()) }
                 model = .mlp(hidden: hidden.isEmpty ? [256, 256] : hidden)
             }
         } else {
@@ -110,11 +107,11 @@ public struct CompareConfig: Sendable {
         if let o = r.child("optimizer") { optimizer = try OptimizerConfig(o) } else {
             optimizer = try OptimizerConfig(ConfigReader(try ConfigParser.parse(#"{"type": "adam"}"#), path: "optimizer", file: file))
         }
-        batchSize = try r.child("batch_size")?.positiveInt() ?? (data == .parityLines ? 200 : 128)
+        batchSize = try r.child("batch_size")?.positiveInt(atMost: ConfigLimits.maxBatchSize) ?? (data == .parityLines ? 200 : 128)
         steps = try r.child("steps")?.positiveInt() ?? 1000
         evaluateEvery = try r.child("evaluate_every")?.positiveInt() ?? max(1, steps / 20)
         seed = UInt64(try r.child("seed")?.nonNegativeInt() ?? 0)
-        threads = try r.child("threads")?.positiveInt()
+        threads = try r.child("threads")?.positiveInt(atMost: ConfigLimits.maxThreads)
         policy = BudgetPolicy(rawValue: try r.child("budget")?.choice(["steps", "samples"], what: "budget policy") ?? "steps")!
         if batchSize > trainCount {
             throw (r.child("batch_size") ?? r).error("batch size \(batchSize) exceeds the \(trainCount) training examples")

@@ -85,6 +85,7 @@ public enum ConfigParser {
     }
 
     static func parseJSON(_ text: String, fileName: String) throws(ConfigError) -> ConfigNode {
+        try ConfigPrescan.checkJSON(text, fileName: fileName)
         let object: Any
         do {
             object = try JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
@@ -115,6 +116,7 @@ public enum ConfigParser {
     }
 
     static func parseYAML(_ text: String, fileName: String) throws(ConfigError) -> ConfigNode {
+        try ConfigPrescan.checkYAMLDepth(text, fileName: fileName)
         let node: Node?
         do {
             node = try Yams.compose(yaml: text)
@@ -132,11 +134,19 @@ public enum ConfigParser {
             throw ConfigError(file: fileName, path: "", message: "invalid YAML: \(error)")
         }
         guard let node else { return ConfigNode(.object([])) }
-        return try convertYAML(node, fileName: fileName, path: "")
+        var budget = ConfigLimits.maxNodes
+        return try convertYAML(node, fileName: fileName, path: "", budget: &budget)
     }
 
-    static func convertYAML(_ node: Node, fileName: String, path: String) throws(ConfigError) -> ConfigNode {
+    /// `budget` counts the values left to convert: aliases share one node in Yams's tree
+    /// but are copied here, so a billion-laughs document would otherwise expand without bound.
+    static func convertYAML(_ node: Node, fileName: String, path: String, budget: inout Int) throws(ConfigError) -> ConfigNode {
         let line = node.mark?.line
+        budget -= 1
+        if budget < 0 {
+            throw ConfigError(file: fileName, path: path, line: line,
+                              message: "the document expands to more than \(ConfigLimits.maxNodes) values (a YAML alias bomb?)")
+        }
         switch node {
         case .scalar(let scalar):
             let s = scalar.string
@@ -152,7 +162,7 @@ public enum ConfigParser {
             return ConfigNode(.string(s), line: line)
         case .sequence(let seq):
             var items: [ConfigNode] = []
-            for (i, item) in seq.enumerated() { items.append(try convertYAML(item, fileName: fileName, path: "\(path)[\(i)]")) }
+            for (i, item) in seq.enumerated() { items.append(try convertYAML(item, fileName: fileName, path: "\(path)[\(i)]", budget: &budget)) }
             return ConfigNode(.list(items), line: line)
         case .mapping(let mapping):
             var entries: [ConfigNode.Entry] = []
@@ -165,7 +175,7 @@ public enum ConfigParser {
                 guard seen.insert(ks.string).inserted else {
                     throw ConfigError(file: fileName, path: childPath, line: k.mark?.line, message: "duplicate key '\(ks.string)'")
                 }
-                entries.append(.init(key: ks.string, value: try convertYAML(v, fileName: fileName, path: childPath)))
+                entries.append(.init(key: ks.string, value: try convertYAML(v, fileName: fileName, path: childPath, budget: &budget)))
             }
             return ConfigNode(.object(entries), line: line)
         }
@@ -232,7 +242,10 @@ public struct ConfigReader {
     public func number(_ what: String = "a number") throws(ConfigError) -> Double {
         switch node.value {
         case .int(let i): return Double(i)
-        case .double(let d) where d.isFinite: return d
+        // Everything is computed in Float: a value past its range would be infinite there.
+        case .double(let d) where d.isFinite && abs(d) <= Double(Float.greatestFiniteMagnitude): return d
+        case .double(let d) where d.isFinite:
+            throw error("expected \(what), got \(node.shortDescription), beyond the range of Float (about 3.4e38)")
         default: throw error("expected \(what), got \(node.shortDescription)")
         }
     }
@@ -265,15 +278,19 @@ public struct ConfigReader {
         }
     }
 
+    /// A positive integer at most `ConfigLimits.maxInteger`.
     public func positiveInt() throws(ConfigError) -> Int {
         let i = try int("a positive integer")
         guard i > 0 else { throw error("expected a positive integer, got \(node.shortDescription)") }
+        guard i <= ConfigLimits.maxInteger else { throw error("expected a positive integer at most \(ConfigLimits.maxInteger), got \(node.shortDescription)") }
         return i
     }
 
+    /// A non-negative integer at most `ConfigLimits.maxInteger`.
     public func nonNegativeInt() throws(ConfigError) -> Int {
         let i = try int("a non-negative integer")
         guard i >= 0 else { throw error("expected a non-negative integer, got \(node.shortDescription)") }
+        guard i <= ConfigLimits.maxInteger else { throw error("expected a non-negative integer at most \(ConfigLimits.maxInteger), got \(node.shortDescription)") }
         return i
     }
 

@@ -76,21 +76,26 @@ public enum DataBuilder {
             guard let target = d.labelColumn ?? table.columnNames.last else { throw DataBuildError("\(path): no columns") }
             let ds = try table.dataset(target: target, task: config.loss.isClassification ? .classification : .regression)
             var x = ds.features
-            if let f = d.features, f.reduce(1, *) == x.shape[1] { x = x.reshaped([x.shape[0]] + f) }
+            if let f = d.features, Shape.checkedCount(f) == x.shape[1] { x = x.reshaped([x.shape[0]] + f) }
             let all = try TensorDataset(inputs: x, labels: ds.labels, targets: ds.targets.map { $0.reshaped([$0.shape[0], 1]) })
             return try holdOutTest(all, seed: testSeed)
         case .npy:
             guard let inputs = d.inputs, let labels = d.labels else { throw DataBuildError("data: npy needs 'inputs' and 'labels'") }
             var x = try NPY.read(URL(fileURLWithPath: inputs))
-            if let f = d.features, f.reduce(1, *) == x.count / max(x.shape[0], 1) { x = x.reshaped([x.shape[0]] + f) }
+            guard x.rank >= 1 else { throw DataBuildError("\(inputs): a scalar array; expected examples [N, ...]") }
+            if let f = d.features, x.rank >= 1, Shape.checkedCount(f) == x.count / max(x.shape[0], 1) { x = x.reshaped([x.shape[0]] + f) }
             let all: TensorDataset
-            if config.loss.isClassification {
-                let y = try NPY.readIntegers(URL(fileURLWithPath: labels))
-                all = try TensorDataset(inputs: x, labels: y.rank == 1 ? y : y.reshaped([y.count]))
-            } else {
-                var t = try NPY.read(URL(fileURLWithPath: labels))
-                if t.rank == 1 { t = t.reshaped([t.shape[0], 1]) }
-                all = try TensorDataset(inputs: x, targets: t)
+            do {
+                if config.loss.isClassification {
+                    let y = try NPY.readIntegers(URL(fileURLWithPath: labels))
+                    all = try TensorDataset(inputs: x, labels: y.rank == 1 ? y : y.reshaped([y.count]))
+                } else {
+                    var t = try NPY.read(URL(fileURLWithPath: labels))
+                    if t.rank == 1 { t = t.reshaped([t.shape[0], 1]) }
+                    all = try TensorDataset(inputs: x, targets: t)
+                }
+            } catch let e as TensorError {
+                throw DataBuildError("\(inputs), \(labels): \(e.message)")
             }
             return try holdOutTest(all, seed: testSeed)
         }
@@ -137,6 +142,10 @@ public enum DataBuilder {
         }
         guard train.count > 0 else { throw DataBuildError("data.validation: no training examples left after the validation split") }
         let featureShape = Array(train.inputs.shape.dropFirst())
+        var splits = [(name: "training", data: train)]
+        if let validation { splits.append(("validation", validation)) }
+        if let test { splits.append(("test", test)) }
+        try DataValidation.check(config, splits: splits, featureShape: featureShape)
         let (trainT, evalT) = try transforms(d, featureShape: featureShape)
         func evalLoader(_ ds: TensorDataset?) -> DataLoader<TensorDataset>? {
             ds.map { DataLoader($0, batchSize: max(d.batchSize, 256), shuffle: false, seed: config.seed, transform: evalT) }

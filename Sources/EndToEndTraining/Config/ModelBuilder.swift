@@ -60,16 +60,16 @@ public enum LayerSpec: Sendable, Equatable {
             throw r.child(key)?.error("not a setting of layer '\(t)'; \(allowed.count > 1 ? "its settings are \(allowed.joined(separator: ", "))" : "it takes none")")
                 ?? r.error("unexpected key '\(key)'")
         }
-        func pos(_ k: String) throws(ConfigError) -> Int? { try r.optInt(k) { c throws(ConfigError) in try c.positiveInt() } }
+        func pos(_ k: String) throws(ConfigError) -> Int? { try r.optInt(k) { c throws(ConfigError) in try c.size() } }
         let bias = try r.optBool("bias") ?? true
         switch t {
-        case "linear": self = .linear(inFeatures: try pos("in"), out: try r.required("out").positiveInt(), bias: bias)
+        case "linear": self = .linear(inFeatures: try pos("in"), out: try r.required("out").size(), bias: bias)
         case "conv2d", "conv1d":
             let make = t == "conv2d" ? LayerSpec.conv2d : LayerSpec.conv1d
-            self = make(try pos("in"), try r.required("out").positiveInt(), try r.required("kernel_size").positiveInt(),
+            self = make(try pos("in"), try r.required("out").size(), try r.required("kernel_size").size(),
                         try pos("stride") ?? 1, try r.optInt("padding") { c throws(ConfigError) in try c.nonNegativeInt() } ?? 0, bias)
         case "maxpool2d", "avgpool2d", "maxpool1d", "avgpool1d":
-            let k = try r.required("kernel_size").positiveInt(), s = try pos("stride")
+            let k = try r.required("kernel_size").size(), s = try pos("stride")
             let p = try r.optInt("padding") { c throws(ConfigError) in try c.nonNegativeInt() } ?? 0
             let make = ["maxpool2d": LayerSpec.maxPool2d, "avgpool2d": LayerSpec.avgPool2d, "maxpool1d": LayerSpec.maxPool1d][t] ?? LayerSpec.avgPool1d
             self = make(k, s, p)
@@ -82,7 +82,7 @@ public enum LayerSpec: Sendable, Equatable {
         case "layernorm":
             if let c = r.child("shape") {
                 var dims: [Int] = []
-                if case .int = c.node.value { dims = [try c.positiveInt()] } else { for d in try c.list() { dims.append(try d.positiveInt()) } }
+                if case .int = c.node.value { dims = [try c.size()] } else { for d in try c.list() { dims.append(try d.size()) } }
                 self = .layerNorm(shape: dims)
             } else { self = .layerNorm(shape: nil) }
         case "dropout": self = .dropout(p: try r.optNumber("p") { c throws(ConfigError) in try c.number(in: 0...1, upperOpen: true) } ?? 0.5)
@@ -91,7 +91,7 @@ public enum LayerSpec: Sendable, Equatable {
         case "sigmoid": self = .sigmoid
         case "gelu": self = .gelu(approximate: try r.optBool("approximate") ?? false)
         case "leaky_relu": self = .leakyReLU(slope: try r.optNumber("negative_slope") { c throws(ConfigError) in try c.nonNegativeNumber() } ?? 0.01)
-        case "embedding": self = .embedding(count: try r.required("count").positiveInt(), dimension: try r.required("dim").positiveInt())
+        case "embedding": self = .embedding(count: try r.required("count").size(), dimension: try r.required("dim").size())
         case "rnn", "lstm", "gru":
             var cell: RecurrentCellKind = t == "lstm" ? .lstm : t == "gru" ? .gru : .rnnTanh
             if let c = r.child("nonlinearity"), try c.choice(["tanh", "relu"], what: "nonlinearity") == "relu" { cell = .rnnReLU }
@@ -101,7 +101,7 @@ public enum LayerSpec: Sendable, Equatable {
                 throw r.child("dropout")!.error("dropout applies between stacked layers; it needs num_layers > 1")
             }
             let ret = try r.child("return").map { c throws(ConfigError) in try c.choice(["last", "sequence"], what: "return") } ?? "last"
-            self = .recurrent(cell: cell, inFeatures: try pos("in"), hidden: try r.required("hidden").positiveInt(), numLayers: numLayers,
+            self = .recurrent(cell: cell, inFeatures: try pos("in"), hidden: try r.required("hidden").size(), numLayers: numLayers,
                               bias: bias, dropout: dropout, returnSequence: ret == "sequence")
         default:
             self = .softplus(beta: try r.optNumber("beta") { c throws(ConfigError) in try c.positiveNumber() } ?? 1,
@@ -145,11 +145,11 @@ public struct ModelConfig: Sendable {
         }
         func ints(_ key: String, _ d: [Int]) throws(ConfigError) -> [Int] {
             guard let c = r.child(key) else { return d }
-            if case .int = c.node.value { return [try c.positiveInt()] }
-            var out: [Int] = []; for x in try c.list() { out.append(try x.positiveInt()) }; return out
+            if case .int = c.node.value { return [try c.size()] }
+            var out: [Int] = []; for x in try c.list() { out.append(try x.size()) }; return out
         }
-        let inSize = try r.optInt("in") { c throws(ConfigError) in try c.positiveInt() }
-        let out = try r.required("out").positiveInt()
+        let inSize = try r.optInt("in") { c throws(ConfigError) in try c.size() }
+        let out = try r.required("out").size()
         let act = try r.child("activation").map { c throws(ConfigError) in try c.choice(["relu", "tanh", "sigmoid", "gelu", "leaky_relu"], what: "activation") } ?? "relu"
         let activation: LayerSpec = ["relu": .relu, "tanh": .tanh, "sigmoid": .sigmoid, "gelu": .gelu(approximate: false), "leaky_relu": .leakyReLU(slope: 0.01)][act]!
         let dropout = try r.optNumber("dropout") { c throws(ConfigError) in try c.number(in: 0...1, upperOpen: true) } ?? 0
@@ -165,9 +165,9 @@ public struct ModelConfig: Sendable {
             }
             specs.append(.linear(inFeatures: first ? inSize : nil, out: out, bias: true))
         } else {
-            let k = try r.optInt("kernel_size") { c throws(ConfigError) in try c.positiveInt() } ?? 3
+            let k = try r.optInt("kernel_size") { c throws(ConfigError) in try c.size() } ?? 3
             let p = try r.optInt("padding") { c throws(ConfigError) in try c.nonNegativeInt() } ?? 0
-            let pool = try r.optInt("pool") { c throws(ConfigError) in try c.positiveInt() } ?? 2
+            let pool = try r.optInt("pool") { c throws(ConfigError) in try c.size() } ?? 2
             var first = true
             for ch in try ints("channels", [32, 64]) {
                 specs.append(.conv2d(inChannels: first ? inSize : nil, out: ch, kernelSize: k, stride: 1, padding: p, bias: true)); first = false
@@ -207,9 +207,14 @@ public enum ModelBuilder {
             return ConfigError(file: file, path: p, message: model.architecture == nil ? message : "layer \(i) (\(layerName(model.layers[i]))): " + message)
         }
         func source(_ i: Int) -> String { i == 0 ? "the data" : "the previous layer" }
+        func elements(_ s: [Int]) -> Int { Shape.checkedCount(s) ?? Int.max }
+        if let s = shape, elements(s) > ConfigLimits.maxExampleElements {
+            throw ConfigError(file: file, path: "data.features", message: "examples of shape \(s) hold more than \(ConfigLimits.maxExampleElements) values")
+        }
+        var parameters = 0
         for (i, spec) in model.layers.enumerated() {
             if i == 0, case .linear = spec, let s = shape, s.count > 1 {
-                r.prependFlatten = true; shape = [s.reduce(1, *)]
+                r.prependFlatten = true; shape = [elements(s)]
             }
             var inSize: Int?
             switch spec {
@@ -277,7 +282,7 @@ public enum ModelBuilder {
                     shape = [s[0]]
                 }
             case .flatten:
-                if let s = shape { shape = [s.reduce(1, *)] }
+                if let s = shape { shape = [elements(s)] }
             case .batchNorm1d(let declared), .batchNorm2d(let declared):
                 let is2d: Bool = { if case .batchNorm2d = spec { return true } else { return false } }()
                 if let s = shape {
@@ -316,6 +321,13 @@ public enum ModelBuilder {
                 }
             default: break
             }
+            if let s = shape, elements(s) > ConfigLimits.maxExampleElements {
+                throw fail(i, nil, "this layer's output \(s) holds more than \(ConfigLimits.maxExampleElements) values per example")
+            }
+            parameters = parameters.addingReportingOverflow(Self.parameterCount(spec, inSize: inSize)).partialValue
+            if parameters > ConfigLimits.maxParameters || parameters < 0 {
+                throw fail(i, nil, "the model would have more than \(ConfigLimits.maxParameters) parameters by this layer")
+            }
             r.layers.append((spec, inSize))
         }
         r.output = shape
@@ -323,6 +335,20 @@ public enum ModelBuilder {
             r.outputPath = model.architecture == nil ? model.layerPaths[last] + ".out" : model.layerPaths[last] + ".out"
         }
         return r
+    }
+
+    /// The parameters of one layer (saturating at `Int.max`; sizes are capped at `ConfigLimits.maxSize`).
+    static func parameterCount(_ spec: LayerSpec, inSize: Int?) -> Int {
+        func product(_ xs: [Int]) -> Int { Shape.checkedCount(xs) ?? Int.max }
+        let n = inSize ?? 0
+        switch spec {
+        case .linear(_, let out, _): return product([n + 1, out])
+        case .conv2d(_, let out, let k, _, _, _): return product([min(product([n, k, k]), Int.max - 1) + 1, out])
+        case .embedding(let count, let dim): return product([count, dim])
+        case .recurrent(_, _, let hidden, let layers, _, _, _): return product([4, hidden, n + hidden + 2, layers])
+        case .batchNorm1d, .batchNorm2d, .layerNorm: return 2 * n
+        default: return 0
+        }
     }
 
     static func layerName(_ spec: LayerSpec) -> String {

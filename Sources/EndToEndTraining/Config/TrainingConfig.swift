@@ -1,3 +1,4 @@
+import EndToEnd
 import Foundation
 import EndToEndData
 
@@ -35,10 +36,7 @@ public struct TrainingConfig: Sendable {
                                       "anomaly_detection"]
 
     public static func load(contentsOf url: URL) throws -> TrainingConfig {
-        let text: String
-        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
-            throw ConfigError(file: url.lastPathComponent, path: "", message: "cannot read \(url.path): \(error.localizedDescription)")
-        }
+        let text = try ConfigText.read(url)
         return try parse(text, fileName: url.lastPathComponent)
     }
 
@@ -55,8 +53,12 @@ public struct TrainingConfig: Sendable {
         let steps = try root.optInt("steps") { r throws(ConfigError) in try r.positiveInt() }
         if epochs != nil && steps != nil { throw root.error("give either 'epochs' or 'steps', not both") }
         if epochs == nil && steps == nil { epochs = 1 }
-        let seed = try root.optInt("seed") { r throws(ConfigError) in try r.nonNegativeInt() } ?? 0
-        let threads = try root.optInt("threads") { r throws(ConfigError) in try r.positiveInt() }
+        let seed = try root.optInt("seed") { r throws(ConfigError) in
+            let i = try r.int("a non-negative integer")
+            guard i >= 0 else { throw r.error("expected a non-negative integer, got \(r.node.shortDescription)") }
+            return i
+        } ?? 0
+        let threads = try root.optInt("threads") { r throws(ConfigError) in try r.positiveInt(atMost: ConfigLimits.maxThreads) }
         var metrics: [String] = loss.isClassification ? ["accuracy"] : []
         if let m = root.child("metrics") {
             metrics = []
@@ -93,6 +95,17 @@ public struct TrainingConfig: Sendable {
         }
         if case .plateau = schedule?.kind, schedule?.per == .step {
             throw ConfigError(file: file, path: "schedule.per", message: "a plateau schedule is checked once per epoch; use per: epoch")
+        }
+        // Monitored names, checked now rather than after the first epoch.
+        let keys = ["loss"] + metrics.compactMap { try? MetricRegistry.make($0, classes: data.classes ?? 2).name }
+        let known = keys + ["train", "validation", "test"].flatMap { split in keys.map { "\(split)_\($0)" } }
+        var monitored: [(String, String)] = []
+        if let es = earlyStopping { monitored.append(("early_stopping.monitor", es.monitor)) }
+        if case .plateau(let m, _, _, _, _, _, _) = schedule?.kind { monitored.append(("schedule.monitor", m)) }
+        for (path, name) in monitored where !known.contains(name) {
+            var message = "no metric '\(name)' is computed; expected one of \(known.joined(separator: ", "))"
+            if let s = ConfigReader.suggestion(for: name, among: known) { message += " (did you mean '\(s)'?)" }
+            throw ConfigError(file: file, path: path, message: message)
         }
     }
 
@@ -159,20 +172,35 @@ public struct DataConfig: Sendable {
         labels = try r.optString("labels")
         labelColumn = try r.optString("label_column")
         validation = try r.optNumber("validation") { c throws(ConfigError) in try c.number(in: 0...1, upperOpen: true) } ?? 0
-        batchSize = try r.optInt("batch_size") { c throws(ConfigError) in try c.positiveInt() } ?? 64
+        batchSize = try r.optInt("batch_size") { c throws(ConfigError) in try c.positiveInt(atMost: ConfigLimits.maxBatchSize) } ?? 64
         shuffle = try r.optBool("shuffle") ?? true
-        points = try r.optInt("points") { c throws(ConfigError) in try c.positiveInt() }
-        classes = try r.optInt("classes") { c throws(ConfigError) in try c.positiveInt() }
-        arms = try r.optInt("arms") { c throws(ConfigError) in try c.positiveInt() }
+        points = try r.optInt("points") { c throws(ConfigError) in try c.positiveInt(atMost: ConfigLimits.maxPoints) }
+        classes = try r.optInt("classes") { c throws(ConfigError) in try c.size() }
+        arms = try r.optInt("arms") { c throws(ConfigError) in try c.size() }
         noise = try r.optNumber("noise") { c throws(ConfigError) in try c.nonNegativeNumber() }
         turns = try r.optNumber("turns") { c throws(ConfigError) in try c.positiveNumber() }
-        dimensions = try r.optInt("dimensions") { c throws(ConfigError) in try c.positiveInt() }
+        dimensions = try r.optInt("dimensions") { c throws(ConfigError) in try c.size() }
         std = try r.optNumber("std") { c throws(ConfigError) in try c.positiveNumber() }
-        k = try r.optInt("k") { c throws(ConfigError) in try c.positiveInt() }
-        count = try r.optInt("count") { c throws(ConfigError) in try c.positiveInt() }
+        k = try r.optInt("k") { c throws(ConfigError) in try c.positiveInt(atMost: 1024) }
+        count = try r.optInt("count") { c throws(ConfigError) in try c.positiveInt(atMost: ConfigLimits.maxPoints) }
         if let f = r.child("features") {
-            if case .int = f.node.value { features = [try f.positiveInt()] }
-            else { var dims: [Int] = []; for d in try f.list() { dims.append(try d.positiveInt()) }; features = dims }
+            if case .int = f.node.value { features = [try f.size()] }
+            else { var dims: [Int] = []; for d in try f.list() { dims.append(try d.size()) }; features = dims }
+            if let dims = features, (Shape.checkedCount(dims) ?? Int.max) > ConfigLimits.maxExampleElements {
+                throw f.error("features \(dims) make more than \(ConfigLimits.maxExampleElements) values per example")
+            }
+        }
+        // Synthetic sets are generated in memory: examples × features must fit.
+        let examples: Int? = switch name {
+        case .spirals: points.map { $0 * (arms ?? 2) }
+        case .blobs: points.map { $0 * (classes ?? 3) }
+        case .parityLines: count.map { $0 * (k ?? 1) }
+        default: nil
+        }
+        let width = name == .blobs ? (dimensions ?? 2) : name == .parityLines ? ParityLines.imageSize * ParityLines.imageSize : 2
+        if let examples, examples.multipliedReportingOverflow(by: width).overflow || examples * width > ConfigLimits.maxDatasetElements {
+            throw (r.child("points") ?? r.child("count") ?? r).error(
+                "the data set would hold \(examples) examples of \(width) values, more than the \(ConfigLimits.maxDatasetElements) values allowed")
         }
         switch name {
         case .fashionMNIST: classes = 10
@@ -298,8 +326,13 @@ public struct OptimizerConfig: Sendable {
             throw r.child(key)?.error("not a setting of optimizer '\(kind.rawValue)'; its settings are \(allowed.joined(separator: ", "))")
                 ?? r.error("unexpected key '\(key)'")
         }
-        if kind == .sgd { lr = try r.required("lr").positiveNumber() }
-        else { lr = try r.optNumber("lr") { c throws(ConfigError) in try c.positiveNumber() } ?? (kind == .adam || kind == .adamw ? 1e-3 : 1e-2) }
+        func learningRate(_ c: ConfigReader) throws(ConfigError) -> Double {
+            let v = try c.positiveNumber()
+            guard v <= ConfigLimits.maxLearningRate else { throw c.error("expected a learning rate at most \(ConfigLimits.maxLearningRate), got \(c.node.shortDescription)") }
+            return v
+        }
+        if kind == .sgd { lr = try learningRate(try r.required("lr")) }
+        else { lr = try r.optNumber("lr", learningRate) ?? (kind == .adam || kind == .adamw ? 1e-3 : 1e-2) }
         weightDecay = try r.optNumber("weight_decay") { c throws(ConfigError) in try c.nonNegativeNumber() } ?? (kind == .adamw ? 0.01 : 0)
         momentum = try r.optNumber("momentum") { c throws(ConfigError) in try c.number(in: 0...1, upperOpen: true) } ?? 0
         dampening = try r.optNumber("dampening") { c throws(ConfigError) in try c.number(in: 0...1) } ?? 0
