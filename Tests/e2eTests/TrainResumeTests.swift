@@ -69,12 +69,19 @@ final class TrainResumeTests: XCTestCase {
     /// The model tensors of a checkpoint, as raw bytes by name (metadata such as wall times aside).
     func weights(_ path: String) throws -> [String: Data] {
         let data = try Data(contentsOf: dir.appendingPathComponent(path))
+        struct Truncated: Error { let path: String }
+        guard data.count >= 8 else { throw Truncated(path: path) }
         let n = Int(data.prefix(8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) })
-        let header = try JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + n))) as! [String: Any]
+        guard n > 0, 8 + n <= data.count,
+              let header = try JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + n))) as? [String: Any] else {
+            throw Truncated(path: path)
+        }
         var out: [String: Data] = [:]
-        for (k, v) in header where k.hasPrefix("model.") {
-            let o = (v as! [String: Any])["data_offsets"] as! [Int]
-            out[k] = data.subdata(in: (8 + n + o[0])..<(8 + n + o[1]))
+        for (k, v) in header where k != "__metadata__" {
+            guard let o = (v as? [String: Any])?["data_offsets"] as? [Int], o.count == 2, 8 + n + o[1] <= data.count else {
+                throw Truncated(path: path)
+            }
+            if k.hasPrefix("model.") { out[k] = data.subdata(in: (8 + n + o[0])..<(8 + n + o[1])) }
         }
         return out
     }
@@ -131,5 +138,45 @@ final class TrainResumeTests: XCTestCase {
         let nothing = try e2e(["train", "c.json", "--resume", "elsewhere", "--quiet"])
         XCTAssertEqual(nothing.status, 1)
         XCTAssertTrue(nothing.out.contains("has no unfinished run"), nothing.out)
+    }
+
+    /// Kills at random moments (also in the middle of writing a checkpoint): every file under a
+    /// final name is always whole, and the run still resumes to the uninterrupted weights.
+    func testKillsAtRandomMomentsLeaveOnlyWholeFilesAndTheRunStillResumes() throws {
+        let straight = try e2e(["train", "c.json", "--output", "straight", "--epochs", "40", "--quiet"])
+        XCTAssertEqual(straight.status, 0, straight.out)
+        var rng = SystemRandomNumberGenerator()
+        var killed = 0
+        for attempt in 0..<12 {
+            // Killed before its folder existed, the run starts afresh; else it resumes.
+            let started = FileManager.default.fileExists(atPath: dir.appendingPathComponent(".k.training/run.json").path)
+            let args = started ? ["train", "c.json", "--resume", "k", "--checkpoint-every", "3", "--epochs", "40", "--quiet"]
+                               : ["train", "c.json", "--output", "k", "--checkpoint-every", "3", "--epochs", "40", "--quiet"]
+            _ = attempt
+            let p = Process()
+            p.executableURL = Self.e2e
+            p.arguments = args
+            p.currentDirectoryURL = dir
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            Thread.sleep(forTimeInterval: Double.random(in: 0.02...0.35, using: &rng))
+            if p.isRunning { kill(p.processIdentifier, SIGKILL); killed += 1 }
+            p.waitUntilExit()
+            if FileManager.default.fileExists(atPath: dir.appendingPathComponent("k/summary.md").path) { break }
+            // Every checkpoint under its final name parses completely.
+            let run = dir.appendingPathComponent(".k.training")
+            let files = (FileManager.default.enumerator(atPath: run.path)?.allObjects as? [String] ?? [])
+                .filter { $0.hasSuffix(".safetensors") && !($0 as NSString).lastPathComponent.hasPrefix(".") }
+            for f in files { XCTAssertNoThrow(try weights(".k.training/" + f), "\(f) after kill \(attempt)") }
+        }
+        if !FileManager.default.fileExists(atPath: dir.appendingPathComponent("k/summary.md").path) {
+            let started = FileManager.default.fileExists(atPath: dir.appendingPathComponent(".k.training/run.json").path)
+            let last = try e2e(["train", "c.json", started ? "--resume" : "--output", "k", "--checkpoint-every", "3", "--epochs", "40", "--quiet"])
+            XCTAssertEqual(last.status, 0, last.out)
+        }
+        XCTAssertGreaterThan(killed, 0)
+        XCTAssertEqual(try weights("k/checkpoints/last.safetensors"), try weights("straight/checkpoints/last.safetensors"))
+        XCTAssertEqual(try metrics("k"), try metrics("straight"))
     }
 }

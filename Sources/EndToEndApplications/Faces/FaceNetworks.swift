@@ -70,13 +70,15 @@ enum FaceNetworks {
     /// The detector's score map over `scene`: every layer but the final flatten, run on the
     /// whole image; score (i, j) belongs to the 25×25 window at (4i, 4j).
     static func scoreMap(_ detector: Module, _ scene: GrayImage) throws -> (rows: Int, columns: Int, scores: [Double]) {
-        guard let seq = detector as? Sequential, seq.layers.last is Flatten else {
-            throw TrainerError("faces detector: expected a Sequential ending in flatten")
+        // A config-built network is a ConfiguredModel (PyTorch's layer names); a hand-built one a Sequential.
+        let layers = (detector as? ConfiguredModel)?.layers ?? (detector as? Sequential)?.layers
+        guard let layers, layers.last is Flatten else {
+            throw TrainerError("faces detector: expected a layer list ending in flatten")
         }
         detector.eval()
         let out = withNoGrad { () -> Tensor in
             var x = scene.tensor.reshaped([1, 1, scene.height, scene.width])
-            for layer in seq.layers.dropLast() { x = layer(x) }
+            for layer in layers.dropLast() { x = layer(x) }
             return x
         }
         guard out.rank == 4, out.shape[1] == 2 else { throw TrainerError("faces detector: score map of shape \(out.shape), expected [1, 2, h, w]") }
