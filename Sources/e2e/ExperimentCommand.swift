@@ -1,5 +1,7 @@
 import ArgumentParser
 import EndToEndExperiments
+import EndToEndStrategies
+import EndToEndTraining
 import Foundation
 
 /// `e2e experiment NAME`: runs one of the experiments that probe the limits of end-to-end learning.
@@ -22,6 +24,8 @@ struct ExperimentCommand: ParsableCommand {
     var quick = false
     @Option(help: "Root seed; every data set and initialisation is derived from it.") var seed: UInt64 = 0
     @Option(help: "Report directory (default: reports/<name>[-quick]-<timestamp>).") var output: String?
+    @Option(help: "Continue the unfinished run whose report folder this is (parity-lines, local-losses and ensemble-vs-e2e keep finished strategies and continue the unfinished one; the others start again).")
+    var resume: String?
     @OptionGroup var threads: ThreadOptions
 
     func run() throws {
@@ -38,18 +42,56 @@ struct ExperimentCommand: ParsableCommand {
             throw ExitCode(2)
         }
         try threads.apply()
+        if resume != nil && output != nil { throw ValidationError("--resume continues a run in its own report folder; --output does not apply") }
 
-        let path = output ?? "reports/\(name)\(quick ? "-quick" : "")-\(TrainCommand.timestamp())"
+        var quick = self.quick, seed = self.seed
+        let path = resume ?? output ?? "reports/\(name)\(quick ? "-quick" : "")-\(TrainCommand.timestamp())"
         let directory = URL(fileURLWithPath: path).standardizedFileURL
+        // Until it finishes, the run's strategy checkpoints and finished results live beside the report.
+        let unfinished = UnfinishedRun(report: directory)
+        if resume != nil {
+            guard unfinished.exists, let manifest = try? unfinished.readManifest(), manifest["experiment"] == name else {
+                RunSupport.err("error: --resume: \(path) has no unfinished run of experiment \(name) (no \(unfinished.directory.path))")
+                throw ExitCode(1)
+            }
+            quick = manifest["quick"] == "true"
+            seed = manifest["seed"].flatMap(UInt64.init) ?? seed
+        } else if unfinished.exists {
+            RunSupport.err("error: \(path) has an unfinished run (\(unfinished.directory.path)); continue it with "
+                           + "'e2e experiment \(name) --resume \(path)' or remove that folder")
+            throw ExitCode(1)
+        } else {
+            do { try unfinished.create(manifest: ["experiment": name, "quick": String(quick), "seed": String(seed)]) } catch {
+                RunSupport.err("error: cannot create \(unfinished.directory.path): \(error)")
+                throw ExitCode(1)
+            }
+        }
+        let flag = InterruptFlag()
+        let resumeLine = "resume with: e2e experiment \(name) --resume \(path)"
+        let resumable = experiment.isResumable
+        let interrupts = InterruptHandler {
+            // Only strategy runs can stop at a step boundary with a checkpoint; others stop now.
+            guard resumable else { RunSupport.out("interrupted; " + resumeLine + " (this experiment starts again)"); _exit(130) }
+            flag.request()
+        }
         let context = ExperimentContext(quick: quick, seed: seed, outputDirectory: directory,
-                                        log: { RunSupport.out("[\(name)] " + $0) })
+                                        log: { RunSupport.out("[\(name)] " + $0) },
+                                        checkpointing: StrategyCheckpointing(directory: unfinished.directory, interrupt: flag))
         RunSupport.out("e2e experiment \(name)\(quick ? " --quick" : ""): seed \(seed), report \(path)")
         let start = Date()
         let result: ExperimentResult
-        do { result = try experiment.run(context) } catch {
+        do { result = try experiment.run(context) } catch let e as StrategyInterrupted {
+            interrupts.uninstall()
+            RunSupport.out("interrupted: \(e)")
+            RunSupport.out(resumeLine)
+            throw ExitCode(interrupts.exitStatus)
+        } catch {
+            interrupts.uninstall()
             RunSupport.err("error: experiment \(name) failed: \(error)")
+            RunSupport.err("finished parts are kept; after fixing the cause: e2e experiment \(name) --resume \(path)")
             throw ExitCode(1)
         }
+        interrupts.uninstall()
         let wall = Date().timeIntervalSince(start)
         do {
             try ExperimentReport(directory: directory).write(result, experiment: experiment, quick: quick, seed: seed,
@@ -58,6 +100,7 @@ struct ExperimentCommand: ParsableCommand {
             RunSupport.err("error: cannot write the report to \(path): \(error)")
             throw ExitCode(1)
         }
+        unfinished.remove()
         for line in result.table.split(separator: "\n") { RunSupport.out(String(line)) }
         RunSupport.out(ExperimentReport.summary(experiment: name, quick: quick, seed: seed, rows: result.rows,
                                                 wallSeconds: wall, report: path).encoded)

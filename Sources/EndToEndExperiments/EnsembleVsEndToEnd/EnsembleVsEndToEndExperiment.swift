@@ -11,6 +11,7 @@ import Foundation
 /// averaged ensemble trained end-to-end (λ = 1).
 public struct EnsembleVsEndToEndExperiment: Experiment {
     public var name: String { "ensemble-vs-e2e" }
+    public var isResumable: Bool { true }
     public var summary: String {
         "Fashion-MNIST: ensembles of 16×64 and 4×256 units versus one 1024-unit network, λ from independent training to end-to-end (after Webb et al. 2020)."
     }
@@ -42,18 +43,19 @@ public struct EnsembleVsEndToEndExperiment: Experiment {
         var rows: [ResultRow] = [], curves: [Curve] = []
         var byLambda: [String: [(Double, Double)]] = [:]
         for (members, width) in configs {
-            let setup = StrategySetup(
+            var setup = StrategySetup(
                 makeModel: { BlockMLP.make(inputs: inputs, hidden: [width], classes: 10, seed: $0) },
                 task: Task(objective: .crossEntropy), train: train, test: test, batchSize: batchSize,
                 steps: epochs * stepsPerEpoch, evaluateEvery: max(1, stepsPerEpoch / 2),
                 makeOptimizer: { Adam($0, learningRate: 1e-3) }, seed: context.seed(UInt64(members), UInt64(width)),
                 diagnostics: DiagnosticsOptions(gradientNormEvery: 0, snrExamples: 0), log: { context.log("\(members)×\(width) \($0)") })
+            setup.checkpointing = context.strategyCheckpointing("\(members)x\(width)")
             // One network has no ensemble to blend: λ makes no difference, so it runs once.
             for lambda in members == 1 ? [Float(0)] : lambdas {
                 let strategy: any Strategy = members == 1
                     ? EndToEndStrategy(name: "single network")
                     : EnsembleStrategy(name: "λ=\(String(format: "%g", lambda))", members: members, lambda: lambda)
-                let r = try strategy.run(setup)
+                let r = try setup.run(strategy)
                 let label = "\(members)×\(width) \(r.strategy)"
                 let points = r.curve.filter { $0.split == "test" }.compactMap { rec in
                     rec.values["test_accuracy"].map { Curve.Point(step: rec.step, wallSeconds: rec.wallSeconds, value: $0) }

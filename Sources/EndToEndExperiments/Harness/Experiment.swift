@@ -1,4 +1,5 @@
 import EndToEnd
+import EndToEndStrategies
 import Foundation
 
 /// One reproducible experiment: `e2e experiment NAME` runs it and writes its report.
@@ -13,6 +14,13 @@ public protocol Experiment: Sendable {
     var summary: String { get }
     /// Runs the experiment. Progress goes to `context.log`; results come back for the report.
     func run(_ context: ExperimentContext) throws -> ExperimentResult
+    /// Whether the experiment's training is resumable through ``ExperimentContext/checkpointing``
+    /// (its strategy runs checkpoint themselves and finished ones are kept).
+    var isResumable: Bool { get }
+}
+
+extension Experiment {
+    public var isResumable: Bool { false }
 }
 
 /// What an experiment is given to run.
@@ -27,13 +35,22 @@ public struct ExperimentContext: Sendable {
     /// Progress sink: one human-readable line per call.
     public var log: @Sendable (String) -> Void
 
+    /// Makes the strategy runs resumable (see ``strategyCheckpointing(_:)``); nil: none.
+    public var checkpointing: StrategyCheckpointing?
+
     public init(quick: Bool = false, seed: UInt64 = 0, outputDirectory: URL,
-                log: @escaping @Sendable (String) -> Void = { _ in }) {
+                log: @escaping @Sendable (String) -> Void = { _ in }, checkpointing: StrategyCheckpointing? = nil) {
         self.quick = quick
         self.seed = seed
         self.outputDirectory = outputDirectory
         self.log = log
+        self.checkpointing = checkpointing
     }
+
+    /// The checkpointing of one setting of the experiment's grid (its own subfolder), for the
+    /// strategy setups of that setting: finished strategies are read back, an unfinished one
+    /// continues from its checkpoint.
+    public func strategyCheckpointing(_ setting: String) -> StrategyCheckpointing? { checkpointing?.scoped(setting) }
 
     /// A seed derived from the root seed and `parts` (e.g. the setting and the strategy), so
     /// that each setting gets its own independent, reproducible stream.

@@ -11,6 +11,7 @@ import Foundation
 /// or greedily one after another.
 public struct LocalLossesExperiment: Experiment {
     public var name: String { "local-losses" }
+    public var isResumable: Bool { true }
     public var summary: String {
         "Fashion-MNIST MLP: the global loss versus per-layer local losses with the gradient stopped between layers (after Nøkland & Eidnes 2019)."
     }
@@ -41,7 +42,7 @@ public struct LocalLossesExperiment: Experiment {
         let inputs = train.batch(at: [0]).inputs.count
         let stepsPerEpoch = train.count / batchSize
         let steps = epochs * stepsPerEpoch
-        let setup = StrategySetup(
+        var setup = StrategySetup(
             makeModel: { BlockMLP.make(inputs: inputs, hidden: widths, classes: 10, seed: $0) },
             task: Task(objective: .crossEntropy), train: train, test: test, batchSize: batchSize, steps: steps,
             evaluateEvery: max(1, stepsPerEpoch / (q ? 2 : 1)),
@@ -53,10 +54,11 @@ public struct LocalLossesExperiment: Experiment {
             LocalLossStrategy(name: "local losses (pred)", mode: .simultaneous),
             LocalLossStrategy(name: "greedy layer-wise", mode: .greedy),
         ]
+        setup.checkpointing = context.strategyCheckpointing("all")
         var rows: [ResultRow] = [], curves: [Curve] = []
         let paper = ["global loss (end-to-end)": 8.37, "local losses (pred)": 8.60]
         for s in strategies {
-            let r = try s.run(setup)
+            let r = try setup.run(s)
             let points = r.curve.filter { $0.split == "test" }.compactMap { rec in
                 rec.values["test_accuracy"].map { Curve.Point(step: rec.step, wallSeconds: rec.wallSeconds, value: $0) }
             }

@@ -12,6 +12,7 @@ import Foundation
 /// falls; with the per-image losses the SNR stays flat and every k is learned quickly.
 public struct ParityLinesExperiment: Experiment {
     public var name: String { "parity-lines" }
+    public var isResumable: Bool { true }
     public var summary: String {
         "Parity of k line images with a shared per-image CNN: end-to-end stays at chance for k ≥ 3, decomposition learns every k (Shalev-Shwartz et al. 2017, §3.1)."
     }
@@ -64,14 +65,15 @@ public struct ParityLinesExperiment: Experiment {
             let train = TrainingData(ParityLines(k: k, count: trainN, seed: context.seed(UInt64(k), 1)).materialized())
             let test = TrainingData(ParityLines(k: k, count: testN, seed: context.seed(UInt64(k), 2)).materialized())
             for (strategy, steps) in strategies {
-                let setup = StrategySetup(
+                var setup = StrategySetup(
                     makeModel: { ParityLinesModel.make(k: k, seed: $0) }, task: ParityLinesModel.task, train: train, test: test,
                     batchSize: batch, steps: steps, evaluateEvery: max(1, steps / (q ? 6 : 20)),
                     makeOptimizer: { Adam($0, learningRate: 1e-3, beta1: 0.9, beta2: 0.99, epsilon: 1e-5) },
                     seed: context.seed(UInt64(k), 3),
                     diagnostics: DiagnosticsOptions(gradientNormEvery: 0, snrExamples: 0),
                     log: { context.log("k=\(k) \($0)") })
-                let r = try strategy.run(setup)
+                setup.checkpointing = context.strategyCheckpointing("k=\(k)")
+                let r = try setup.run(strategy)
                 let tests = r.curve.filter { $0.split == "test" }
                 let accuracy = tests.compactMap { rec in rec.values["test_accuracy"].map { Curve.Point(step: rec.step, wallSeconds: rec.wallSeconds, value: $0) } }
                 curves.append(Curve(label: r.strategy, metric: "k\(k)_test_accuracy", points: accuracy))

@@ -30,24 +30,8 @@ public struct Comparison: Sendable {
         let start = Date()
         var results: [StrategyResult] = []
         for s in strategies {
-            // A resumable comparison keeps each finished strategy's result and skips it next time.
-            if let c = setup.checkpointing {
-                let file = c.resultFile(s.name)
-                if let data = FileManager.default.contents(atPath: file.path) {
-                    setup.log?("== \(s.name): finished earlier (\(file.lastPathComponent))")
-                    results.append(try StrategyResult(decoding: data, file: file))
-                    continue
-                }
-                setup.log?("== \(s.name)")
-                let r = try s.run(setup)
-                try FileManager.default.createDirectory(at: c.directory, withIntermediateDirectories: true)
-                try AtomicFile.write(try r.encoded(), to: file)
-                try? FileManager.default.removeItem(at: c.runCheckpoint(s.name))
-                results.append(r)
-                continue
-            }
             setup.log?("== \(s.name)")
-            results.append(try s.run(setup))
+            results.append(try setup.run(s))
         }
         return ComparisonResults(results: results, wallSeconds: Date().timeIntervalSince(start))
     }

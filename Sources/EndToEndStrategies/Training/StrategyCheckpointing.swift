@@ -21,6 +21,14 @@ public struct StrategyCheckpointing: Sendable {
         self.interrupt = interrupt
     }
 
+    /// The same checkpointing for one part of a larger run (e.g. one setting of an
+    /// experiment's grid), in its own subfolder.
+    public func scoped(_ part: String) -> StrategyCheckpointing {
+        var c = self
+        c.directory = directory.appendingPathComponent(Self.fileName(part), isDirectory: true)
+        return c
+    }
+
     static func fileName(_ strategy: String) -> String {
         String(strategy.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." ? $0 : "_" })
     }
@@ -111,5 +119,23 @@ extension StrategyResult {
         self.init(strategy: strategy, metrics: m, wallSeconds: wall, steps: steps, samplesSeen: samples,
                   parameterCount: parameters, stages: stageList, curve: try MetricsLog.parse(curve).records,
                   diagnostics: try MetricsLog.parse(diagnostics).records)
+    }
+}
+
+extension StrategySetup {
+    /// Runs `strategy` on this setup; with ``checkpointing``, a strategy that finished earlier
+    /// is read back instead of trained again, and a finished one leaves its result for next time.
+    public func run(_ strategy: any Strategy) throws -> StrategyResult {
+        guard let c = checkpointing else { return try strategy.run(self) }
+        let file = c.resultFile(strategy.name)
+        if let data = FileManager.default.contents(atPath: file.path) {
+            log?("[\(strategy.name)] finished earlier (\(file.lastPathComponent))")
+            return try StrategyResult(decoding: data, file: file)
+        }
+        let r = try strategy.run(self)
+        try FileManager.default.createDirectory(at: c.directory, withIntermediateDirectories: true)
+        try AtomicFile.write(try r.encoded(), to: file)
+        try? FileManager.default.removeItem(at: c.runCheckpoint(strategy.name))
+        return r
     }
 }
