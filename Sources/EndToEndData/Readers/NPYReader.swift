@@ -97,17 +97,8 @@ public enum NPY {
         data.append(contentsOf: [UInt8(hl & 0xFF), UInt8(hl >> 8)])
         data.append(contentsOf: Array(header.utf8))
         data.append(payload)
-        let dir = url.deletingLastPathComponent()
-        let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(UUID().uuidString)")
-        do {
-            try data.write(to: tmp)
-        } catch {
-            throw DataError(file: url.path, message: "cannot write temporary file \(tmp.path): \(error.localizedDescription)")
-        }
-        if rename(tmp.path, url.path) != 0 {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: tmp)
-            throw DataError(file: url.path, message: "cannot rename temporary file into place: \(reason)")
+        do { try AtomicFile.write(data, to: url) } catch let e as AtomicFile.WriteError {
+            throw DataError(file: url.path, message: "cannot write: \(e.reason)")
         }
     }
 

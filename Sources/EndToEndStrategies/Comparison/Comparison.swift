@@ -131,7 +131,7 @@ public struct ComparisonResults: Sendable {
             title: title, configText: configText, configFilename: configFilename, log: log, finalMetrics: final,
             extraMarkdown: sections, extraCharts: charts)
         let dir = summary.deletingLastPathComponent()
-        try Data((jsonSummary() + "\n").utf8).write(to: dir.appendingPathComponent("results.json"), options: .atomic)
+        try AtomicFile.write(Data((jsonSummary() + "\n").utf8), to: dir.appendingPathComponent("results.json"))
         return dir
     }
 }

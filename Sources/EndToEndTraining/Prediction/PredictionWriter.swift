@@ -31,18 +31,8 @@ public enum PredictionWriter {
         guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else {
             throw PredictionError("\(url.path): the directory \(dir.path) does not exist")
         }
-        let temp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(UUID().uuidString.prefix(8))")
-        do {
-            try Data(text.utf8).write(to: temp)
-            if rename(temp.path, url.path) != 0 {
-                throw PredictionError("\(url.path): cannot move the finished file into place: \(String(cString: strerror(errno)))")
-            }
-        } catch let e as PredictionError {
-            try? FileManager.default.removeItem(at: temp)
-            throw e
-        } catch {
-            try? FileManager.default.removeItem(at: temp)
-            throw PredictionError("\(url.path): cannot write: \(error.localizedDescription)")
+        do { try AtomicFile.write(Data(text.utf8), to: url) } catch let e as AtomicFile.WriteError {
+            throw PredictionError("\(url.path): cannot write: \(e.reason)")
         }
     }
 

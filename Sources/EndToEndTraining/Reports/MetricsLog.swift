@@ -1,3 +1,4 @@
+import EndToEnd
 import Foundation
 
 /// One line of a run's metrics log: where in training it was taken, on which split, and the values.
@@ -234,7 +235,7 @@ public enum MetricsLog {
 
     /// Writes a whole log at once (atomically).
     public static func write(_ records: [MetricsRecord], to url: URL) throws {
-        try Data(encode(records).utf8).write(to: url, options: .atomic)
+        try AtomicFile.write(Data(encode(records).utf8), to: url)
     }
 }
 

@@ -1,3 +1,4 @@
+import EndToEnd
 import Foundation
 
 /// A small, dependency-free chart renderer that writes standalone SVG 1.1.
@@ -137,7 +138,7 @@ public struct SVGChart: Sendable, Equatable {
     // MARK: - Output
 
     public func write(to url: URL) throws {
-        try Data(render().utf8).write(to: url, options: .atomic)
+        try AtomicFile.write(Data(render().utf8), to: url)
     }
 
     public func render() -> String {
