@@ -76,27 +76,9 @@ struct CompareCommand: ParsableCommand {
         let configText = (try? String(contentsOf: URL(fileURLWithPath: config), encoding: .utf8)) ?? ""
         let unfinished = UnfinishedRun(report: directory)
         let reportPath = resume ?? output ?? TrainCommand.relativePath(directory.standardizedFileURL)
-        if resume != nil {
-            guard unfinished.exists else {
-                RunSupport.err("error: --resume: \(reportPath) has no unfinished comparison (no \(unfinished.directory.path))")
-                throw ExitCode(1)
-            }
-            if (try? unfinished.readManifest())?["config_sha"] != TrainCommand.digest(configText) {
-                RunSupport.err("warning: \(config) differs from the configuration the comparison in \(reportPath) was started with")
-            }
-        } else if unfinished.exists {
-            RunSupport.err("error: \(reportPath) has an unfinished comparison (\(unfinished.directory.path)); continue it with "
-                           + "'e2e compare \(config) --resume \(reportPath)' or remove that folder")
-            throw ExitCode(1)
-        } else {
-            var manifest = ["config": config, "config_sha": TrainCommand.digest(configText)]
-            if let steps { manifest["steps"] = String(steps) }
-            if let strategies { manifest["strategies"] = strategies }
-            do { try unfinished.create(manifest: manifest) } catch {
-                RunSupport.err("error: cannot create \(unfinished.directory.path): \(error)")
-                throw ExitCode(1)
-            }
-        }
+        _ = try RunSupport.checkUnfinished(unfinished, path: reportPath, resuming: resume != nil, what: "comparison",
+                                           resumeCommand: "e2e compare \(config) --resume \(reportPath)",
+                                           config: config, configText: configText)
 
         RunSupport.out("compare \(cfg.name): \(list.map(\.name).joined(separator: ", "))")
         RunSupport.out("data \(cfg.data.rawValue)\(cfg.data == .parityLines ? " k=\(cfg.k)" : ""): \(cfg.trainCount) train, \(cfg.testCount) test; \(cfg.steps) steps of \(cfg.batchSize), budget by \(cfg.policy.rawValue); threads \(Threading.threadCount)")
@@ -104,6 +86,13 @@ struct CompareCommand: ParsableCommand {
         do { setup = try cfg.makeSetup(log: { RunSupport.out($0) }) } catch {
             RunSupport.err("error: cannot load data '\(cfg.data.rawValue)': \(error)")
             throw ExitCode(1)
+        }
+        if resume == nil {
+            // Only now, so that a configuration or data error leaves no unfinished run behind.
+            var manifest = ["config": config, "config_sha": TrainCommand.digest(configText)]
+            if let steps { manifest["steps"] = String(steps) }
+            if let strategies { manifest["strategies"] = strategies }
+            try RunSupport.createUnfinished(unfinished, manifest: manifest)
         }
         let flag = InterruptFlag()
         setup.checkpointing = StrategyCheckpointing(directory: unfinished.directory, everySteps: checkpointEvery, interrupt: flag)

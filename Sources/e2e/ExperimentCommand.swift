@@ -49,22 +49,16 @@ struct ExperimentCommand: ParsableCommand {
         let directory = URL(fileURLWithPath: path).standardizedFileURL
         // Until it finishes, the run's strategy checkpoints and finished results live beside the report.
         let unfinished = UnfinishedRun(report: directory)
-        if resume != nil {
-            guard unfinished.exists, let manifest = try? unfinished.readManifest(), manifest["experiment"] == name else {
-                RunSupport.err("error: --resume: \(path) has no unfinished run of experiment \(name) (no \(unfinished.directory.path))")
+        if let manifest = try RunSupport.checkUnfinished(unfinished, path: path, resuming: resume != nil, what: "run",
+                                                         resumeCommand: "e2e experiment \(name) --resume \(path)") {
+            guard manifest["experiment"] == name else {
+                RunSupport.err("error: --resume: \(path) is an unfinished run of experiment '\(manifest["experiment"] ?? "?")', not \(name)")
                 throw ExitCode(1)
             }
             quick = manifest["quick"] == "true"
             seed = manifest["seed"].flatMap(UInt64.init) ?? seed
-        } else if unfinished.exists {
-            RunSupport.err("error: \(path) has an unfinished run (\(unfinished.directory.path)); continue it with "
-                           + "'e2e experiment \(name) --resume \(path)' or remove that folder")
-            throw ExitCode(1)
         } else {
-            do { try unfinished.create(manifest: ["experiment": name, "quick": String(quick), "seed": String(seed)]) } catch {
-                RunSupport.err("error: cannot create \(unfinished.directory.path): \(error)")
-                throw ExitCode(1)
-            }
+            try RunSupport.createUnfinished(unfinished, manifest: ["experiment": name, "quick": String(quick), "seed": String(seed)])
         }
         let flag = InterruptFlag()
         let resumeLine = "resume with: e2e experiment \(name) --resume \(path)"

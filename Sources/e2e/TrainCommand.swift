@@ -192,16 +192,9 @@ struct TrainCommand: ParsableCommand {
         do { try OutputLocation.check(reportURL.appendingPathComponent("summary.md")) } catch { RunSupport.err("error: \(error)"); throw ExitCode(1) }
         let unfinished = UnfinishedRun(report: reportURL)
         var resumeFrom: (url: URL, step: Int)?
-        if resume {
-            guard unfinished.exists else {
-                let done = FileManager.default.fileExists(atPath: reportURL.appendingPathComponent("summary.md").path)
-                RunSupport.err("error: --resume: \(reportPath) " + (done ? "is a finished run; there is nothing to resume" : "has no unfinished run (no \(unfinished.directory.path))"))
-                throw ExitCode(1)
-            }
-            let manifest = try unfinished.readManifest()
-            if manifest["config_sha"] != Self.digest(configText) {
-                RunSupport.err("warning: \(self.config) differs from the configuration the run in \(reportPath) was started with")
-            }
+        if let manifest = try RunSupport.checkUnfinished(
+            unfinished, path: reportPath, resuming: resume, what: "run",
+            resumeCommand: "e2e train \(self.config) --resume \(reportPath)", config: self.config, configText: configText) {
             // The run's own overrides, unless given again now.
             if epochs == nil, let e = manifest["epochs"].flatMap(Int.init) { config.epochs = e; config.steps = nil }
             if seed == nil, let s = manifest["seed"].flatMap(UInt64.init) { config.seed = s }
@@ -212,10 +205,6 @@ struct TrainCommand: ParsableCommand {
             if resumeFrom == nil {
                 RunSupport.err("note: \(unfinished.directory.path) holds no checkpoint yet; starting the run again from step 0")
             }
-        } else if unfinished.exists {
-            RunSupport.err("error: \(reportPath) has an unfinished run (\(unfinished.directory.path)); continue it with "
-                           + "'e2e train \(self.config) --resume \(reportPath)' or remove that folder")
-            throw ExitCode(1)
         }
 
         // Data, model, optimizer, schedule, loss.
@@ -253,10 +242,7 @@ struct TrainCommand: ParsableCommand {
             var manifest = ["config": self.config, "config_sha": Self.digest(configText), "seed": String(config.seed),
                             "threads": String(Threading.threadCount)]
             if let e = config.epochs { manifest["epochs"] = String(e) }
-            do { try unfinished.create(manifest: manifest) } catch {
-                RunSupport.err("error: cannot create \(staging.path): \(error)")
-                throw ExitCode(1)
-            }
+            try RunSupport.createUnfinished(unfinished, manifest: manifest)
         }
         let logURL = unfinished.metricsLog
         let checkpoint = config.checkpointCallback(directory: unfinished.epochCheckpoints, hasValidation: data.validation != nil)
