@@ -171,14 +171,6 @@ public final class TrainingRun {
     /// Elements of every parameter some stage trained so far, each counted once.
     public var trainedParameterCount: Int { trained.values.reduce(0, +) }
 
-    /// The metrics of the last evaluation of any split, merged.
-    public var latestEvaluation: [String: Double] {
-        guard let last = history.last(where: { $0.split != "train" })?.step else { return [:] }
-        var out: [String: Double] = [:]
-        for r in history where r.step == last && r.split != "train" { out.merge(r.values) { $1 } }
-        return out
-    }
-
     private var now: UInt64 { DispatchTime.now().uptimeNanoseconds }
 
     // MARK: - Running
@@ -369,6 +361,14 @@ public final class TrainingRun {
     public static func prefixed(_ r: MetricsRecord) -> [String: Double] {
         var out: [String: Double] = [:]
         for (k, v) in r.values { out[k.hasPrefix(r.split + "_") ? k : r.split + "_" + k] = v }
+        return out
+    }
+
+    /// Every value of `records` under its own name and under its split-prefixed one, for
+    /// callbacks that monitor a metric by either (`accuracy` or `test_accuracy`).
+    public static func monitorable(_ records: [MetricsRecord]) -> [String: Double] {
+        var out: [String: Double] = [:]
+        for r in records { out.merge(r.values) { $1 }; out.merge(prefixed(r)) { $1 } }
         return out
     }
 

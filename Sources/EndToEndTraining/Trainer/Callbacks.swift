@@ -218,8 +218,7 @@ extension EarlyStopping: TrainingRunObserver {
     /// such as `test_accuracy`, or a name the evaluator returns as is) the run is asked to
     /// stop; the stage then finishes with its final evaluation.
     public func didEvaluate(_ run: TrainingRun, stage: TrainingStage, records: [MetricsRecord]) throws {
-        var metrics: [String: Double] = [:]
-        for r in records { metrics.merge(r.values) { $1 }; metrics.merge(TrainingRun.prefixed(r)) { $1 } }
+        let metrics = TrainingRun.monitorable(records)
         guard !records.isEmpty else { return }
         guard let value = metrics[monitor] else {
             throw TrainerError("EarlyStopping: metric '\(monitor)' is not among \(metrics.keys.sorted())")
@@ -262,8 +261,7 @@ public final class RunCheckpointCallback: TrainingRunObserver {
     public func didEvaluate(_ run: TrainingRun, stage: TrainingStage, records: [MetricsRecord]) throws {
         try run.saveCheckpoint(to: lastURL, model: model)
         guard let monitor, !records.isEmpty else { return }
-        var metrics: [String: Double] = [:]
-        for r in records { metrics.merge(r.values) { $1 }; metrics.merge(TrainingRun.prefixed(r)) { $1 } }
+        let metrics = TrainingRun.monitorable(records)
         guard let value = metrics[monitor] else {
             throw TrainerError("RunCheckpointCallback: metric '\(monitor)' is not among \(metrics.keys.sorted())")
         }

@@ -306,7 +306,6 @@ public final class Trainer {
 
     fileprivate func merge(latest values: [String: Double]) { latestMetrics.merge(values) { $1 } }
 
-    static func stepSeed(_ seed: UInt64, _ step: Int) -> UInt64 { TrainingRun.stepSeed(seed, step) }
 
     // MARK: - Checkpoints
 
