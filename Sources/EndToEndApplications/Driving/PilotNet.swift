@@ -124,18 +124,11 @@ public struct PilotNet: Sendable {
     /// `e2e predict <report>/models/end-to-end/config.json --checkpoint …/model.safetensors
     /// --input …/inputs.npy --output steering.csv` works on the report.
     public func save(_ trained: Trained, in context: ApplicationContext, test: DrivingDataset) throws -> SavedModel {
-        let relative = "models/end-to-end"
-        let scratch = context.artifactsDirectory.appendingPathComponent(relative, isDirectory: true)
-        let final = context.outputDirectory.appendingPathComponent(relative, isDirectory: true)
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         let set = try test.tensorDataset()
-        try NPY.write(set.inputs, to: scratch.appendingPathComponent("inputs.npy"))
-        try NPY.write(set.targets!, to: scratch.appendingPathComponent("labels.npy"))
-        try trained.model.save(to: scratch.appendingPathComponent("model.safetensors"), metadata: ["approach": "end-to-end"])
-        let text = configText(inputs: final.appendingPathComponent("inputs.npy").path, labels: final.appendingPathComponent("labels.npy").path)
-        _ = try TrainingConfig.parse(text, fileName: "config.json")  // what is written must load
-        try Data(text.utf8).write(to: scratch.appendingPathComponent("config.json"), options: .atomic)
-        return SavedModel(approach: "end-to-end", config: relative + "/config.json", checkpoint: relative + "/model.safetensors")
+        return try SavedModel.write(
+            approach: "end-to-end", folder: "end-to-end", in: context, model: trained.model, inputs: set.inputs,
+            writeLabels: { try NPY.write(set.targets!, to: $0) }, configFile: "config.json",
+            configText: { configText(inputs: $0, labels: $1) })
     }
 }
 

@@ -97,20 +97,13 @@ public final class ConfiguredNetwork {
     /// `e2e evaluate` scores the saved model on (a held-out 20 % of) the exported examples
     /// and `e2e predict --input <report>/models/<approach>/inputs.npy` predicts them all.
     public func save(in context: ApplicationContext, inputs: Tensor, labels: [Int], epochs: Int = 1) throws -> SavedModel {
-        let relative = "models/\(folderName)"
-        let scratch = context.artifactsDirectory.appendingPathComponent(relative, isDirectory: true)
-        let final = context.outputDirectory.appendingPathComponent(relative, isDirectory: true)
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        try NPY.write(inputs.contiguous(), to: scratch.appendingPathComponent("inputs.npy"))
-        try NPY.write(IntTensor(labels), to: scratch.appendingPathComponent("labels.npy"))
-        try model.save(to: scratch.appendingPathComponent("model.safetensors"), metadata: ["approach": approach])
-        let text = Self.configText(name: approach, inputShape: inputShape, classes: classes, layers: layers, optimizer: optimizer,
-                                   batchSize: batchSize, seed: seed,
-                                   inputs: final.appendingPathComponent("inputs.npy").path,
-                                   labels: final.appendingPathComponent("labels.npy").path, epochs: epochs)
-        _ = try TrainingConfig.parse(text, fileName: "config.yaml", format: .yaml)  // what we write must load
-        try Data(text.utf8).write(to: scratch.appendingPathComponent("config.yaml"), options: .atomic)
-        return SavedModel(approach: approach, config: relative + "/config.yaml", checkpoint: relative + "/model.safetensors")
+        try SavedModel.write(
+            approach: approach, folder: folderName, in: context, model: model, inputs: inputs,
+            writeLabels: { try NPY.write(IntTensor(labels), to: $0) }, configFile: "config.yaml"
+        ) { inputsPath, labelsPath in
+            Self.configText(name: approach, inputShape: inputShape, classes: classes, layers: layers, optimizer: optimizer,
+                            batchSize: batchSize, seed: seed, inputs: inputsPath, labels: labelsPath, epochs: epochs)
+        }
     }
 
     static func configText(name: String, inputShape: [Int], classes: Int, layers: [String], optimizer: String, batchSize: Int,
