@@ -6,6 +6,7 @@ public enum ApplicationRegistry {
         FacesApplication(),
         DrivingApplication(),
         DiagnosisApplication(),
+        TextApplication(),
     ]
 
     public static var names: [String] { all.map(\.name) }

@@ -175,19 +175,16 @@ public struct KneserNeyModel: Sendable {
 
     /// Bits per symbol of `tokens` scored as one stream from its start (each symbol given
     /// the symbols before it): `−(1/n) Σ log₂ P(tᵢ | t₀ … tᵢ₋₁)`.
-    public func bitsPerSymbol(_ tokens: [Int]) -> Double {
-        var bits = 0.0
-        for i in tokens.indices {
-            bits -= log2(probability(of: tokens[i], after: tokens[max(0, i - order + 1)..<i]))
-        }
-        return bits / Double(max(tokens.count, 1))
-    }
+    public func bitsPerSymbol(_ tokens: [Int]) -> Double { bits(tokens) / Double(max(tokens.count, 1)) }
 
-    /// `count` symbols drawn one at a time from the model after `prompt`.
-    public func sample(prompt: [Int], count: Int, using rng: inout RandomGenerator) -> [Int] {
+    /// `count` symbols drawn one at a time from the model after `prompt`, each from the
+    /// distribution raised to `1 / temperature` and renormalized (1 samples the model itself).
+    public func sample(prompt: [Int], count: Int, temperature: Double = 1, using rng: inout RandomGenerator) -> [Int] {
         var history = prompt, out: [Int] = []
         for _ in 0..<max(0, count) {
-            let c = Self.draw(distribution(after: history), using: &rng)
+            var p = distribution(after: history)
+            if temperature != 1 { p = p.map { pow($0, 1 / max(temperature, 1e-3)) } }
+            let c = Self.draw(p, using: &rng)
             out.append(c)
             history.append(c)
             if history.count > order { history.removeFirst(history.count - order) }
@@ -204,6 +201,15 @@ public struct KneserNeyModel: Sendable {
             if u < 0 { return i }
         }
         return p.count - 1
+    }
+
+    /// The total bits of `tokens[from...]`, each symbol given the symbols before it in `tokens`.
+    public func bits(_ tokens: [Int], from: Int = 0) -> Double {
+        var bits = 0.0
+        for i in max(0, from)..<tokens.count {
+            bits -= log2(probability(of: tokens[i], after: tokens[max(0, i - order + 1)..<i]))
+        }
+        return bits
     }
 
     /// Stored n-grams (every order's counts): the model's fitted numbers.
