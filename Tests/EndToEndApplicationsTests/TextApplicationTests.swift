@@ -20,8 +20,8 @@ final class TextApplicationTests: XCTestCase {
             XCTAssertEqual(x.metric, "bits_per_character")
             XCTAssertTrue(x.value > 0 && x.value < 8, "\(x.approach) bits/char \(x.value)")
         }
-        // The n-gram model learns the generated prose well below the uniform log2(V) even on a smoke run.
-        XCTAssertLessThan(r.results[3].value, 3)
+        // The n-gram model is well below the uniform log2(V) (≥ 5.4 bits for the ≥ 43 symbols of either corpus) even on a smoke run.
+        XCTAssertLessThan(r.results[3].value, 4.5)
         for a in ["end-to-end", "pipeline"] {
             XCTAssertGreaterThanOrEqual(Set(r.dataEfficiency.filter { $0.approach == a }.map(\.fraction)).count, 5, a)
         }
