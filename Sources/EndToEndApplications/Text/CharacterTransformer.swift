@@ -78,7 +78,7 @@ final class CharacterTransformer: Module, @unchecked Sendable {
         let data = try TensorDataset(inputs: Tensor(shape: [n, s.context], scalars: x), targets: Tensor(shape: [n, s.context], scalars: y))
         let loader = DataLoader(data, batchSize: s.batchSize, shuffle: false, seed: seed, prefetch: 0)
         let optimizer = Adam(parameters(), learningRate: s.learningRate)
-        let schedule = LearningRateScheduler(optimizer, schedule: WarmupCosineSchedule(warmup: max(1, s.steps / 20), total: s.steps, minimum: 0.1))
+        let schedule = LearningRateScheduler(optimizer, schedule: WarmupCosineSchedule(warmup: max(1, s.steps / 20), total: s.steps, minimum: s.learningRate / 10))
         let trainer = try Trainer(model: self, optimizer: optimizer, loss: Self.loss, scheduler: schedule, schedulePer: .step,
                                   gradientClipNorm: 1, seed: seed)
         return try trainer.fit(train: loader, steps: s.steps)
