@@ -1,3 +1,4 @@
+import EndToEnd
 import EndToEndData
 import EndToEndTraining
 import Foundation
@@ -45,6 +46,21 @@ final class TextApplicationTests: XCTestCase {
         let newestSeen = (d.train.groups + d.test.groups).max() ?? ""
         XCTAssertTrue(d.shifted.groups.allSatisfy { $0 >= newestSeen }, "shifted products must sort after every other")
         XCTAssertTrue(Set(d.train.groups).isDisjoint(with: d.shifted.groups))
+    }
+
+    /// The transformer learns a text whose next character follows from the previous one
+    /// ("abcabc..." with a rare "d" after "c"): far below the 2 bits of the symbol frequencies.
+    func testTransformerLearnsAPeriodicText() throws {
+        var rng = RandomGenerator(seed: 4)
+        var text: [Int] = []
+        for _ in 0..<600 { text += [0, 1, 2] + (rng.nextUniform() < 0.2 ? [3] : []) }
+        let settings = CharacterTransformer.Settings(context: 16, dModel: 16, heads: 2, layers: 1, batchSize: 8, steps: 80, learningRate: 1e-2)
+        let lm = CharacterTransformer(vocabularySize: 4, settings: settings, seed: 1)
+        _ = try lm.fit(text, seed: 2)
+        let scored = try lm.bits([Array(text.prefix(200))])
+        XCTAssertLessThan(scored.bits / Double(scored.count), 0.8)
+        let sample = lm.sample(prompt: [0], count: 20, temperature: 0.5, using: &rng)
+        XCTAssertTrue(sample.allSatisfy { (0..<4).contains($0) })
     }
 
     func testChaptersAreCutAtHeadingsAndParagraphsJoined() {
