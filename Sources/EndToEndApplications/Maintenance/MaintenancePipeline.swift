@@ -1,0 +1,74 @@
+import EndToEnd
+import EndToEndData
+import EndToEndTraining
+import Foundation
+
+/// The classic prognostics pipeline, each stage fitted on its own: operating conditions
+/// found by k-means and every sensor z-scored within its condition (``ConditionNormalizer``),
+/// a linear health index and rolling mean/slope features (``HealthIndexFeatures``), then the
+/// features standardized and a ridge regression onto the capped remaining useful life, its
+/// output clipped to `0...cap`. No gradient step anywhere.
+public struct MaintenancePipeline: Sendable {
+    /// Numbers a person chose beyond the stages': the regression's penalty and the clip range
+    /// (and, shared with the network, the window length and the cap).
+    public static let handSetConstants = ConditionNormalizer.handSetConstants + HealthIndexFeatures.handSetConstants + 2 + 2
+    static let alpha = 1.0
+
+    public private(set) var normalizer: ConditionNormalizer
+    public private(set) var health: HealthIndexFeatures
+    public private(set) var regression: RidgeRegression
+    public private(set) var featureMean: [Double] = []
+    public private(set) var featureScale: [Double] = []
+    public let window: Int
+    public let cap: Double
+
+    /// Numbers learned by all stages.
+    public var parameterCount: Int {
+        normalizer.parameterCount + health.parameterCount + regression.parameterCount + 2 * featureMean.count
+    }
+
+    /// Fits every stage on full training trajectories; each window of `window` cycles (ends
+    /// `stride` apart, aligned to failure) is one regression example.
+    public init(fitting engines: [TurbofanFleet.Engine], window: Int, stride: Int, cap: Double, seed: UInt64) throws {
+        self.window = window
+        self.cap = cap
+        let normalizer = try ConditionNormalizer(fitting: engines, seed: seed)
+        let normalized = try engines.map { try normalizer.normalize($0) }
+        let health = try HealthIndexFeatures(fitting: normalized, sensors: normalizer.kept.count)
+        let windows = try SlidingWindows(length: window, stride: stride)
+        var x: [[Double]] = [], y: [Double] = []
+        for (e, z) in zip(engines, normalized) {
+            let ends = windows.ends(steps: e.observed)
+            x += try health.features(z, ends: ends, length: window)
+            y += ends.map { min(Double(e.lifetime - $0), cap) }
+        }
+        guard !x.isEmpty else { throw ApplicationError("maintenance pipeline: no training window of \(window) cycles") }
+        let d = x[0].count, n = Double(x.count)
+        let mean = (0..<d).map { j in x.reduce(0) { $0 + $1[j] } / n }
+        let scale = (0..<d).map { j in
+            let sd = (x.reduce(0) { $0 + ($1[j] - mean[j]) * ($1[j] - mean[j]) } / n).squareRoot()
+            return sd > 1e-12 ? sd : 1
+        }
+        var regression = try RidgeRegression(alpha: Self.alpha)
+        try regression.fit(x.map { row in row.indices.map { (row[$0] - mean[$0]) / scale[$0] } }, y)
+        (self.normalizer, self.health, self.regression, featureMean, featureScale) = (normalizer, health, regression, mean, scale)
+    }
+
+    func standardized(_ row: [Double]) -> [Double] { row.indices.map { (row[$0] - featureMean[$0]) / featureScale[$0] } }
+
+    /// The features of each engine's last window.
+    public func lastWindowFeatures(_ engines: [TurbofanFleet.Engine]) throws -> [[Double]] {
+        try engines.map { e in try health.features(try normalizer.normalize(e), ends: [e.observed], length: window)[0] }
+    }
+
+    /// The estimated (capped) remaining useful life after each engine's last recorded cycle.
+    public func predict(_ engines: [TurbofanFleet.Engine]) throws -> [Double] {
+        try regression.predict(try lastWindowFeatures(engines).map(standardized)).map { min(max($0, 0), cap) }
+    }
+
+    /// Each feature's standardized ridge weight, with its name, largest magnitude first.
+    public func weights() -> [(name: String, weight: Double)] {
+        let names = health.names(normalizer.kept.map { TurbofanFleet.sensorNames[$0] })
+        return zip(names, regression.coefficients).map { ($0, $1) }.sorted { abs($0.weight) > abs($1.weight) }
+    }
+}
