@@ -46,23 +46,25 @@ public struct ConditionNormalizer: Sendable {
         kmeans = chosen
         let labels = try kmeans.predict(settings)
         let s = TurbofanFleet.sensorNames.count, k = kmeans.clusters
-        var sum = [[Double]](repeating: [Double](repeating: 0, count: s), count: k), sum2 = sum
+        // Two passes (mean, then squared deviations), so constant sensors read exactly 0.
+        var sum = [[Double]](repeating: [Double](repeating: 0, count: s), count: k), squares = sum
         var count = [Double](repeating: 0, count: k)
-        var row = 0
-        for e in engines {
-            for t in 0..<e.observed {
-                let c = labels[row]
-                row += 1
-                count[c] += 1
-                for j in 0..<s {
-                    let v = Double(e.cycles[t * TurbofanFleet.channels + 3 + j])
-                    sum[c][j] += v
-                    sum2[c][j] += v * v
+        for pass in 0..<2 {
+            var row = 0
+            for e in engines {
+                for t in 0..<e.observed {
+                    let c = labels[row]
+                    row += 1
+                    if pass == 0 { count[c] += 1 }
+                    for j in 0..<s {
+                        let v = Double(e.cycles[t * TurbofanFleet.channels + 3 + j])
+                        if pass == 0 { sum[c][j] += v } else { squares[c][j] += (v - mean[c][j]) * (v - mean[c][j]) }
+                    }
                 }
             }
+            if pass == 0 { mean = (0..<k).map { c in sum[c].map { $0 / max(count[c], 1) } } }
         }
-        mean = (0..<k).map { c in sum[c].map { $0 / max(count[c], 1) } }
-        spread = (0..<k).map { c in (0..<s).map { j in (max(0, sum2[c][j] / max(count[c], 1) - mean[c][j] * mean[c][j])).squareRoot() } }
+        spread = (0..<k).map { c in squares[c].map { ($0 / max(count[c], 1)).squareRoot() } }
         kept = (0..<s).filter { j in (0..<k).contains { c in count[c] > 1 && spread[c][j] > Self.constantSpread * max(1, abs(mean[c][j])) } }
     }
 

@@ -35,13 +35,7 @@ public struct MaintenancePipeline: Sendable {
         let normalizer = try ConditionNormalizer(fitting: engines, seed: seed)
         let normalized = try engines.map { try normalizer.normalize($0) }
         let health = try HealthIndexFeatures(fitting: normalized, sensors: normalizer.kept.count)
-        let windows = try SlidingWindows(length: window, stride: stride)
-        var x: [[Double]] = [], y: [Double] = []
-        for (e, z) in zip(engines, normalized) {
-            let ends = windows.ends(steps: e.observed)
-            x += try health.features(z, ends: ends, length: window)
-            y += ends.map { min(Double(e.lifetime - $0), cap) }
-        }
+        let (x, y) = try Self.windowFeatures(engines, normalized: normalized, health: health, window: window, stride: stride, cap: cap)
         guard !x.isEmpty else { throw ApplicationError("maintenance pipeline: no training window of \(window) cycles") }
         let d = x[0].count, n = Double(x.count)
         let mean = (0..<d).map { j in x.reduce(0) { $0 + $1[j] } / n }
@@ -54,6 +48,32 @@ public struct MaintenancePipeline: Sendable {
         (self.normalizer, self.health, self.regression, featureMean, featureScale) = (normalizer, health, regression, mean, scale)
     }
 
+    /// The features of every window of run-to-failure engines (ends `stride` apart) and their capped targets.
+    static func windowFeatures(_ engines: [TurbofanFleet.Engine], normalized: [[Float]], health: HealthIndexFeatures, window: Int, stride: Int,
+                               cap: Double) throws -> (x: [[Double]], y: [Double]) {
+        let windows = try SlidingWindows(length: window, stride: stride)
+        var x: [[Double]] = [], y: [Double] = []
+        for (e, z) in zip(engines, normalized) {
+            let ends = windows.ends(steps: e.observed)
+            x += try health.features(z, ends: ends, length: window)
+            y += ends.map { min(Double(e.lifetime - $0), cap) }
+        }
+        return (x, y)
+    }
+
+    /// The standardized features of the training windows and their capped targets (what the
+    /// ridge regression was fitted on), for another regressor on the same features.
+    public func trainingSet(_ engines: [TurbofanFleet.Engine], stride: Int) throws -> (x: [[Double]], y: [Double]) {
+        let (x, y) = try Self.windowFeatures(engines, normalized: try engines.map { try normalizer.normalize($0) }, health: health,
+                                             window: window, stride: stride, cap: cap)
+        return (x.map(standardized), y)
+    }
+
+    /// The standardized features of each engine's last window.
+    public func standardizedLastWindowFeatures(_ engines: [TurbofanFleet.Engine]) throws -> [[Double]] {
+        try lastWindowFeatures(engines).map(standardized)
+    }
+
     func standardized(_ row: [Double]) -> [Double] { row.indices.map { (row[$0] - featureMean[$0]) / featureScale[$0] } }
 
     /// The features of each engine's last window.
@@ -63,12 +83,31 @@ public struct MaintenancePipeline: Sendable {
 
     /// The estimated (capped) remaining useful life after each engine's last recorded cycle.
     public func predict(_ engines: [TurbofanFleet.Engine]) throws -> [Double] {
-        try regression.predict(try lastWindowFeatures(engines).map(standardized)).map { min(max($0, 0), cap) }
+        try regression.predict(try standardizedLastWindowFeatures(engines)).map { min(max($0, 0), cap) }
     }
 
     /// Each feature's standardized ridge weight, with its name, largest magnitude first.
     public func weights() -> [(name: String, weight: Double)] {
         let names = health.names(normalizer.kept.map { TurbofanFleet.sensorNames[$0] })
         return zip(names, regression.coefficients).map { ($0, $1) }.sorted { abs($0.weight) > abs($1.weight) }
+    }
+}
+
+/// The pipeline's features with an MLP instead of the ridge regression (Trainer, squared
+/// error): whether a nonlinear regressor closes the gap the linear one leaves.
+public enum PipelineMLP {
+    /// Two hidden layers of 32 units.
+    public static let layers = [#"{"type": "linear", "out": 32}"#, #""relu""#, #"{"type": "linear", "out": 32}"#, #""relu""#,
+                                #"{"type": "linear", "out": 1}"#]
+    /// Numbers a person chose: two widths, learning rate, batch size, epochs.
+    public static let handSetConstants = 5
+
+    public static func network(features: Int, epochs: Int, seed: UInt64) -> RULNetwork {
+        RULNetwork(approach: "pipeline (MLP)", layers: layers, inputShape: [features], epochs: epochs, seed: seed)
+    }
+
+    /// `rows` as a `[N, features]` tensor.
+    public static func tensor(_ rows: [[Double]]) -> Tensor {
+        Tensor(shape: [rows.count, rows.first?.count ?? 0], scalars: rows.flatMap { $0.map(Float.init) })
     }
 }
