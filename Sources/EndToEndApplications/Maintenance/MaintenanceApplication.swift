@@ -33,7 +33,7 @@ public struct MaintenanceApplication: Application {
             switch size {
             case .smoke: return Plan(train: 6, test: 4, shifted: 4, lifetimes: 60...90, stride: 4, epochs: 1, mlpEpochs: 1, attributionEngines: 4)
             case .quick: return Plan(train: 60, test: 40, shifted: 40, lifetimes: 128...362, stride: 1, epochs: 15, mlpEpochs: 10, attributionEngines: 40)
-            case .full: return Plan(train: 200, test: 100, shifted: 100, lifetimes: 128...362, stride: 1, epochs: 30, mlpEpochs: 20, attributionEngines: 100)
+            case .full: return Plan(train: 250, test: 250, shifted: 250, lifetimes: 128...362, stride: 1, epochs: 30, mlpEpochs: 20, attributionEngines: 250)
             }
         }
     }
@@ -93,8 +93,8 @@ public struct MaintenanceApplication: Application {
             try mlp.predict(PipelineMLP.tensor(try pipeline.standardizedLastWindowFeatures(engines))).map { min(max($0, 0), Self.cap) }
         }
         let mlpScores = try Scores(predicted: mlpPredict(fleet.test), engines: fleet.test)
-        log(String(format: "pipeline (MLP): %d steps in %.1f s: test RMSE %.2f, PHM08 score %.1f", mlp.summary.steps, mlp.summary.wallSeconds,
-                   mlpScores.rmse, mlpScores.score))
+        log(String(format: "pipeline (MLP): %d steps in %.1f s, last-epoch training RMSE %.2f: test RMSE %.2f, PHM08 score %.1f", mlp.summary.steps,
+                   mlp.summary.wallSeconds, (mlp.summary["train_rmse"] ?? .nan) * Self.cap, mlpScores.rmse, mlpScores.score))
 
         // May not generalize? An unseen fault mode and an unseen operating condition.
         var shiftScores: [(name: String, e2e: Scores, pipe: Scores, mlp: Scores)] = []
