@@ -32,8 +32,8 @@ public struct MaintenanceApplication: Application {
         static func of(_ size: ApplicationContext.Size) -> Plan {
             switch size {
             case .smoke: return Plan(train: 6, test: 4, shifted: 4, lifetimes: 60...90, stride: 4, epochs: 1, mlpEpochs: 1, attributionEngines: 4)
-            case .quick: return Plan(train: 60, test: 40, shifted: 40, lifetimes: 128...362, stride: 1, epochs: 15, mlpEpochs: 10, attributionEngines: 40)
-            case .full: return Plan(train: 250, test: 250, shifted: 250, lifetimes: 128...362, stride: 1, epochs: 30, mlpEpochs: 20, attributionEngines: 250)
+            case .quick: return Plan(train: 60, test: 40, shifted: 40, lifetimes: 128...362, stride: 1, epochs: 15, mlpEpochs: 5, attributionEngines: 40)
+            case .full: return Plan(train: 250, test: 250, shifted: 250, lifetimes: 128...362, stride: 1, epochs: 30, mlpEpochs: 5, attributionEngines: 250)
             }
         }
     }
@@ -267,7 +267,7 @@ public struct MaintenanceApplication: Application {
         **Pipeline**: k-means on the settings (k chosen by the inertia elbow: \(conditions) conditions found), each sensor z-scored within its condition \
         (\(kept) sensors that vary kept), a linear health index (ridge onto 1 for the first 30 and 0 for the last 30 cycles of each training engine), \
         per window the mean and slope of every kept sensor and the health index's mean, slope and last-10-cycle mean, standardized, then ridge regression (alpha 1) onto the capped RUL, clipped to 0–\(Int(cap)). \
-        **Pipeline (MLP)**: the same features, an MLP (32, 32 hidden units) fitted by the Trainer (\(plan.mlpEpochs) epochs of Adam) instead of the ridge, clipped the same way.
+        **Pipeline (MLP)**: the same features, an MLP (32, 32 hidden units, dropout 0.3) fitted by the Trainer (\(plan.mlpEpochs) epochs of Adam) instead of the ridge, clipped the same way.
         """
     }
 }

@@ -46,6 +46,7 @@ public struct RULNetwork: Sendable {
           "model": {"layers": [\(layers.joined(separator: ", "))]},
           "loss": "mse",
           "optimizer": {"type": "adam", "lr": \(learningRate)},
+          "schedule": {"type": "cosine", "per": "step"},
           "epochs": \(epochs),
           "seed": \(seed),
           "metrics": ["rmse", "mae"]
@@ -85,10 +86,15 @@ public struct RULNetwork: Sendable {
         Random.seed(seed)
         let model = try config.buildModel()
         let optimizer = ModelBuilder.optimizer(config.optimizer, parameters: model.parameters())
-        let trainer = try Trainer(model: model, optimizer: optimizer, loss: ModelBuilder.loss(config.loss), metrics: ["rmse"], seed: seed)
         let set = try TensorDataset(inputs: inputs, targets: Tensor(shape: [targets.count, 1], scalars: targets.map { Float($0 / cap) }))
         let loader = DataLoader(set, batchSize: min(batchSize, set.count), shuffle: true, seed: seed, prefetch: 0)
-        let summary = try trainer.fit(train: loader, steps: max(minimumSteps, epochs * loader.batchCount))
+        let steps = max(minimumSteps, epochs * loader.batchCount)
+        // The learning rate follows a cosine from its initial value to 0 over the run's steps.
+        var scheduler: LearningRateScheduler?
+        if let c = config.schedule, case .scheduler(let s, _) = ModelBuilder.schedule(c, optimizer: optimizer, totalSteps: steps) { scheduler = s }
+        let trainer = try Trainer(model: model, optimizer: optimizer, loss: ModelBuilder.loss(config.loss), metrics: ["rmse"],
+                                  scheduler: scheduler, schedulePer: .step, seed: seed)
+        let summary = try trainer.fit(train: loader, steps: steps)
         return Trained(model: model, summary: summary, cap: cap, inputShape: Array(inputs.shape.dropFirst()))
     }
 
