@@ -35,10 +35,10 @@ struct MaintenanceAttribution {
     }
 
     /// The map as a picture: one row per channel (settings on top), cycles left to right
-    /// (the last cycle at the right), brighter red for more attribution; 12× enlarged.
+    /// (the last cycle at the right), brighter red for more attribution; 6× enlarged.
     func image() throws -> PNGImage {
         try PNGImage.heatMapOverlay(base: [Float](repeating: 0, count: map.count), heat: map, width: window,
-                                    height: channelNames.count, signed: false, opacity: 1).scaled(by: 12)
+                                    height: channelNames.count, signed: false, opacity: 1).scaled(by: 6)
     }
 
     func notes() -> String {
