@@ -45,15 +45,20 @@ public struct ApplicationContext: Sendable {
     public var cacheDirectory: URL
     /// Progress sink: one human-readable line per call.
     public var log: @Sendable (String) -> Void
+    /// Where finished parts are kept so an interrupted run can resume (``part(_:modules:_:)``);
+    /// nil: every part runs and nothing is kept.
+    public var parts: ApplicationParts?
 
     public init(size: Size = .full, seed: UInt64 = 0, dataPath: URL? = nil, outputDirectory: URL,
-                artifactsDirectory: URL, cacheDirectory: URL, log: @escaping @Sendable (String) -> Void = { _ in }) {
+                artifactsDirectory: URL, cacheDirectory: URL, parts: ApplicationParts? = nil,
+                log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.size = size
         self.seed = seed
         self.dataPath = dataPath
         self.outputDirectory = outputDirectory
         self.artifactsDirectory = artifactsDirectory
         self.cacheDirectory = cacheDirectory
+        self.parts = parts
         self.log = log
     }
 
