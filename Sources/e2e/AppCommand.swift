@@ -81,7 +81,7 @@ struct AppCommand: ParsableCommand {
         let context = ApplicationContext(
             size: size, seed: seed, dataPath: data.map { URL(fileURLWithPath: $0).standardizedFileURL },
             outputDirectory: directory, artifactsDirectory: artifacts, cacheDirectory: Self.cacheDirectory(for: name),
-            parts: ApplicationParts(directory: unfinished.directory.appendingPathComponent("parts", isDirectory: true)),
+            parts: FinishedParts(directory: unfinished.directory.appendingPathComponent("parts", isDirectory: true)),
             log: { RunSupport.out("[\(name)] " + $0) })
         // Finished parts are on disk, each written atomically, so stopping at once loses only the part in progress.
         let interrupts = InterruptHandler(stopping: "stopping now; finished parts are kept") { sig in

@@ -5,7 +5,7 @@ import EndToEndTraining
 import Foundation
 import XCTest
 
-final class ApplicationPartsTests: XCTestCase {
+final class FinishedPartsTests: XCTestCase {
     var dir: URL!
 
     override func setUpWithError() throws {
@@ -16,7 +16,7 @@ final class ApplicationPartsTests: XCTestCase {
 
     func context(parts: Bool = true, log: @escaping @Sendable (String) -> Void = { _ in }) -> ApplicationContext {
         ApplicationContext(size: .smoke, outputDirectory: dir.appendingPathComponent("report"), artifactsDirectory: dir,
-                           cacheDirectory: dir, parts: parts ? ApplicationParts(directory: dir.appendingPathComponent("parts")) : nil,
+                           cacheDirectory: dir, parts: parts ? FinishedParts(directory: dir.appendingPathComponent("parts")) : nil,
                            log: log)
     }
 
@@ -54,19 +54,19 @@ final class ApplicationPartsTests: XCTestCase {
     }
 
     func testKeysThatSanitizeAlikeStayDistinct() throws {
-        let parts = ApplicationParts(directory: dir)
+        let parts = FinishedParts(directory: dir)
         XCTAssertNotEqual(parts.url(for: "data-efficiency/a b/0.1"), parts.url(for: "data-efficiency/a_b/0.1"))
         _ = try context().part("data-efficiency/a b/0.1") { 1.0 }
         _ = try context().part("data-efficiency/a_b/0.1") { 2.0 }
         XCTAssertEqual(try context().part("data-efficiency/a b/0.1") { 0.0 }, 1.0)
         XCTAssertEqual(try context().part("data-efficiency/a_b/0.1") { 0.0 }, 2.0)
-        XCTAssertEqual(Set(ApplicationParts(directory: dir.appendingPathComponent("parts")).finishedKeys()),
+        XCTAssertEqual(Set(FinishedParts(directory: dir.appendingPathComponent("parts")).finishedKeys()),
                        ["data-efficiency/a b/0.1", "data-efficiency/a_b/0.1"])
     }
 
     func testADamagedPartFileIsAnErrorNamingItNotACrashOrASilentRerun() throws {
         _ = try context().part("value") { 42.0 }
-        let parts = ApplicationParts(directory: dir.appendingPathComponent("parts"))
+        let parts = FinishedParts(directory: dir.appendingPathComponent("parts"))
         let file = parts.url(for: "value")
         for damaged in [Data("{\"key\": \"value\", \"val".utf8), Data("{\"key\": \"value\", \"value\": \"x\"}".utf8),
                         Data("{\"key\": \"other\", \"value\": 1}".utf8), Data([0xff, 0x00, 0x13])] {

@@ -1,20 +1,19 @@
 import EndToEnd
 import EndToEndNN
-import EndToEndTraining
 import Foundation
 
-/// The finished parts of an application run — each network's fit, each data-efficiency
-/// point — kept beside the report until the run finishes, so that
-/// `e2e app NAME --resume REPORT` after a kill or Ctrl-C skips them and computes only the rest.
+/// The finished parts of a long run — an application's network fits and data-efficiency
+/// points, an experiment's grid cells — kept beside the report until the run finishes, so that
+/// `--resume REPORT` after a kill or Ctrl-C skips them and computes only the rest.
 ///
 /// A part is one JSON file, `<key>.json`, holding the key and the part's value, and, when the
 /// part trains modules, a safetensors file of their weights beside it. The weights are written
 /// first and the JSON last, each atomically, so a part whose JSON exists is complete.
 ///
-/// Parts must not depend on each other through hidden state: every application derives its
-/// seeds from ``ApplicationContext/seed(_:)``, so a part read back leaves the later parts'
-/// numbers as they would have been.
-public final class ApplicationParts: Sendable {
+/// Parts must not depend on each other through hidden state (derive each part's seeds from the
+/// run's root seed), so that a part read back leaves the later parts' numbers as they would
+/// have been.
+public final class FinishedParts: Sendable {
     /// The folder the parts are kept in.
     public let directory: URL
 
@@ -47,10 +46,10 @@ public final class ApplicationParts: Sendable {
         do {
             entry = try Self.decoder.decode(Entry<T>.self, from: Data(contentsOf: file))
         } catch {
-            throw ApplicationError("cannot read the finished part '\(key)' from \(file.path): \(Self.describe(error)); delete the file to compute the part again")
+            throw FinishedPartError("cannot read the finished part '\(key)' from \(file.path): \(Self.describe(error)); delete the file to compute the part again")
         }
         guard entry.key == key else {
-            throw ApplicationError("\(file.path) holds part '\(entry.key)', not '\(key)'; delete the file to compute the part again")
+            throw FinishedPartError("\(file.path) holds part '\(entry.key)', not '\(key)'; delete the file to compute the part again")
         }
         return entry.value
     }
@@ -82,7 +81,7 @@ public final class ApplicationParts: Sendable {
                 try m.loadStateDict(own, strict: true)
             }
         } catch {
-            throw ApplicationError("cannot restore the weights of the finished part '\(key)' from \(file.path): \(error); delete \(url(for: key).lastPathComponent) to train the part again")
+            throw FinishedPartError("cannot restore the weights of the finished part '\(key)' from \(file.path): \(error); delete \(url(for: key).lastPathComponent) to train the part again")
         }
     }
 
@@ -118,29 +117,25 @@ public final class ApplicationParts: Sendable {
     }
 }
 
-extension ApplicationContext {
-    /// Runs one part of the application — typically one network's fit — or, when this run
-    /// continues an interrupted one (`e2e app NAME --resume REPORT`) and the part finished
-    /// there, reads its value back and restores the weights of `modules` instead.
-    ///
-    /// ```swift
-    /// let summary = try context.part("end-to-end", modules: [net.model]) {
-    ///     try net.fit(train, epochs: 10)
-    /// }
-    /// ```
-    ///
-    /// `key` names the part uniquely within the application (e.g. `"data-efficiency/pipeline/0.1"`).
-    /// Without a parts folder (``parts`` is nil) the part simply runs.
-    public func part<T: Codable>(_ key: String, modules: [Module] = [], _ compute: () throws -> T) throws -> T {
-        guard let parts else { return try compute() }
-        if let value = try parts.load(T.self, key: key) {
-            if !modules.isEmpty { try parts.loadWeights(into: modules, key: key) }
+/// A finished part that cannot be read back: the message names the file and says to delete it.
+public struct FinishedPartError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+extension FinishedParts {
+    /// Runs `compute`, or, when the part `key` finished in an earlier run, reads its value
+    /// back and restores the weights of `modules` instead; `log` hears of each part read back.
+    public func run<T: Codable>(_ key: String, modules: [Module] = [], log: (String) -> Void = { _ in },
+                                _ compute: () throws -> T) throws -> T {
+        if let value = try load(T.self, key: key) {
+            if !modules.isEmpty { try loadWeights(into: modules, key: key) }
             log("\(key): finished before the interruption; read back")
             return value
         }
         let value = try compute()
-        if !modules.isEmpty { try parts.storeWeights(of: modules, key: key) }
-        try parts.store(value, key: key)
+        if !modules.isEmpty { try storeWeights(of: modules, key: key) }
+        try store(value, key: key)
         return value
     }
 }
