@@ -11,7 +11,8 @@ final class MaintenanceApplicationTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: root) }
         let context = ApplicationContext(size: .smoke, seed: 3, outputDirectory: root.appendingPathComponent("report"),
                                          artifactsDirectory: root.appendingPathComponent("artifacts"),
-                                         cacheDirectory: root.appendingPathComponent("cache"))
+                                         cacheDirectory: root.appendingPathComponent("cache"),
+                                         parts: FinishedParts(directory: root.appendingPathComponent("parts")))
         XCTAssertTrue(ApplicationRegistry.names.contains("maintenance"))
         let r = try MaintenanceApplication().run(context)
         XCTAssertEqual(r.results.map(\.approach), ["end-to-end", "pipeline", "pipeline (MLP)"])
@@ -33,5 +34,11 @@ final class MaintenanceApplicationTests: XCTestCase {
         XCTAssertEqual(Array(png.prefix(4)), [0x89, 0x50, 0x4E, 0x47])
         let json = r.summary(app: "maintenance", report: nil).encoded
         XCTAssertTrue(json.contains("\"phm08_score\"") && json.contains("\"rmse_unseen_fault\""), json)
+        // Resumed: the networks' fits (their wall time included) and the data-efficiency points are read
+        // back; the pipeline, not a part, is fitted again to the same numbers.
+        let again = try MaintenanceApplication().run(context)
+        XCTAssertEqual(again.results.map(\.value), r.results.map(\.value))
+        XCTAssertEqual(again.results[0].trainSeconds, r.results[0].trainSeconds)
+        XCTAssertEqual(again.dataEfficiency, r.dataEfficiency)
     }
 }

@@ -76,7 +76,7 @@ public struct MaintenanceApplication: Application {
 
         // End-to-end: the CNN on raw windows.
         let cnn = MaintenanceCNN.network(window: Self.window, epochs: plan.epochs, seed: context.seed(2))
-        let e2e = try fitEndToEnd(cnn, fleet.train, scaling: scaling, stride: plan.stride)
+        let e2e = try fitEndToEnd(cnn, fleet.train, scaling: scaling, stride: plan.stride, part: ("end-to-end", context))
         let testWindows = try EngineWindows.last(fleet.test, scaling: scaling, length: Self.window)
         let e2eScores = try Scores(predicted: e2e.predict(testWindows), engines: fleet.test)
         log(String(format: "end-to-end CNN: %d parameters, %d steps in %.1f s, last-epoch training RMSE %.2f: test RMSE %.2f, PHM08 score %.1f",
@@ -90,7 +90,7 @@ public struct MaintenanceApplication: Application {
                    pipeline.normalizer.conditionCount, pipeline.normalizer.kept.count, pipeline.parameterCount, pipelineSeconds,
                    pipeScores.rmse, pipeScores.score))
         let mlpNetwork = PipelineMLP.network(features: 2 * pipeline.normalizer.kept.count + 3, epochs: plan.mlpEpochs, seed: context.seed(7))
-        let mlp = try fitPipelineMLP(mlpNetwork, pipeline, fleet.train, stride: plan.stride)
+        let mlp = try fitPipelineMLP(mlpNetwork, pipeline, fleet.train, stride: plan.stride, part: ("pipeline (MLP)", context))
         let mlpPredict = { (engines: [TurbofanFleet.Engine]) throws -> [Double] in
             try mlp.predict(PipelineMLP.tensor(try pipeline.standardizedLastWindowFeatures(engines))).map { min(max($0, 0), Self.cap) }
         }
@@ -119,22 +119,22 @@ public struct MaintenanceApplication: Application {
         // the networks get at least a quarter of the full run's steps.
         let approaches = ["end-to-end", "pipeline", "pipeline (MLP)"]
         let efficiency = try DataEfficiency.measure(approaches: approaches, labels: [Int](repeating: 0, count: fleet.train.count),
-                                                    fractions: Self.fractions, seed: context.seed(4), log: log) { approach, fraction, indices in
+                                                    fractions: Self.fractions, seed: context.seed(4), context: context, log: log) { approach, fraction, indices in
             if fraction == 1 { return [e2eScores, pipeScores, mlpScores][approaches.firstIndex(of: approach)!].rmse }
-            let part = indices.map { fleet.train[$0] }
-            let (p, _) = try fitPipeline(part, stride: plan.stride, seed: context.seed(6, UInt64(indices.count)))
+            let subset = indices.map { fleet.train[$0] }
+            let (p, _) = try fitPipeline(subset, stride: plan.stride, seed: context.seed(6, UInt64(indices.count)))
             switch approach {
             case "end-to-end":
                 var small = cnn
                 small.seed = context.seed(5, UInt64(indices.count)) & 0x7FFF_FFFF
                 small.minimumSteps = max(1, e2e.summary.steps / 4)
-                let net = try fitEndToEnd(small, part, scaling: scaling, stride: plan.stride)
+                let net = try fitEndToEnd(small, subset, scaling: scaling, stride: plan.stride)
                 return try Scores(predicted: net.predict(testWindows), engines: fleet.test).rmse
             case "pipeline (MLP)":
                 var small = mlpNetwork
                 small.seed = context.seed(8, UInt64(indices.count)) & 0x7FFF_FFFF
                 small.minimumSteps = max(1, mlp.summary.steps / 4)
-                let net = try fitPipelineMLP(small, p, part, stride: plan.stride)
+                let net = try fitPipelineMLP(small, p, subset, stride: plan.stride)
                 let estimates = try net.predict(PipelineMLP.tensor(try p.standardizedLastWindowFeatures(fleet.test))).map { min(max($0, 0), Self.cap) }
                 return try Scores(predicted: estimates, engines: fleet.test).rmse
             default:
@@ -208,12 +208,13 @@ public struct MaintenanceApplication: Application {
         return result
     }
 
-    // MARK: - The training parts (each one call, for a per-part cache)
+    // MARK: - The training parts (each one call; the networks' main fits and the data-efficiency points are resumable parts)
 
     /// Scales the engines' channels, cuts every window `stride` cycles apart and trains the CNN on them.
-    func fitEndToEnd(_ cnn: RULNetwork, _ engines: [TurbofanFleet.Engine], scaling: EngineWindows.ChannelScaling, stride: Int) throws -> RULNetwork.Trained {
+    func fitEndToEnd(_ cnn: RULNetwork, _ engines: [TurbofanFleet.Engine], scaling: EngineWindows.ChannelScaling, stride: Int,
+                     part: (key: String, context: ApplicationContext)? = nil) throws -> RULNetwork.Trained {
         let set = try EngineWindows.training(engines, scaling: scaling, length: Self.window, stride: stride, cap: Self.cap)
-        return try cnn.train(set.inputs, targets: set.targets, cap: Self.cap)
+        return try cnn.train(set.inputs, targets: set.targets, cap: Self.cap, part: part)
     }
 
     /// Fits every pipeline stage; returns the pipeline and its wall time.
@@ -224,9 +225,10 @@ public struct MaintenanceApplication: Application {
     }
 
     /// Trains the pipeline's MLP on the fitted pipeline's standardized training-window features.
-    func fitPipelineMLP(_ net: RULNetwork, _ pipeline: MaintenancePipeline, _ engines: [TurbofanFleet.Engine], stride: Int) throws -> RULNetwork.Trained {
+    func fitPipelineMLP(_ net: RULNetwork, _ pipeline: MaintenancePipeline, _ engines: [TurbofanFleet.Engine], stride: Int,
+                        part: (key: String, context: ApplicationContext)? = nil) throws -> RULNetwork.Trained {
         let (x, y) = try pipeline.trainingSet(engines, stride: stride)
-        return try net.train(PipelineMLP.tensor(x), targets: y, cap: Self.cap)
+        return try net.train(PipelineMLP.tensor(x), targets: y, cap: Self.cap, part: part)
     }
 
     // MARK: - Report text

@@ -77,8 +77,9 @@ public struct RULNetwork: Sendable {
     }
 
     /// Builds the configured network (initialized from ``seed``) and trains it on scaled
-    /// examples and targets `RUL / cap`.
-    public func train(_ inputs: Tensor, targets: [Double], cap: Double) throws -> Trained {
+    /// examples and targets `RUL / cap`; with `part`, as that resumable part of the run
+    /// (``ApplicationContext/part(_:modules:_:)``).
+    public func train(_ inputs: Tensor, targets: [Double], cap: Double, part: (key: String, context: ApplicationContext)? = nil) throws -> Trained {
         guard Array(inputs.shape.dropFirst()) == inputShape, inputs.shape[0] == targets.count, inputs.shape[0] > 0 else {
             throw ApplicationError("maintenance \(approach): inputs \(inputs.shape) (expected [N] + \(inputShape)) for \(targets.count) targets")
         }
@@ -94,7 +95,8 @@ public struct RULNetwork: Sendable {
         if let c = config.schedule, case .scheduler(let s, _) = ModelBuilder.schedule(c, optimizer: optimizer, totalSteps: steps) { scheduler = s }
         let trainer = try Trainer(model: model, optimizer: optimizer, loss: ModelBuilder.loss(config.loss), metrics: ["rmse"],
                                   scheduler: scheduler, schedulePer: .step, seed: seed)
-        let summary = try trainer.fit(train: loader, steps: steps)
+        let summary = try part.map { try $0.context.part($0.key, modules: [model]) { try trainer.fit(train: loader, steps: steps) } }
+            ?? trainer.fit(train: loader, steps: steps)
         return Trained(model: model, summary: summary, cap: cap, inputShape: Array(inputs.shape.dropFirst()))
     }
 
