@@ -16,6 +16,7 @@ public struct ConditionNormalizer: Sendable {
     static let sampledCycles = 6000
     static let constantSpread = 1e-7
 
+    /// The clustering of the settings into operating conditions.
     public private(set) var kmeans: KMeans
     /// Per condition, per sensor: mean and standard deviation on the training cycles.
     public private(set) var mean: [[Double]] = []
@@ -23,6 +24,7 @@ public struct ConditionNormalizer: Sendable {
     /// The sensors kept (indices into ``TurbofanFleet/sensorNames``).
     public private(set) var kept: [Int] = []
 
+    /// The number of operating conditions found.
     public var conditionCount: Int { kmeans.clusters }
     /// Numbers learned: the centers, and the kept sensors' means and deviations per condition.
     public var parameterCount: Int { kmeans.parameterCount + 2 * conditionCount * kept.count }

@@ -7,9 +7,11 @@ import Foundation
 public enum EngineWindows {
     /// Per channel (3 settings, 21 sensors): the training cycles' mean and standard deviation.
     public struct ChannelScaling: Sendable {
+        /// Per channel: the mean and the standard deviation (1 for a constant channel).
         public var mean: [Float], scale: [Float]
         public var parameterCount: Int { mean.count + scale.count }
 
+        /// Measures every channel over all cycles of `engines`.
         public init(fitting engines: [TurbofanFleet.Engine]) {
             let c = TurbofanFleet.channels
             var s = [Double](repeating: 0, count: c), s2 = s, n = 0.0

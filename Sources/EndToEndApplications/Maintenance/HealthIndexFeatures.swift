@@ -18,7 +18,9 @@ public struct HealthIndexFeatures: Sendable {
     static let recentCycles = 10
     static let alpha = 1.0
 
+    /// The health index: a ridge regression of the normalized sensors.
     public private(set) var index: RidgeRegression
+    /// Normalized sensors per cycle.
     public let sensors: Int
 
     /// Numbers learned: the health index's weights.

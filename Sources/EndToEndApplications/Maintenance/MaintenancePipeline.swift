@@ -14,12 +14,17 @@ public struct MaintenancePipeline: Sendable {
     public static let handSetConstants = ConditionNormalizer.handSetConstants + HealthIndexFeatures.handSetConstants + 2 + 2
     static let alpha = 1.0
 
+    /// Stages ① and ②: conditions and per-condition z-scores.
     public private(set) var normalizer: ConditionNormalizer
+    /// Stage ③: the health index and window features.
     public private(set) var health: HealthIndexFeatures
+    /// Stage ④: the regression onto the capped remaining life.
     public private(set) var regression: RidgeRegression
     public private(set) var featureMean: [Double] = []
     public private(set) var featureScale: [Double] = []
+    /// Cycles per window.
     public let window: Int
+    /// The RUL cap of the target and of the clipped estimates.
     public let cap: Double
 
     /// Numbers learned by all stages.
@@ -103,6 +108,7 @@ public enum PipelineMLP {
     /// Numbers a person chose: two widths, the dropout, learning rate, batch size, epochs.
     public static let handSetConstants = 6
 
+    /// The MLP on `features` standardized features, ready to train.
     public static func network(features: Int, epochs: Int, seed: UInt64) -> RULNetwork {
         RULNetwork(approach: "pipeline (MLP)", layers: layers, inputShape: [features], epochs: epochs, seed: seed)
     }

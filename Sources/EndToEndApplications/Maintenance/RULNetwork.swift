@@ -15,8 +15,10 @@ public struct RULNetwork: Sendable {
     public var layers: [String]
     /// One example's shape, e.g. `[channels, window]` or `[features]`.
     public var inputShape: [Int]
+    /// Passes over the training examples (at least ``minimumSteps`` steps).
     public var epochs: Int
     public var batchSize: Int
+    /// Adam's initial learning rate, decayed to 0 by a cosine over the run.
     public var learningRate: Double
     /// At least this many optimizer steps (small data-efficiency subsets get more epochs).
     public var minimumSteps: Int
@@ -63,7 +65,9 @@ public struct RULNetwork: Sendable {
 
     /// A trained network and what training cost.
     public struct Trained {
+        /// The trained network.
         public var model: Module
+        /// Steps, wall time and the training history.
         public var summary: TrainingSummary
         /// The RUL cap the targets were divided by.
         public var cap: Double

@@ -97,6 +97,7 @@ public struct TurbofanFleet: Sendable {
 
     /// One engine's recorded cycles.
     public struct Engine: Sendable {
+        /// The engine's index in its set.
         public var id: Int
         public var fault: FaultMode
         /// Cycle `T` at which the engine failed (the last cycle of a full trajectory).
@@ -111,6 +112,7 @@ public struct TurbofanFleet: Sendable {
         public var remainingLife: Int { lifetime - observed }
     }
 
+    /// Every engine's draws derive from it.
     public var seed: UInt64
     public init(seed: UInt64) { self.seed = seed }
 

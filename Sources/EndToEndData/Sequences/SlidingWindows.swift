@@ -38,6 +38,7 @@ public struct SlidingWindows: Sendable, Equatable {
     public let length: Int
     /// Steps between the ends of consecutive windows.
     public let stride: Int
+    /// What a sequence shorter than ``length`` gives.
     public let padding: Padding
 
     /// - Throws: ``DataError`` when `length` or `stride` is not positive.
@@ -83,6 +84,7 @@ public struct SlidingWindows: Sendable, Equatable {
         public var sequence: [Int]
         /// The (exclusive) end step of window `i` in its sequence.
         public var end: [Int]
+        /// The number of windows.
         public var count: Int { sequence.count }
     }
 

@@ -19,7 +19,9 @@ import Foundation
 /// let condition = try km.predict(newSettings)   // index of the nearest center
 /// ```
 public struct KMeans: Sendable {
+    /// The number of clusters, k.
     public let clusters: Int
+    /// Lloyd iterations per run at most (scikit-learn's `max_iter`).
     public let maxIterations: Int
     /// Relative to the data's mean per-feature variance, as scikit-learn's `tol`.
     public let tolerance: Double

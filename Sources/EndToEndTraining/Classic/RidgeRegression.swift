@@ -16,9 +16,11 @@ import EndToEnd
 /// let rul = try ridge.predict(testFeatures)
 /// ```
 public struct RidgeRegression: Sendable {
+    /// The L2 penalty on the weights (not on the intercept).
     public let alpha: Double
     /// The fitted weights, one per feature.
     public private(set) var coefficients: [Double] = []
+    /// The fitted intercept, `ȳ − x̄ · w`.
     public private(set) var intercept: Double = 0
 
     /// - Throws: ``TrainerError`` when `alpha` is negative or not finite.

@@ -13,6 +13,7 @@ public final class PHM08Score: RegressionMetric {
     public let name: String
     var state = ElementwiseErrorSum()
 
+    /// A score named `name` in logs and summaries.
     public init(name: String = "phm08_score") { self.name = name }
 
     /// Number of predictions scored.
