@@ -10,7 +10,7 @@ import Foundation
 /// alone. No operating-condition clustering, no health index: the network has to find both.
 ///
 /// After Li, Ding & Sun (2018, "Remaining useful life estimation in prognostics using deep
-/// convolution neural networks": 1-D convolutions over a 30-cycle window, dropout, 100
+/// convolution neural networks": 1-D convolutions over a time window (30 cycles on FD001), dropout, 100
 /// hidden units), scaled to two cores and to raw multi-condition data: three convolutions of
 /// length 1 (32, 32, 16 filters) that can learn a per-cycle, condition-dependent rescaling of
 /// the sensors, an average over 5 cycles, one convolution of length 3 (16 filters) across the
