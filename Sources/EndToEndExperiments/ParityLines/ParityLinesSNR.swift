@@ -137,30 +137,30 @@ enum ParityLinesSNR {
             }
         }
         return losses.map { decomposition in
-        let leaf = Tensor(shape: [n * m * k, 1], scalars: scores).requiringGrad()
-        let perImage = leaf.reshaped([n * m, k, 1])
-        let task = ParityLinesModel.task
-        var loss = task.objective.loss(model.node("aggregator")!.module(perImage), Tensor(shape: [n * m], scalars: y))
-        if decomposition, let t = task.intermediates.first {
-            loss = loss + t.objective.loss(perImage, Tensor(shape: [n * m, k], scalars: yImage))
-        }
-        loss.backward()
-        let ds = leaf.grad!.scalars
-        model.zeroGrad()
-        var out = [[[Double]]](repeating: [], count: n)
-        for i in 0..<n {
-            out[i] = (0..<m).map { e in
-                var g = [Double](repeating: 0, count: width + 1)
-                for j in 0..<k {
-                    let d = Double(ds[(i * m + e) * k + j]) * Double(n * m)
-                    let bit = (e >> j) & 1, base = (i * k + j) * width
-                    for c in 0..<width { g[c] += d * Double(hs[bit][base + c]) }
-                    g[width] += d
-                }
-                return g
+            let leaf = Tensor(shape: [n * m * k, 1], scalars: scores).requiringGrad()
+            let perImage = leaf.reshaped([n * m, k, 1])
+            let task = ParityLinesModel.task
+            var loss = task.objective.loss(model.node("aggregator")!.module(perImage), Tensor(shape: [n * m], scalars: y))
+            if decomposition, let t = task.intermediates.first {
+                loss = loss + t.objective.loss(perImage, Tensor(shape: [n * m, k], scalars: yImage))
             }
-        }
-        return out
+            loss.backward()
+            let ds = leaf.grad!.scalars
+            model.zeroGrad()
+            var out = [[[Double]]](repeating: [], count: n)
+            for i in 0..<n {
+                out[i] = (0..<m).map { e in
+                    var g = [Double](repeating: 0, count: width + 1)
+                    for j in 0..<k {
+                        let d = Double(ds[(i * m + e) * k + j]) * Double(n * m)
+                        let bit = (e >> j) & 1, base = (i * k + j) * width
+                        for c in 0..<width { g[c] += d * Double(hs[bit][base + c]) }
+                        g[width] += d
+                    }
+                    return g
+                }
+            }
+            return out
         }
     }
 
