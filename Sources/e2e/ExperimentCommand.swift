@@ -13,8 +13,11 @@ struct ExperimentCommand: ParsableCommand {
             Each experiment writes a report folder (summary.md with the setup and results table, \
             results.json, metrics.jsonl with the learning curves, figures/*.svg) and prints progress \
             lines, then a one-line JSON summary as the last line of standard output: \
-            {"experiment", "quick", "seed", "results": [{"strategy", <setting>, "test_accuracy", "steps", \
-            "wall_seconds", ...}], "report", "wall_seconds"}. Docs: docs/experiments/NAME.md.
+            {"experiment", "quick", "seed", "seeds", "budget", "results": [{"strategy", <setting>, "test_accuracy", \
+            "seeds", "test_accuracy_mean", "test_accuracy_std", "steps", "wall_seconds", ..., "per_seed": [...]}], \
+            <experiment fields, e.g. "snr", "breakdown">, "report", "wall_seconds"}. With --seeds N the experiment \
+            runs N times (the first with --seed itself, the others with seeds derived from it); test_accuracy is \
+            the mean, test_accuracy_std the sample standard deviation (n - 1). Docs: docs/experiments/NAME.md.
             """
     )
 
@@ -23,6 +26,10 @@ struct ExperimentCommand: ParsableCommand {
     @Flag(help: "A short run (a few minutes on two cores) with the same qualitative outcome where possible.")
     var quick = false
     @Option(help: "Root seed; every data set and initialisation is derived from it.") var seed: UInt64 = 0
+    @Option(help: "Repetitions with different seeds (default: 1 with --quick, 3 otherwise); the first uses --seed itself.")
+    var seeds: Int?
+    @Option(help: "Training budget: standard (the experiment's defaults) or paper (the budget its paper states, where it states one).")
+    var budget: String = "standard"
     @Option(help: "Report directory (default: reports/<name>[-quick]-<timestamp>).") var output: String?
     @Option(help: "Continue the unfinished run whose report folder this is (parity-lines, local-losses and ensemble-vs-e2e keep finished strategies and continue the unfinished one; the others start again).")
     var resume: String?
@@ -44,7 +51,15 @@ struct ExperimentCommand: ParsableCommand {
         try threads.apply()
         if resume != nil && output != nil { throw ValidationError("--resume continues a run in its own report folder; --output does not apply") }
 
+        guard var budget = ExperimentBudget(rawValue: self.budget) else {
+            throw ValidationError("--budget must be standard or paper, got '\(self.budget)'")
+        }
+        if budget == .paper && experiment.paperBudget == nil {
+            throw ValidationError("--budget paper: experiment \(name) has no budget stated by its paper; use --budget standard")
+        }
+        if let seeds, seeds < 1 { throw ValidationError("--seeds must be at least 1, got \(seeds)") }
         var quick = self.quick, seed = self.seed
+        var seeds = self.seeds ?? (quick ? 1 : 3)
         let path = resume ?? output ?? "reports/\(name)\(quick ? "-quick" : "")-\(TrainCommand.timestamp())"
         let directory = URL(fileURLWithPath: path).standardizedFileURL
         // Until it finishes, the run's strategy checkpoints and finished results live beside the report.
@@ -57,8 +72,11 @@ struct ExperimentCommand: ParsableCommand {
             }
             quick = manifest["quick"] == "true"
             seed = manifest["seed"].flatMap(UInt64.init) ?? seed
+            seeds = manifest["seeds"].flatMap(Int.init) ?? 1
+            budget = manifest["budget"].flatMap(ExperimentBudget.init) ?? .standard
         } else {
-            try RunSupport.createUnfinished(unfinished, manifest: ["experiment": name, "quick": String(quick), "seed": String(seed)])
+            try RunSupport.createUnfinished(unfinished, manifest: ["experiment": name, "quick": String(quick), "seed": String(seed),
+                                                                   "seeds": String(seeds), "budget": budget.rawValue])
         }
         let flag = InterruptFlag()
         let resumeLine = "resume with: e2e experiment \(name) --resume \(path)"
@@ -70,11 +88,12 @@ struct ExperimentCommand: ParsableCommand {
         }
         let context = ExperimentContext(quick: quick, seed: seed, outputDirectory: directory,
                                         log: { RunSupport.out("[\(name)] " + $0) },
-                                        checkpointing: StrategyCheckpointing(directory: unfinished.directory, interrupt: flag))
-        RunSupport.out("e2e experiment \(name)\(quick ? " --quick" : ""): seed \(seed), report \(path)")
+                                        checkpointing: StrategyCheckpointing(directory: unfinished.directory, interrupt: flag),
+                                        budget: budget)
+        RunSupport.out("e2e experiment \(name)\(quick ? " --quick" : "")\(budget == .paper ? " --budget paper" : ""): seed \(seed), \(seeds) seed(s), report \(path)")
         let start = Date()
         let result: ExperimentResult
-        do { result = try experiment.run(context) } catch let e as StrategyInterrupted {
+        do { result = try SeedRuns.run(experiment, context, seeds: seeds) } catch let e as StrategyInterrupted {
             interrupts.uninstall()
             RunSupport.out("interrupted: \(e)")
             RunSupport.out(resumeLine)
@@ -89,7 +108,7 @@ struct ExperimentCommand: ParsableCommand {
         let wall = Date().timeIntervalSince(start)
         do {
             try ExperimentReport(directory: directory).write(result, experiment: experiment, quick: quick, seed: seed,
-                                                             wallSeconds: wall)
+                                                             wallSeconds: wall, seeds: seeds, budget: budget)
         } catch {
             RunSupport.err("error: cannot write the report to \(path): \(error)")
             throw ExitCode(1)
@@ -97,6 +116,7 @@ struct ExperimentCommand: ParsableCommand {
         unfinished.remove()
         for line in result.table.split(separator: "\n") { RunSupport.out(String(line)) }
         RunSupport.out(ExperimentReport.summary(experiment: name, quick: quick, seed: seed, rows: result.rows,
-                                                wallSeconds: wall, report: path).encoded)
+                                                wallSeconds: wall, report: path, seeds: seeds, budget: budget,
+                                                fields: result.summaryFields).encoded)
     }
 }

@@ -18,10 +18,30 @@ public protocol Experiment: Sendable {
     /// Whether the experiment's training is resumable through ``ExperimentContext/checkpointing``
     /// (its strategy runs checkpoint themselves and finished ones are kept).
     var isResumable: Bool { get }
+    /// What `--budget paper` runs, in one line, when the experiment's paper states a budget; nil:
+    /// the paper states none we can follow, and `--budget paper` is refused.
+    var paperBudget: String? { get }
+    /// Turns the seed-aggregated result of ``SeedRuns`` into the report: experiments with their own
+    /// figures, notes or summary fields rebuild them here from the aggregated rows and the per-seed
+    /// runs (`runs[0]` is the root seed's). The default keeps the aggregate as it is, with the
+    /// first run's figures and notes when there is one run only.
+    func summarize(_ combined: ExperimentResult, runs: [ExperimentResult], context: ExperimentContext) throws -> ExperimentResult
 }
 
 extension Experiment {
     public var isResumable: Bool { false }
+    public var paperBudget: String? { nil }
+    public func summarize(_ combined: ExperimentResult, runs: [ExperimentResult], context: ExperimentContext) throws -> ExperimentResult {
+        combined
+    }
+}
+
+/// How much training an experiment does.
+public enum ExperimentBudget: String, Sendable, CaseIterable {
+    /// The experiment's own defaults (sized for two cores).
+    case standard
+    /// The budget its paper states (see ``Experiment/paperBudget``).
+    case paper
 }
 
 /// What an experiment is given to run.
@@ -38,9 +58,15 @@ public struct ExperimentContext: Sendable {
 
     /// Makes the strategy runs resumable (see ``strategyCheckpointing(_:)``); nil: none.
     public var checkpointing: StrategyCheckpointing?
+    /// Which repetition of the experiment this run is (``SeedRuns``): 0 for the root seed.
+    public var seedIndex: Int = 0
+    /// The training budget.
+    public var budget: ExperimentBudget = .standard
 
     public init(quick: Bool = false, seed: UInt64 = 0, outputDirectory: URL,
-                log: @escaping @Sendable (String) -> Void = { _ in }, checkpointing: StrategyCheckpointing? = nil) {
+                log: @escaping @Sendable (String) -> Void = { _ in }, checkpointing: StrategyCheckpointing? = nil,
+                budget: ExperimentBudget = .standard) {
+        self.budget = budget
         self.quick = quick
         self.seed = seed
         self.outputDirectory = outputDirectory

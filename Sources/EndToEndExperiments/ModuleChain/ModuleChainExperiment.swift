@@ -63,7 +63,6 @@ public struct ModuleChainExperiment: Experiment {
             throw ExperimentError.invalidSetting("module-chain needs width >= 1, every n >= 1 and stage steps >= 1")
         }
         var rows: [ResultRow] = [], curves: [Curve] = []
-        var breakdown: Int?
 
         for n in ns {
             let teacher = TeacherChain(m: width, modules: n, fanIn: fanIn, seed: context.seed(UInt64(n), 1))
@@ -148,7 +147,6 @@ public struct ModuleChainExperiment: Experiment {
                 }
 
                 let reached = points.first { $0.value >= target }?.step
-                if strategy == .endToEnd, reached == nil, breakdown == nil { breakdown = n }
                 curves.append(Curve(label: label, metric: "test_accuracy", points: points))
                 var metrics: [(String, JSONValue)] = [("steps_to_target", reached.map { .int($0) } ?? .null)]
                 if !moduleAccuracies.isEmpty {
@@ -179,36 +177,45 @@ public struct ModuleChainExperiment: Experiment {
             (null: never within the budget). `last_code_accuracy`: per-coordinate agreement of the student's final code \
             with the teacher's `z_n` on the test inputs.
             """
-        var notes: [String] = []
-        if let breakdown {
-            notes.append("## Breakdown\n\nEnd-to-end learning first fails to reach \(target) test accuracy within its budget at n = \(breakdown).")
-        } else {
-            notes.append("## Breakdown\n\nEnd-to-end learning reached \(target) test accuracy for every n tried.")
-        }
+        let summary = Self.summary(rows, target: target)
+        let styles = ["test_accuracy": MetricStyle(label: "test accuracy", range: 0.4...1,
+                                                   referenceLines: [.init(y: 0.5, label: "chance"), .init(y: target, label: "target")])]
+        return ExperimentResult(rows: rows, curves: curves, styles: styles, figures: summary.figures,
+                                setup: setup, notes: summary.notes, summaryFields: summary.fields)
+    }
+
+    /// Rebuilds the figures, the breakdown note and field from the seed-aggregated rows.
+    public func summarize(_ combined: ExperimentResult, runs: [ExperimentResult], context: ExperimentContext) throws -> ExperimentResult {
+        var result = combined
+        let summary = Self.summary(combined.rows, target: target)
+        (result.figures, result.notes, result.summaryFields) = (summary.figures, summary.notes, summary.fields)
+        return result
+    }
+
+    /// The figures (steps to target and final accuracy against n, mean with a min–max band over
+    /// seeds), the breakdown note and the `"breakdown"` summary field of `rows`.
+    static func summary(_ rows: [ResultRow], target: Double)
+        -> (figures: [(filename: String, chart: SVGChart)], notes: [String], fields: [(String, JSONValue)]) {
+        let breakdown = Breakdown.find(rows: rows, strategy: Strategy.endToEnd.rawValue, parameter: "n",
+                                       reachedMetric: "steps_to_target", target: target)
         var stepsChart = SVGChart(title: "Steps to reach test accuracy \(target)", xLabel: "modules n",
-                                  yLabel: "steps (missing point: never)", showMarkers: true)
+                                  yLabel: "steps (mean over seeds that reached it; missing: none did)", showMarkers: true)
         for strategy in Strategy.allCases {
             let pts = rows.filter { $0.strategy == strategy.rawValue }.map { r -> (Double, Double) in
-                let n = r.parameters.first { $0.0 == "n" }.map { $0.1.text }.flatMap(Double.init) ?? .nan
-                let s: Double
-                if case .int(let v)? = r.metrics.first(where: { $0.0 == "steps_to_target" })?.1 { s = Double(v) } else { s = .nan }
-                return (n, s)
+                let reached = (r.perSeed.map { $0.map(\.metrics) } ?? [r.metrics]).compactMap { m -> Double? in
+                    if case .int(let v)? = m.first(where: { $0.0 == "steps_to_target" })?.1 { return Double(v) }
+                    return nil
+                }
+                return (r.number("n") ?? .nan, reached.isEmpty ? .nan : SampleStatistics.mean(reached))
             }
             stepsChart.series.append(.init(name: strategy.rawValue, xy: pts))
         }
-        var finalChart = SVGChart(title: "Final test accuracy by chain length", xLabel: "modules n", yLabel: "test accuracy",
+        let finalChart = SVGChart(title: "Final test accuracy by chain length", xLabel: "modules n",
+                                  yLabel: "test accuracy (mean, min–max over seeds)",
+                                  series: ResultRow.seriesByStrategy(rows, parameter: "n"),
                                   referenceLines: [.init(y: 0.5, label: "chance"), .init(y: target, label: "target")],
                                   showMarkers: true, yRange: 0.4...1)
-        for strategy in Strategy.allCases {
-            let pts = rows.filter { $0.strategy == strategy.rawValue }.map { r in
-                (r.parameters.first { $0.0 == "n" }.map { $0.1.text }.flatMap(Double.init) ?? .nan, r.testAccuracy)
-            }
-            finalChart.series.append(.init(name: strategy.rawValue, xy: pts))
-        }
-        let styles = ["test_accuracy": MetricStyle(label: "test accuracy", range: 0.4...1,
-                                                   referenceLines: [.init(y: 0.5, label: "chance"), .init(y: target, label: "target")])]
-        return ExperimentResult(rows: rows, curves: curves, styles: styles,
-                                figures: [("steps_to_target", stepsChart), ("final_accuracy_by_n", finalChart)],
-                                setup: setup, notes: notes)
+        return ([("steps_to_target", stepsChart), ("final_accuracy_by_n", finalChart)],
+                ["## Breakdown\n\n" + breakdown.sentence], [("breakdown", breakdown.json)])
     }
 }

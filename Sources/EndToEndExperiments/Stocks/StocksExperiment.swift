@@ -118,8 +118,19 @@ public struct StocksExperiment: Experiment {
             "test_accuracy": MetricStyle(label: "test accuracy", range: 0...1),
             "expected_reward": MetricStyle(label: "expected reward (p of the correct output)", range: 0...1),
         ]
-        let bars = rows.map { SVGChart.Bar(label: $0.label, value: $0.testAccuracy) }
-        let figure = SVGChart.bar(title: "Final test accuracy after \(totalSteps) steps", yLabel: "test accuracy", bars: bars)
-        return ExperimentResult(rows: rows, curves: curves, styles: styles, figures: [("final_accuracy", figure)], setup: setup)
+        return ExperimentResult(rows: rows, curves: curves, styles: styles, figures: [("final_accuracy", Self.bars(rows, steps: totalSteps))],
+                                setup: setup)
+    }
+
+    /// The final-accuracy bars from the seed-aggregated rows (the mean over seeds).
+    public func summarize(_ combined: ExperimentResult, runs: [ExperimentResult], context: ExperimentContext) throws -> ExperimentResult {
+        var result = combined
+        result.figures = [("final_accuracy", Self.bars(combined.rows, steps: steps ?? (context.quick ? 1_000 : 2_500)))]
+        return result
+    }
+
+    static func bars(_ rows: [ResultRow], steps: Int) -> SVGChart {
+        SVGChart.bar(title: "Final test accuracy after \(steps) steps", yLabel: "test accuracy (mean over seeds)",
+                     bars: rows.map { SVGChart.Bar(label: $0.label, value: $0.testAccuracy) })
     }
 }
