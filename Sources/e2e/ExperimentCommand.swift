@@ -31,7 +31,7 @@ struct ExperimentCommand: ParsableCommand {
     @Option(help: "Training budget: standard (the experiment's defaults) or paper (the budget its paper states, where it states one).")
     var budget: String = "standard"
     @Option(help: "Report directory (default: reports/<name>[-quick]-<timestamp>).") var output: String?
-    @Option(help: "Continue the unfinished run whose report folder this is (parity-lines, local-losses and ensemble-vs-e2e keep finished strategies and continue the unfinished one; the others start again).")
+    @Option(help: "Continue the unfinished run whose report folder this is (parity-lines, local-losses, ensemble-vs-e2e and data-size keep finished strategies and continue the unfinished one from its checkpoint; parity-bits, stocks and module-chain keep finished grid cells and train the unfinished cell again).")
     var resume: String?
     @OptionGroup var threads: ThreadOptions
 
@@ -81,9 +81,10 @@ struct ExperimentCommand: ParsableCommand {
         let flag = InterruptFlag()
         let resumeLine = "resume with: e2e experiment \(name) --resume \(path)"
         let resumable = experiment.isResumable
-        let interrupts = InterruptHandler {
-            // Only strategy runs can stop at a step boundary with a checkpoint; others stop now.
-            guard resumable else { RunSupport.out("interrupted; " + resumeLine + " (this experiment starts again)"); _exit(130) }
+        // Strategy runs stop at a step boundary with a checkpoint; the others keep finished grid
+        // cells on disk (each written atomically) and stop at once.
+        let interrupts = InterruptHandler(stopping: resumable ? "stopping after this step (again to abort)" : "stopping now; finished cells are kept") { sig in
+            guard resumable else { RunSupport.out("interrupted; " + resumeLine); _exit(128 + sig) }
             flag.request()
         }
         let context = ExperimentContext(quick: quick, seed: seed, outputDirectory: directory,

@@ -42,34 +42,40 @@ public struct ParityBitsExperiment: Experiment {
 
         var rows: [ResultRow] = [], curves: [Curve] = []
         for d in dims {
-            let test = ParityBits(d: d, count: tests, seed: context.seed(UInt64(d), 1))
-            let testBatch = test.batch(at: Array(0..<tests))
-            let testX = testBatch.inputs, testY = try targets(of: testBatch)
-            var sampler = ParityBatchSampler(matching: test, seed: context.seed(UInt64(d), 2))
+            let cell = try context.cell("d=\(d)") { () throws -> ExperimentCell in
+                var rows: [ResultRow] = [], curves: [Curve] = []
+                let test = ParityBits(d: d, count: tests, seed: context.seed(UInt64(d), 1))
+                let testBatch = test.batch(at: Array(0..<tests))
+                let testX = testBatch.inputs, testY = try targets(of: testBatch)
+                var sampler = ParityBatchSampler(matching: test, seed: context.seed(UInt64(d), 2))
 
-            Random.seed(context.seed(UInt64(d), 3))
-            let model = Sequential([Linear(d, widthFactor * d), ReLU(), Linear(widthFactor * d, 1)])
-            let optimizer = SGD(model.parameters(), learningRate: learningRate)
-            context.log("d = \(d): |v*| = \(test.subset.count), hidden \(widthFactor * d), \(totalSteps) steps")
+                Random.seed(context.seed(UInt64(d), 3))
+                let model = Sequential([Linear(d, widthFactor * d), ReLU(), Linear(widthFactor * d, 1)])
+                let optimizer = SGD(model.parameters(), learningRate: learningRate)
+                context.log("d = \(d): |v*| = \(test.subset.count), hidden \(widthFactor * d), \(totalSteps) steps")
 
-            let batches = GeneratedBatches {
-                let (x, y) = sampler.next(batchSize)
-                return Batch(inputs: x, targets: y, indices: Array(0..<batchSize))
+                let batches = GeneratedBatches {
+                    let (x, y) = sampler.next(batchSize)
+                    return Batch(inputs: x, targets: y, indices: Array(0..<batchSize))
+                }
+                let run = try ExperimentStages(log: context.log).run([{ .init(
+                    label: "d=\(d)", optimizer: optimizer, batches: batches, steps: totalSteps, evaluateEvery: every,
+                    loss: { Loss.hinge(model($0.inputs), $0.targets!) },
+                    evaluate: { withNoGrad { Double(((model(testX) * testY).gt(0)).mean().item) } }) }])[0]
+
+                let label = "d=\(d)"
+                curves.append(Curve(label: label, metric: "test_accuracy", points: run.curve))
+                curves.append(Curve(label: label, metric: "train_hinge_loss", points: run.losses))
+                rows.append(ResultRow(
+                    strategy: "end-to-end", testAccuracy: run.final, steps: run.steps, wallSeconds: run.wallSeconds,
+                    parameters: [("d", .int(d))],
+                    metrics: [("subset_size", .int(test.subset.count)),
+                              ("steps_to_90", run.firstStep(reaching: 0.9).map { .int($0) } ?? .null),
+                              ("best_test_accuracy", .double(run.curve.map(\.value).max() ?? .nan))]))
+                return ExperimentCell(rows: rows, curves: curves)
             }
-            let run = try ExperimentStages(log: context.log).run([{ .init(
-                label: "d=\(d)", optimizer: optimizer, batches: batches, steps: totalSteps, evaluateEvery: every,
-                loss: { Loss.hinge(model($0.inputs), $0.targets!) },
-                evaluate: { withNoGrad { Double(((model(testX) * testY).gt(0)).mean().item) } }) }])[0]
-
-            let label = "d=\(d)"
-            curves.append(Curve(label: label, metric: "test_accuracy", points: run.curve))
-            curves.append(Curve(label: label, metric: "train_hinge_loss", points: run.losses))
-            rows.append(ResultRow(
-                strategy: "end-to-end", testAccuracy: run.final, steps: run.steps, wallSeconds: run.wallSeconds,
-                parameters: [("d", .int(d))],
-                metrics: [("subset_size", .int(test.subset.count)),
-                          ("steps_to_90", run.firstStep(reaching: 0.9).map { .int($0) } ?? .null),
-                          ("best_test_accuracy", .double(run.curve.map(\.value).max() ?? .nan))]))
+            rows += cell.rows
+            curves += cell.curves
         }
 
         let setup = """
