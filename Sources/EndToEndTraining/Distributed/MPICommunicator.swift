@@ -90,16 +90,19 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     }
 
     private init() throws {
-        guard let handle = dlopen(Self.libraryName, RTLD_NOW | RTLD_GLOBAL) else {
+        let env = ProcessInfo.processInfo.environment
+        // E2E_MPI_LIBRARY: another Open MPI build (a path, or a name the loader finds).
+        let library = env["E2E_MPI_LIBRARY"].flatMap { $0.isEmpty ? nil : $0 } ?? Self.libraryName
+        guard let handle = dlopen(library, RTLD_NOW | RTLD_GLOBAL) else {
             let why = dlerror().map { String(cString: $0) } ?? "not found"
             throw DistributedError(
-                "e2e was started by an MPI launcher but cannot load Open MPI's library \(Self.libraryName) (\(why)). "
+                "e2e was started by an MPI launcher but cannot load Open MPI's library \(library) (\(why)). "
                 + "Install it (Debian/Ubuntu: apt-get install openmpi-bin libopenmpi-dev; Fedora: dnf install openmpi), "
                 + "or add its folder to LD_LIBRARY_PATH (mpirun -x LD_LIBRARY_PATH)")
         }
         func symbol(_ name: String) throws -> UnsafeMutableRawPointer {
             guard let p = dlsym(handle, name) else {
-                throw DistributedError("\(Self.libraryName) has no symbol '\(name)': it is not Open MPI 3 to 5 (MPICH and others are not supported)")
+                throw DistributedError("\(library) has no symbol '\(name)': it is not Open MPI 3 to 5 (MPICH and others are not supported)")
             }
             return p
         }
@@ -146,7 +149,6 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         _ = version(&text, &length)
         let full = String(cString: text)
         transport = full.split(separator: ",").first.map(String.init) ?? "MPI"
-        let env = ProcessInfo.processInfo.environment
         timeoutSeconds = env["E2E_MPI_TIMEOUT"].flatMap(Double.init).flatMap { $0 > 0 ? $0 : nil } ?? 600
         startWatchdog()
     }
