@@ -6,7 +6,7 @@ import Foundation
 /// Every method is collective: each process of the job must call it, in the same order, with
 /// buffers of the same length (except ``allgather(_:)``, whose pieces may differ). Errors are
 /// ``DistributedError``s.
-public protocol Communicator: AnyObject {
+public protocol Communicator: AnyObject, Sendable {
     /// This process's index in the job, `0..<size`.
     var rank: Int { get }
     /// The number of processes in the job.
@@ -64,7 +64,7 @@ public struct DistributedError: Error, CustomStringConvertible, Sendable {
 
 /// The job of one process: every collective is the identity. What every run uses outside
 /// `mpirun`, so the single-process path has no branches of its own.
-public final class LocalCommunicator: Communicator {
+public final class LocalCommunicator: Communicator, Sendable {
     public init() {}
     public var rank: Int { 0 }
     public var size: Int { 1 }
