@@ -42,10 +42,20 @@ struct ExperimentCommand: ParsableCommand {
             throw ExitCode(2)
         }
         try threads.apply()
+        // Under mpirun the grid's cells are spread over the ranks (experiments that have a grid
+        // of strategy runs); rank 0 writes and prints.
+        let communicator = try DistributedSupport.join()
+        let distributed = communicator.size > 1
+        if distributed && resume != nil {
+            RunSupport.err("error: --resume is not supported under mpirun yet; resume the experiment in one process")
+            throw ExitCode(1)
+        }
+        let scratch = communicator.isRoot ? nil : DistributedSupport.scratchFolder(rank: communicator.rank)
+        defer { if let scratch { try? FileManager.default.removeItem(at: scratch) } }
         if resume != nil && output != nil { throw ValidationError("--resume continues a run in its own report folder; --output does not apply") }
 
         var quick = self.quick, seed = self.seed
-        let path = resume ?? output ?? "reports/\(name)\(quick ? "-quick" : "")-\(TrainCommand.timestamp())"
+        let path = scratch.map { $0.appendingPathComponent("report").path } ?? resume ?? output ?? "reports/\(name)\(quick ? "-quick" : "")-\(TrainCommand.timestamp())"
         let directory = URL(fileURLWithPath: path).standardizedFileURL
         // Until it finishes, the run's strategy checkpoints and finished results live beside the report.
         let unfinished = UnfinishedRun(report: directory)
@@ -63,14 +73,15 @@ struct ExperimentCommand: ParsableCommand {
         let flag = InterruptFlag()
         let resumeLine = "resume with: e2e experiment \(name) --resume \(path)"
         let resumable = experiment.isResumable
-        let interrupts = InterruptHandler {
+        let interrupts = InterruptHandler(abortAtOnce: distributed) {
             // Only strategy runs can stop at a step boundary with a checkpoint; others stop now.
             guard resumable else { RunSupport.out("interrupted; " + resumeLine + " (this experiment starts again)"); _exit(130) }
             flag.request()
         }
         let context = ExperimentContext(quick: quick, seed: seed, outputDirectory: directory,
                                         log: { RunSupport.out("[\(name)] " + $0) },
-                                        checkpointing: StrategyCheckpointing(directory: unfinished.directory, interrupt: flag))
+                                        checkpointing: StrategyCheckpointing(directory: unfinished.directory, interrupt: flag),
+                                        communicator: communicator)
         RunSupport.out("e2e experiment \(name)\(quick ? " --quick" : ""): seed \(seed), report \(path)")
         let start = Date()
         let result: ExperimentResult
@@ -87,6 +98,10 @@ struct ExperimentCommand: ParsableCommand {
         }
         interrupts.uninstall()
         let wall = Date().timeIntervalSince(start)
+        guard communicator.isRoot else {
+            unfinished.remove()
+            return
+        }
         do {
             try ExperimentReport(directory: directory).write(result, experiment: experiment, quick: quick, seed: seed,
                                                              wallSeconds: wall)
@@ -96,7 +111,9 @@ struct ExperimentCommand: ParsableCommand {
         }
         unfinished.remove()
         for line in result.table.split(separator: "\n") { RunSupport.out(String(line)) }
-        RunSupport.out(ExperimentReport.summary(experiment: name, quick: quick, seed: seed, rows: result.rows,
-                                                wallSeconds: wall, report: path).encoded)
+        var summary = ExperimentReport.summary(experiment: name, quick: quick, seed: seed, rows: result.rows,
+                                               wallSeconds: wall, report: path)
+        if case .object(let fields) = summary { summary = .object(fields + [("world_size", .int(communicator.size))]) }
+        RunSupport.out(summary.encoded)
     }
 }

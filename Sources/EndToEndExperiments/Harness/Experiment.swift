@@ -1,5 +1,6 @@
 import EndToEnd
 import EndToEndStrategies
+import EndToEndTraining
 import Foundation
 
 /// One reproducible experiment: `e2e experiment NAME` runs it and writes its report.
@@ -37,9 +38,14 @@ public struct ExperimentContext: Sendable {
 
     /// Makes the strategy runs resumable (see ``strategyCheckpointing(_:)``); nil: none.
     public var checkpointing: StrategyCheckpointing?
+    /// The processes a grid's cells are spread over (``Communicator/spread(_:encode:decode:_:)``);
+    /// a single process outside `mpirun`.
+    public var communicator: any Communicator
 
     public init(quick: Bool = false, seed: UInt64 = 0, outputDirectory: URL,
-                log: @escaping @Sendable (String) -> Void = { _ in }, checkpointing: StrategyCheckpointing? = nil) {
+                log: @escaping @Sendable (String) -> Void = { _ in }, checkpointing: StrategyCheckpointing? = nil,
+                communicator: any Communicator = LocalCommunicator()) {
+        self.communicator = communicator
         self.quick = quick
         self.seed = seed
         self.outputDirectory = outputDirectory

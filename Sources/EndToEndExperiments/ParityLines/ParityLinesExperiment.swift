@@ -61,40 +61,58 @@ public struct ParityLinesExperiment: Experiment {
 
         var rows: [ResultRow] = [], curves: [Curve] = []
         var snr: [String: [(Double, Double)]] = [:]
-        for k in ks {
-            let train = TrainingData(ParityLines(k: k, count: trainN, seed: context.seed(UInt64(k), 1)).materialized())
-            let test = TrainingData(ParityLines(k: k, count: testN, seed: context.seed(UInt64(k), 2)).materialized())
-            for (strategy, steps) in strategies {
-                var setup = StrategySetup(
-                    makeModel: { ParityLinesModel.make(k: k, seed: $0) }, task: ParityLinesModel.task, train: train, test: test,
-                    batchSize: batch, steps: steps, evaluateEvery: max(1, steps / (q ? 6 : 20)),
-                    makeOptimizer: { Adam($0, learningRate: 1e-3, beta1: 0.9, beta2: 0.99, epsilon: 1e-5) },
-                    seed: context.seed(UInt64(k), 3),
-                    diagnostics: DiagnosticsOptions(gradientNormEvery: 0, snrExamples: 0),
-                    log: { context.log("k=\(k) \($0)") })
-                setup.checkpointing = context.strategyCheckpointing("k=\(k)")
-                let r = try setup.run(strategy)
-                let tests = r.curve.filter { $0.split == "test" }
-                let accuracy = tests.compactMap { rec in rec.values["test_accuracy"].map { Curve.Point(step: rec.step, wallSeconds: rec.wallSeconds, value: $0) } }
-                curves.append(Curve(label: r.strategy, metric: "k\(k)_test_accuracy", points: accuracy))
-                // The SNR of this strategy's loss at the initial weights (the same for every strategy).
-                var initialSNR: Double?
-                if strategy is EndToEndStrategy || strategy is DecompositionStrategy {
-                    let s = ParityLinesSNR.measure(model: ParityLinesModel.make(k: k, seed: setup.seed), data: train,
-                                                   examples: snrN, decomposition: strategy is DecompositionStrategy)
-                    snr[r.strategy, default: []].append((Double(k), s))
-                    initialSNR = s
-                }
-                rows.append(ResultRow(
-                    strategy: r.strategy, testAccuracy: r.testAccuracy ?? .nan, steps: r.steps, wallSeconds: r.wallSeconds,
-                    parameters: [("k", .int(k))],
-                    metrics: [
-                        ("image_accuracy", r.metrics["encoder_accuracy"].map { .double($0) } ?? .null),
-                        ("best_test_accuracy", .double(accuracy.map(\.value).max() ?? .nan)),
-                        ("steps_to_90", accuracy.first { $0.value >= 0.9 }.map { .int($0.step) } ?? .null),
-                        ("snr_at_init", initialSNR.map { .double($0) } ?? .null),
-                    ]))
+        // The grid (k, strategy), spread over the ranks of an MPI job; each cell's result and
+        // initial SNR come back to every rank in grid order.
+        let cells = ks.flatMap { k in strategies.indices.map { (k, $0) } }
+        var data: [Int: (train: TrainingData, test: TrainingData)] = [:]
+        func dataFor(_ k: Int) -> (train: TrainingData, test: TrainingData) {
+            if let d = data[k] { return d }
+            let d = (TrainingData(ParityLines(k: k, count: trainN, seed: context.seed(UInt64(k), 1)).materialized()),
+                     TrainingData(ParityLines(k: k, count: testN, seed: context.seed(UInt64(k), 2)).materialized()))
+            data[k] = d
+            return d
+        }
+        let outcomes = try context.communicator.spread(
+            cells.count,
+            encode: { (r: StrategyResult, s: Double?) in withUnsafeBytes(of: s ?? .nan) { Array($0) } + [UInt8](try r.encoded()) },
+            decode: { bytes -> (StrategyResult, Double?) in
+                guard bytes.count >= 8 else { throw DistributedError("parity-lines: a cell's result from another rank is truncated") }
+                let s = bytes.withUnsafeBytes { $0.loadUnaligned(as: Double.self) }
+                return (try StrategyResult(decoding: Data(bytes[8...]), file: URL(fileURLWithPath: "(a cell from another rank)")), s.isNaN ? nil : s)
             }
+        ) { c -> (StrategyResult, Double?) in
+            let (k, index) = cells[c]
+            let (strategy, steps) = strategies[index]
+            let (train, test) = dataFor(k)
+            var setup = StrategySetup(
+                makeModel: { ParityLinesModel.make(k: k, seed: $0) }, task: ParityLinesModel.task, train: train, test: test,
+                batchSize: batch, steps: steps, evaluateEvery: max(1, steps / (q ? 6 : 20)),
+                makeOptimizer: { Adam($0, learningRate: 1e-3, beta1: 0.9, beta2: 0.99, epsilon: 1e-5) },
+                seed: context.seed(UInt64(k), 3),
+                diagnostics: DiagnosticsOptions(gradientNormEvery: 0, snrExamples: 0),
+                log: { context.log("k=\(k) \($0)") })
+            setup.checkpointing = context.strategyCheckpointing("k=\(k)")
+            let r = try setup.run(strategy)
+            // The SNR of this strategy's loss at the initial weights (the same for every strategy).
+            guard strategy is EndToEndStrategy || strategy is DecompositionStrategy else { return (r, nil) }
+            return (r, ParityLinesSNR.measure(model: ParityLinesModel.make(k: k, seed: setup.seed), data: train,
+                                              examples: snrN, decomposition: strategy is DecompositionStrategy))
+        }
+        for (cell, outcome) in zip(cells, outcomes) {
+            let k: Int = cell.0, r: StrategyResult = outcome.0, initialSNR: Double? = outcome.1
+            let tests = r.curve.filter { $0.split == "test" }
+            let accuracy = tests.compactMap { rec in rec.values["test_accuracy"].map { Curve.Point(step: rec.step, wallSeconds: rec.wallSeconds, value: $0) } }
+            curves.append(Curve(label: r.strategy, metric: "k\(k)_test_accuracy", points: accuracy))
+            if let s = initialSNR { snr[r.strategy, default: []].append((Double(k), s)) }
+            rows.append(ResultRow(
+                strategy: r.strategy, testAccuracy: r.testAccuracy ?? .nan, steps: r.steps, wallSeconds: r.wallSeconds,
+                parameters: [("k", .int(k))],
+                metrics: [
+                    ("image_accuracy", r.metrics["encoder_accuracy"].map { .double($0) } ?? .null),
+                    ("best_test_accuracy", .double(accuracy.map(\.value).max() ?? .nan)),
+                    ("steps_to_90", accuracy.first { $0.value >= 0.9 }.map { .int($0.step) } ?? .null),
+                    ("snr_at_init", initialSNR.map { .double($0) } ?? .null),
+                ]))
         }
 
         var styles: [String: MetricStyle] = [:]
