@@ -138,6 +138,45 @@ final class DistributedTests: XCTestCase {
         XCTAssertEqual(names, ["c.json", "multi", "single"])
     }
 
+    func testCompareSpreadsItsStrategiesOverTheRanksWithTheSingleProcessResults() throws {
+        try """
+            name: tiny
+            data: {name: parity-lines, k: 2, train: 200, test: 100}
+            model: parity-lines
+            optimizer: {type: adam, lr: 0.001}
+            batch_size: 8
+            steps: 12
+            evaluate_every: 6
+            seed: 1
+            threads: 1
+            strategies: [end-to-end, step-by-step, decomposition]
+            """.write(to: dir.appendingPathComponent("tiny.yaml"), atomically: true, encoding: .utf8)
+        let single = try run(["compare", "tiny.yaml", "--output", "single"])
+        XCTAssertEqual(single.status, 0, single.out)
+        let multi = try run(["compare", "tiny.yaml", "--output", "multi"], ranks: 2)
+        XCTAssertEqual(multi.status, 0, multi.out)
+        let s = try summary(single.out), m = try summary(multi.out)
+        XCTAssertEqual(s["world_size"] as? Int, 1)
+        XCTAssertEqual(m["world_size"] as? Int, 2)
+        // Every number but the timings is equal to the last digit (each strategy runs whole on one rank).
+        func untimed(_ o: [String: Any]) -> [NSDictionary] {
+            ((o["results"] as? [[String: Any]]) ?? []).map { r in
+                var r = r
+                r["wall_seconds"] = nil
+                return r as NSDictionary
+            }
+        }
+        XCTAssertEqual(untimed(s).count, 3)
+        XCTAssertEqual(untimed(s), untimed(m))
+        // The learning curves in the reports too.
+        func curves(_ report: String) throws -> [String] {
+            try String(contentsOf: dir.appendingPathComponent(report + "/metrics.jsonl"), encoding: .utf8)
+                .split(separator: "\n").map { $0.replacingOccurrences(of: #""wall_seconds":[0-9.e+-]+,"#, with: "", options: .regularExpression) }
+        }
+        XCTAssertEqual(try curves("single"), try curves("multi"))
+        XCTAssertFalse(try curves("single").isEmpty)
+    }
+
     func testALaunchWithoutALoadableMPIGivesAClearError() throws {
         // What a launcher sets, with a library that does not exist.
         let r = try run(["train", "c.json", "--output", "x", "--quiet"],
