@@ -32,6 +32,11 @@ struct AppCommand: ParsableCommand {
     @OptionGroup var threads: ThreadOptions
 
     func run() throws {
+        // Every rank would run the whole application and write the same report.
+        if Distributed.launcherEnvironment() != nil, try DistributedSupport.join().size > 1 {
+            RunSupport.err("error: e2e app does not run under mpirun with several ranks yet; run it as one process (mpirun -np 1, or without mpirun)")
+            throw ExitCode(1)
+        }
         if list {
             RunSupport.list(ApplicationRegistry.all.map { ($0.name, $0.summary) })
             return

@@ -49,6 +49,16 @@ struct ExperimentCommand: ParsableCommand {
             throw ExitCode(2)
         }
         try threads.apply()
+        // Under mpirun the grid's cells are spread over the ranks (experiments that have a grid
+        // of strategy runs); rank 0 writes and prints.
+        let communicator = try DistributedSupport.join()
+        let distributed = communicator.size > 1
+        if distributed && resume != nil {
+            RunSupport.err("error: --resume is not supported under mpirun yet; resume the experiment in one process")
+            throw ExitCode(1)
+        }
+        let scratch = communicator.isRoot ? nil : DistributedSupport.scratchFolder(rank: communicator.rank)
+        defer { if let scratch { try? FileManager.default.removeItem(at: scratch) } }
         if resume != nil && output != nil { throw ValidationError("--resume continues a run in its own report folder; --output does not apply") }
 
         guard var budget = ExperimentBudget(rawValue: self.budget) else {
@@ -60,7 +70,7 @@ struct ExperimentCommand: ParsableCommand {
         if let seeds, seeds < 1 { throw ValidationError("--seeds must be at least 1, got \(seeds)") }
         var quick = self.quick, seed = self.seed
         var seeds = self.seeds ?? (quick ? 1 : 3)
-        let path = resume ?? output ?? "reports/\(name)\(quick ? "-quick" : "")-\(TrainCommand.timestamp())"
+        let path = scratch.map { $0.appendingPathComponent("report").path } ?? resume ?? output ?? "reports/\(name)\(quick ? "-quick" : "")-\(TrainCommand.timestamp())"
         let directory = URL(fileURLWithPath: path).standardizedFileURL
         // Until it finishes, the run's strategy checkpoints and finished results live beside the report.
         let unfinished = UnfinishedRun(report: directory)
@@ -83,14 +93,15 @@ struct ExperimentCommand: ParsableCommand {
         let resumable = experiment.isResumable
         // Strategy runs stop at a step boundary with a checkpoint; the others keep finished grid
         // cells on disk (each written atomically) and stop at once.
-        let interrupts = InterruptHandler(stopping: resumable ? "stopping after this step (again to abort)" : "stopping now; finished cells are kept") { sig in
+        let interrupts = InterruptHandler(stopping: resumable ? "stopping after this step (again to abort)" : "stopping now; finished cells are kept",
+                                          abortAtOnce: distributed) { sig in
             guard resumable else { RunSupport.out("interrupted; " + resumeLine); _exit(128 + sig) }
             flag.request()
         }
         let context = ExperimentContext(quick: quick, seed: seed, outputDirectory: directory,
                                         log: { RunSupport.out("[\(name)] " + $0) },
                                         checkpointing: StrategyCheckpointing(directory: unfinished.directory, interrupt: flag),
-                                        budget: budget)
+                                        budget: budget, communicator: communicator)
         RunSupport.out("e2e experiment \(name)\(quick ? " --quick" : "")\(budget == .paper ? " --budget paper" : ""): seed \(seed), \(seeds) seed(s), report \(path)")
         let start = Date()
         let result: ExperimentResult
@@ -107,6 +118,10 @@ struct ExperimentCommand: ParsableCommand {
         }
         interrupts.uninstall()
         let wall = Date().timeIntervalSince(start)
+        guard communicator.isRoot else {
+            unfinished.remove()
+            return
+        }
         do {
             try ExperimentReport(directory: directory).write(result, experiment: experiment, quick: quick, seed: seed,
                                                              wallSeconds: wall, seeds: seeds, budget: budget)
@@ -116,8 +131,10 @@ struct ExperimentCommand: ParsableCommand {
         }
         unfinished.remove()
         for line in result.table.split(separator: "\n") { RunSupport.out(String(line)) }
-        RunSupport.out(ExperimentReport.summary(experiment: name, quick: quick, seed: seed, rows: result.rows,
-                                                wallSeconds: wall, report: path, seeds: seeds, budget: budget,
-                                                fields: result.summaryFields).encoded)
+        var summary = ExperimentReport.summary(experiment: name, quick: quick, seed: seed, rows: result.rows,
+                                               wallSeconds: wall, report: path, seeds: seeds, budget: budget,
+                                               fields: result.summaryFields)
+        if case .object(let fields) = summary { summary = .object(fields + [("world_size", .int(communicator.size))]) }
+        RunSupport.out(summary.encoded)
     }
 }

@@ -62,11 +62,15 @@ public struct ExperimentContext: Sendable {
     public var seedIndex: Int = 0
     /// The training budget.
     public var budget: ExperimentBudget = .standard
+    /// The processes a grid's cells are spread over (``Communicator/spread(_:encode:decode:_:)``);
+    /// a single process outside `mpirun`.
+    public var communicator: any Communicator
 
     public init(quick: Bool = false, seed: UInt64 = 0, outputDirectory: URL,
                 log: @escaping @Sendable (String) -> Void = { _ in }, checkpointing: StrategyCheckpointing? = nil,
-                budget: ExperimentBudget = .standard) {
+                budget: ExperimentBudget = .standard, communicator: any Communicator = LocalCommunicator()) {
         self.budget = budget
+        self.communicator = communicator
         self.quick = quick
         self.seed = seed
         self.outputDirectory = outputDirectory

@@ -67,31 +67,50 @@ public struct ParityLinesExperiment: Experiment {
             + (try labelled.map { (try StrategyCatalog.make($0), labelledSteps) })
 
         var rows: [ResultRow] = [], curves: [Curve] = []
-        for k in ks {
-            let train = TrainingData(ParityLines(k: k, count: trainN, seed: context.seed(UInt64(k), 1)).materialized())
-            let test = TrainingData(ParityLines(k: k, count: testN, seed: context.seed(UInt64(k), 2)).materialized())
-            for (strategy, steps) in strategies {
-                var setup = StrategySetup(
-                    makeModel: { ParityLinesModel.make(k: k, seed: $0) }, task: ParityLinesModel.task, train: train, test: test,
-                    batchSize: batch, steps: steps, evaluateEvery: max(1, steps / (q ? 6 : 20)),
-                    makeOptimizer: { Adam($0, learningRate: 1e-3, beta1: 0.9, beta2: 0.99, epsilon: 1e-5) },
-                    seed: context.seed(UInt64(k), 3),
-                    diagnostics: DiagnosticsOptions(gradientNormEvery: 0, snrExamples: 0),
-                    log: { context.log("k=\(k) \($0)") })
-                setup.checkpointing = context.strategyCheckpointing("k=\(k)")
-                let r = try setup.run(strategy)
-                let tests = r.curve.filter { $0.split == "test" }
-                let accuracy = tests.compactMap { rec in rec.values["test_accuracy"].map { Curve.Point(step: rec.step, wallSeconds: rec.wallSeconds, value: $0) } }
-                curves.append(Curve(label: r.strategy, metric: "k\(k)_test_accuracy", points: accuracy))
-                rows.append(ResultRow(
-                    strategy: r.strategy, testAccuracy: r.testAccuracy ?? .nan, steps: r.steps, wallSeconds: r.wallSeconds,
-                    parameters: [("k", .int(k))],
-                    metrics: [
-                        ("image_accuracy", r.metrics["encoder_accuracy"].map { .double($0) } ?? .null),
-                        ("best_test_accuracy", .double(accuracy.map(\.value).max() ?? .nan)),
-                        ("steps_to_90", accuracy.first { $0.value >= 0.9 }.map { .int($0.step) } ?? .null),
-                    ]))
+        // The grid (k, strategy), spread over the ranks of an MPI job; each cell's result comes
+        // back to every rank in grid order.
+        let cells = ks.flatMap { k in strategies.indices.map { (k, $0) } }
+        var data: [Int: (train: TrainingData, test: TrainingData)] = [:]
+        func dataFor(_ k: Int) -> (train: TrainingData, test: TrainingData) {
+            if let d = data[k] { return d }
+            let d = (TrainingData(ParityLines(k: k, count: trainN, seed: context.seed(UInt64(k), 1)).materialized()),
+                     TrainingData(ParityLines(k: k, count: testN, seed: context.seed(UInt64(k), 2)).materialized()))
+            data[k] = d
+            return d
+        }
+        let results = try context.communicator.spread(
+            cells.count,
+            encode: { (r: StrategyResult) in [UInt8](try r.encoded()) },
+            decode: { bytes -> StrategyResult in
+                try StrategyResult(decoding: Data(bytes), file: URL(fileURLWithPath: "(a cell from another rank)"))
             }
+        ) { c -> StrategyResult in
+            let (k, index) = cells[c]
+            let (strategy, steps) = strategies[index]
+            let (train, test) = dataFor(k)
+            var setup = StrategySetup(
+                makeModel: { ParityLinesModel.make(k: k, seed: $0) }, task: ParityLinesModel.task, train: train, test: test,
+                batchSize: batch, steps: steps, evaluateEvery: max(1, steps / (q ? 6 : 20)),
+                makeOptimizer: { Adam($0, learningRate: 1e-3, beta1: 0.9, beta2: 0.99, epsilon: 1e-5) },
+                seed: context.seed(UInt64(k), 3),
+                diagnostics: DiagnosticsOptions(gradientNormEvery: 0, snrExamples: 0),
+                log: { context.log("k=\(k) \($0)") })
+            setup.checkpointing = context.strategyCheckpointing("k=\(k)")
+            return try setup.run(strategy)
+        }
+        for (cell, r) in zip(cells, results) {
+            let k = cell.0
+            let tests = r.curve.filter { $0.split == "test" }
+            let accuracy = tests.compactMap { rec in rec.values["test_accuracy"].map { Curve.Point(step: rec.step, wallSeconds: rec.wallSeconds, value: $0) } }
+            curves.append(Curve(label: r.strategy, metric: "k\(k)_test_accuracy", points: accuracy))
+            rows.append(ResultRow(
+                strategy: r.strategy, testAccuracy: r.testAccuracy ?? .nan, steps: r.steps, wallSeconds: r.wallSeconds,
+                parameters: [("k", .int(k))],
+                metrics: [
+                    ("image_accuracy", r.metrics["encoder_accuracy"].map { .double($0) } ?? .null),
+                    ("best_test_accuracy", .double(accuracy.map(\.value).max() ?? .nan)),
+                    ("steps_to_90", accuracy.first { $0.value >= 0.9 }.map { .int($0.step) } ?? .null),
+                ]))
         }
 
         var styles: [String: MetricStyle] = [:]

@@ -91,9 +91,10 @@ final class StrategyCheckpointObserver: TrainingRunObserver {
 }
 
 extension StrategyResult {
-    /// The result as one JSON object (curves and diagnostics as metrics-log lines), for a
-    /// resumable comparison's finished strategies.
-    func encoded() throws -> Data {
+    /// The result as one JSON object (curves and diagnostics as metrics-log lines, numbers in
+    /// their shortest round-trip form), for a resumable comparison's finished strategies and
+    /// for results sent between the ranks of an MPI job.
+    public func encoded() throws -> Data {
         let object: [String: Any] = [
             "strategy": strategy, "metrics": metrics.mapValues { "\($0)" }, "wall_seconds": "\(wallSeconds)", "steps": steps,
             "samples": samplesSeen, "parameters": parameterCount, "stages": stages.map { [$0.name, String($0.steps)] },
@@ -102,7 +103,8 @@ extension StrategyResult {
         return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
     }
 
-    init(decoding data: Data, file: URL) throws {
+    /// Reads what ``encoded()`` wrote; `file` names the source in errors.
+    public init(decoding data: Data, file: URL) throws {
         func fail() -> StrategyError {
             StrategyError("\(file.path): not a strategy result written by a comparison; delete it to train the strategy again")
         }
