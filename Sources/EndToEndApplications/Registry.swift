@@ -7,6 +7,7 @@ public enum ApplicationRegistry {
         DrivingApplication(),
         DiagnosisApplication(),
         MaintenanceApplication(),
+        TextApplication(),
     ]
 
     public static var names: [String] { all.map(\.name) }
