@@ -28,9 +28,9 @@ public struct RecommendApplication: Application {
             switch size {
             case .smoke: return Plan(userLimit: 40, factors: 8, tower: [16, 8], pretrainEpochs: 1, jointEpochs: 1, fineTuneEpochs: 1, batchSize: 256,
                                      als: .init(factors: 8, regularization: 0.1, alpha: 10, sweeps: 2), sparseShare: 0.2, sparseKeep: 5)
-            case .quick: return Plan(userLimit: 300, factors: 8, tower: [32, 16, 8], pretrainEpochs: 4, jointEpochs: 4, fineTuneEpochs: 2, batchSize: 512,
+            case .quick: return Plan(userLimit: nil, factors: 8, tower: [32, 16, 8], pretrainEpochs: 3, jointEpochs: 3, fineTuneEpochs: 2, batchSize: 512,
                                      als: .init(factors: 32, regularization: 0.1, alpha: 10, sweeps: 8), sparseShare: 0.2, sparseKeep: 5)
-            case .full: return Plan(userLimit: nil, factors: 8, tower: [64, 32, 16, 8], pretrainEpochs: 10, jointEpochs: 10, fineTuneEpochs: 5, batchSize: 256,
+            case .full: return Plan(userLimit: nil, factors: 8, tower: [64, 32, 16, 8], pretrainEpochs: 20, jointEpochs: 20, fineTuneEpochs: 10, batchSize: 256,
                                     als: .init(factors: 32, regularization: 0.1, alpha: 10, sweeps: 15), sparseShare: 0.2, sparseKeep: 5)
             }
         }
