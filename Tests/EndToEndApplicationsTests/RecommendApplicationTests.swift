@@ -127,4 +127,24 @@ final class RecommendApplicationTests: XCTestCase {
         XCTAssertEqual(data.interactions.count, a.userIds.filter { $0 <= 5 }.count)
         XCTAssertEqual(data.titles.count, data.interactions.items)
     }
+
+    func testCSVDataPathReadsMovieLensColumnsAndNamesTheBadLine() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("recommend-csv-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let good = dir.appendingPathComponent("ratings.csv"), bad = dir.appendingPathComponent("bad.csv")
+        try Data("userId,movieId,rating,timestamp,title\n7,31,2.5,100,\"Dangerous Minds\"\n7,1029,3,90,Dumbo\n9,31,4,50,\"Dangerous Minds\"\n".utf8).write(to: good)
+        try Data("userId,movieId,rating,timestamp\n1,2,3,4\n1,x,3,5\n".utf8).write(to: bad)
+        func context(_ url: URL) -> ApplicationContext {
+            ApplicationContext(size: .smoke, dataPath: url, outputDirectory: dir, artifactsDirectory: dir, cacheDirectory: dir)
+        }
+        let data = try RecommendDataSource.load(context(good), userLimit: nil)
+        XCTAssertEqual(data.source, good.path)
+        XCTAssertEqual(data.interactions.users, 2)
+        XCTAssertEqual(data.titles, ["Dangerous Minds", "Dumbo"])
+        XCTAssertEqual(data.interactions.leaveLastOut().test.map(\.item), [0], "user 7's latest is movie 31 (time 100); user 9 has one rating")
+        XCTAssertThrowsError(try RecommendDataSource.load(context(bad), userLimit: nil)) { e in
+            XCTAssertTrue("\(e)".contains("bad.csv") && "\(e)".contains("line 3") && "\(e)".contains("movieId"), "\(e)")
+        }
+    }
 }
