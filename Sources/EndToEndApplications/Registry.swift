@@ -6,6 +6,7 @@ public enum ApplicationRegistry {
         FacesApplication(),
         DrivingApplication(),
         DiagnosisApplication(),
+        MaintenanceApplication(),
         RecommendApplication(),
     ]
 

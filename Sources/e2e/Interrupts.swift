@@ -17,7 +17,12 @@ final class InterruptHandler: @unchecked Sendable {
     /// The exit status for the signal received: 130 for SIGINT, 143 for SIGTERM.
     var exitStatus: Int32 { 128 + signal }
 
-    init(onInterrupt: @escaping @Sendable () -> Void) {
+    convenience init(onInterrupt: @escaping @Sendable () -> Void) {
+        self.init(stopping: "stopping after this step (again to abort)") { _ in onInterrupt() }
+    }
+
+    /// `stopping` ends the line printed on the first signal; `onInterrupt` gets the signal.
+    init(stopping: String, onInterrupt: @escaping @Sendable (Int32) -> Void) {
         var sources: [any DispatchSourceSignal] = []
         for sig in [SIGINT, SIGTERM] {
             Foundation.signal(sig, SIG_IGN)  // delivered to the dispatch source instead
@@ -31,8 +36,8 @@ final class InterruptHandler: @unchecked Sendable {
                     _exit(128 + sig)
                 }
                 last.store(sig, ordering: .relaxed)
-                FileHandle.standardError.write(Data("\nsignal \(sig): stopping after this step (again to abort)\n".utf8))
-                onInterrupt()
+                FileHandle.standardError.write(Data("\nsignal \(sig): \(stopping)\n".utf8))
+                onInterrupt(sig)
             }
             s.resume()
         }

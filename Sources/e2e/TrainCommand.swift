@@ -247,6 +247,10 @@ struct TrainCommand: ParsableCommand {
         let logURL = unfinished.metricsLog
         let checkpoint = config.checkpointCallback(directory: unfinished.epochCheckpoints, hasValidation: data.validation != nil)
         if let checkpoint { callbacks.append(checkpoint) }
+        if checkpoint != nil && data.validation == nil && !quiet {
+            // "Best" by training loss only says which epoch fitted the training set best.
+            RunSupport.err("note: no validation split (data.validation), so checkpoints/best.safetensors is the epoch with the lowest train_loss, not an estimate of generalization")
+        }
         if let early = ModelBuilder.earlyStopping(config.earlyStopping) { callbacks.append(early) }
         let tensorboard = config.output.tensorboard
             ? try TensorBoardCallback(directory: staging.appendingPathComponent("tensorboard"), histograms: config.output.tensorboardHistograms)
@@ -338,7 +342,7 @@ struct TrainCommand: ParsableCommand {
             "- seed: \(config.seed)" + (seed != nil ? " (--seed; the configuration below says \(loaded.config.seed))" : ""),
             "- training wall time: \(String(format: "%.2f", summary.wallSeconds)) s; total (with data loading and evaluation): \(String(format: "%.2f", wall)) s",
             "- threads: \(Threading.threadCount)",
-            "- checkpoints: " + (checkpoint.map { c in "`checkpoints/last.safetensors`" + (c.bestEpoch.map { ", `checkpoints/best.safetensors` (best \(c.monitor ?? "") at epoch \($0 + 1))" } ?? "") }
+            "- checkpoints: " + (checkpoint.map { c in "`checkpoints/last.safetensors`" + (c.bestEpoch.map { ", `checkpoints/best.safetensors` (best \(c.monitor ?? "") at epoch \($0 + 1)\(c.monitor == "train_loss" ? "; chosen by training loss, as there is no validation split" : ""))" } ?? "") }
                                  ?? "none (output.checkpoints: false)"),
         ]
         if tensorboard != nil { facts.append("- TensorBoard: `tensorboard/` (`tensorboard --logdir \(reportPath)/tensorboard`)") }

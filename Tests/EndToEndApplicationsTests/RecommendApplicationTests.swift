@@ -13,9 +13,17 @@ final class RecommendApplicationTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: root) }
         let context = ApplicationContext(size: .smoke, seed: 2, outputDirectory: root.appendingPathComponent("report"),
                                          artifactsDirectory: root.appendingPathComponent("artifacts"),
-                                         cacheDirectory: root.appendingPathComponent("cache"))
+                                         cacheDirectory: root.appendingPathComponent("cache"),
+                                         parts: FinishedParts(directory: root.appendingPathComponent("parts")))
         XCTAssertTrue(ApplicationRegistry.names.contains("recommend"))
         let r = try RecommendApplication().run(context)
+        // A resumed run reads every fit back (network weights, ALS factors, data-efficiency points) and reports the same.
+        XCTAssertTrue(Set(context.parts!.finishedKeys()).isSuperset(of: ["gmf", "mlp", "end-to-end", "step-by-step", "pipeline", "shift/end-to-end", "shift/pipeline"]))
+        let again = try RecommendApplication().run(context)
+        XCTAssertEqual(again.results.map(\.value), r.results.map(\.value))
+        XCTAssertEqual(again.results.dropLast().map(\.trainSeconds), r.results.dropLast().map(\.trainSeconds), "popularity is counted anew")
+        XCTAssertEqual(again.dataEfficiency, r.dataEfficiency)
+        XCTAssertEqual(again.shift, r.shift)
         XCTAssertEqual(r.results.map(\.approach), ["end-to-end", "step-by-step", "ensemble", "gmf", "mlp", "pipeline", "popularity"])
         XCTAssertEqual(r.data.test, 40, "one held-out interaction per smoke user")
         for row in r.results {

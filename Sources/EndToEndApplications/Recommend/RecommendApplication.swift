@@ -71,11 +71,11 @@ public struct RecommendApplication: Application {
         context.log("recommend: \(data.source): \(data.interactions.users) users, \(data.interactions.items) items, \(train.set.count) training interactions, \(split.test.count) held-out (each ranked among 100)")
 
         // The systems on the whole training set.
-        let gmf = try fitNetwork(.gmf, train, plan: plan, training: plan.pretrain, seed: context.seed(2))
-        let mlp = try fitNetwork(.mlp, train, plan: plan, training: plan.pretrain, seed: context.seed(3))
-        let neumf = try fitNetwork(.neumf, train, plan: plan, training: plan.joint, seed: context.seed(4))
-        let stepByStep = try fineTune(gmf: gmf.network, mlp: mlp.network, train, plan: plan, seed: context.seed(5))
-        let als = try fitALS(train.set, plan: plan, seed: context.seed(6))
+        let gmf = try fitNetwork(.gmf, train, plan: plan, training: plan.pretrain, seed: context.seed(2), part: (context, "gmf"))
+        let mlp = try fitNetwork(.mlp, train, plan: plan, training: plan.pretrain, seed: context.seed(3), part: (context, "mlp"))
+        let neumf = try fitNetwork(.neumf, train, plan: plan, training: plan.joint, seed: context.seed(4), part: (context, "end-to-end"))
+        let stepByStep = try fineTune(gmf: gmf.network, mlp: mlp.network, train, plan: plan, seed: context.seed(5), context: context)
+        let als = try fitALS(train.set, plan: plan, seed: context.seed(6), part: (context, "pipeline"))
         let popularity = fitPopularity(train.set)
         let ensemble = Fitted(scorer: { u, i in zip(try gmf.fitted.scorer(u, i), try mlp.fitted.scorer(u, i)).map { (sigmoid($0) + sigmoid($1)) / 2 } },
                               seconds: gmf.fitted.seconds + mlp.fitted.seconds, parameters: gmf.fitted.parameters + mlp.fitted.parameters,
@@ -111,7 +111,7 @@ public struct RecommendApplication: Application {
         // Data efficiency: nested fractions of every user's training interactions.
         let efficiencyApproaches = ["end-to-end", "pipeline", "popularity"]
         let efficiency = try DataEfficiency.measure(approaches: efficiencyApproaches, labels: train.set.interactions.map(\.user),
-                                                    seed: context.seed(7), log: context.log) { approach, fraction, indices in
+                                                    seed: context.seed(7), context: context, log: context.log) { approach, fraction, indices in
             if fraction == 1 { return results.first { $0.approach == approach }!.value }
             return try efficiencyPoint(approach, fraction: fraction, indices: indices, train: train, evaluation: evaluation, plan: plan,
                                        fullSteps: neumf.fitted.steps, seed: context.seed(8, UInt64(indices.count)))
@@ -141,22 +141,39 @@ public struct RecommendApplication: Application {
 
     // MARK: - The fits (each a separate call, for the run cache)
 
-    func fitNetwork(_ kind: NCFNetwork.Kind, _ train: TrainingSet, plan: Plan, training: NCFTraining, seed: UInt64) throws -> (network: NCFNetwork, fitted: Fitted) {
+    /// With `part`, the fit is that resumable part of the run (``ApplicationContext/part(_:modules:_:)``).
+    func fitNetwork(_ kind: NCFNetwork.Kind, _ train: TrainingSet, plan: Plan, training: NCFTraining, seed: UInt64,
+                    part: (context: ApplicationContext, key: String)? = nil) throws -> (network: NCFNetwork, fitted: Fitted) {
         let net = NCFNetwork(kind: kind, users: train.set.users, items: train.set.items, factors: plan.factors, towerSizes: plan.tower, seed: seed)
-        let s = try training.fit(net, positives: train.positives, sampler: train.sampler, seed: seed)
+        let fit = { try training.fit(net, positives: train.positives, sampler: train.sampler, seed: seed) }
+        let s = try part.map { try $0.context.part($0.key, modules: [net], fit) } ?? fit()
         return (net, Fitted(scorer: Self.scorer(net), seconds: s.wallSeconds, parameters: net.parameterCount, steps: s.steps, history: s.history))
     }
 
-    func fineTune(gmf: NCFNetwork, mlp: NCFNetwork, _ train: TrainingSet, plan: Plan, seed: UInt64) throws -> (network: NCFNetwork, fitted: Fitted) {
+    func fineTune(gmf: NCFNetwork, mlp: NCFNetwork, _ train: TrainingSet, plan: Plan, seed: UInt64, context: ApplicationContext) throws -> (network: NCFNetwork, fitted: Fitted) {
         let net = NCFNetwork(pretrainedGMF: gmf, mlp: mlp)
-        let s = try plan.fineTune.fit(net, positives: train.positives, sampler: train.sampler, seed: seed)
+        let s = try context.part("step-by-step", modules: [net]) {
+            try plan.fineTune.fit(net, positives: train.positives, sampler: train.sampler, seed: seed)
+        }
         return (net, Fitted(scorer: Self.scorer(net), seconds: s.wallSeconds, parameters: net.parameterCount, steps: s.steps, history: s.history))
     }
 
-    func fitALS(_ train: InteractionSet, plan: Plan, seed: UInt64) throws -> (model: ImplicitALS, fitted: Fitted) {
-        let start = ProgressReporter.monotonicSeconds()
-        let als = try RecommendPipeline.fitALS(train, settings: plan.als, seed: seed)
-        let seconds = ProgressReporter.monotonicSeconds() - start
+    /// A finished ALS fit, as a resumable part keeps it.
+    struct ALSFactors: Codable {
+        var users: [Double], items: [Double], seconds: Double
+    }
+
+    func fitALS(_ train: InteractionSet, plan: Plan, seed: UInt64, part: (context: ApplicationContext, key: String)? = nil) throws -> (model: ImplicitALS, fitted: Fitted) {
+        let fit = {
+            let start = ProgressReporter.monotonicSeconds()
+            let als = try RecommendPipeline.fitALS(train, settings: plan.als, seed: seed)
+            return ALSFactors(users: als.userFactors, items: als.itemFactors, seconds: ProgressReporter.monotonicSeconds() - start)
+        }
+        let factors = try part.map { try $0.context.part($0.key, fit) } ?? fit()
+        let als = try ImplicitALS(users: train.users, items: train.items, factors: plan.als.factors, regularization: plan.als.regularization,
+                                  alpha: plan.als.alpha, seed: seed)
+        try als.setFactors(users: factors.users, items: factors.items)
+        let seconds = factors.seconds
         return (als, Fitted(scorer: { u, i in zip(u, i).map { als.score(user: $0, item: $1) } }, seconds: seconds,
                             parameters: als.parameterCount, steps: plan.als.sweeps))
     }
@@ -202,8 +219,8 @@ public struct RecommendApplication: Application {
         for approach in ["end-to-end", "pipeline", "popularity"] {
             let fitted: Fitted
             switch approach {
-            case "end-to-end": fitted = try fitNetwork(.neumf, shifted, plan: plan, training: plan.joint, seed: context.seed(10)).fitted
-            case "pipeline": fitted = try fitALS(shifted.set, plan: plan, seed: context.seed(11)).fitted
+            case "end-to-end": fitted = try fitNetwork(.neumf, shifted, plan: plan, training: plan.joint, seed: context.seed(10), part: (context, "shift/end-to-end")).fitted
+            case "pipeline": fitted = try fitALS(shifted.set, plan: plan, seed: context.seed(11), part: (context, "shift/pipeline")).fitted
             default: fitted = fitPopularity(shifted.set)
             }
             let after = try evaluation.measure(try evaluation.scores(fitted.scorer), cases: sparseCases).hitRate

@@ -1,5 +1,6 @@
 import EndToEnd
 import EndToEndStrategies
+import EndToEndTraining
 import Foundation
 
 /// One reproducible experiment: `e2e experiment NAME` runs it and writes its report.
@@ -55,4 +56,21 @@ public struct ExperimentContext: Sendable {
     /// A seed derived from the root seed and `parts` (e.g. the setting and the strategy), so
     /// that each setting gets its own independent, reproducible stream.
     public func seed(_ parts: UInt64...) -> UInt64 { SeedDerivation.derive(seed, parts) }
+}
+
+extension ExperimentContext {
+    /// The finished grid cells of a resumable run (`cells/` beside the strategy checkpoints);
+    /// nil without ``checkpointing``.
+    public var finishedCells: FinishedParts? {
+        checkpointing.map { FinishedParts(directory: $0.directory.appendingPathComponent("cells", isDirectory: true)) }
+    }
+
+    /// Runs one cell of the experiment's grid (e.g. one d, strategy and seed), or, when this
+    /// run continues an interrupted one (`e2e experiment NAME --resume REPORT`) and the cell
+    /// finished there, reads its value back. `key` names the cell uniquely within the run;
+    /// the cell must derive its seeds from ``seed(_:)`` so it does not depend on the cells before it.
+    public func cell<T: Codable>(_ key: String, _ compute: () throws -> T) throws -> T {
+        guard let cells = finishedCells else { return try compute() }
+        return try cells.run(key, log: log, compute)
+    }
 }

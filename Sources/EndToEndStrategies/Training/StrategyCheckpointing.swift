@@ -103,7 +103,20 @@ extension StrategyResult {
     }
 
     init(decoding data: Data, file: URL) throws {
-        func fail() -> StrategyError { StrategyError("\(file.path): not a strategy result written by a comparison") }
+        func fail() -> StrategyError {
+            StrategyError("\(file.path): not a strategy result written by a comparison; delete it to train the strategy again")
+        }
+        func records(_ text: String, _ field: String) throws -> [MetricsRecord] {
+            let contents: MetricsLog.Contents
+            do { contents = try MetricsLog.parse(text) } catch {
+                throw StrategyError("\(file.path): field '\(field)': \(error); delete the file to train the strategy again")
+            }
+            // The file was written whole, so a cut-off last line means damage, not a run in progress.
+            if contents.truncatedLastLine {
+                throw StrategyError("\(file.path): field '\(field)' ends in a cut-off line; delete the file to train the strategy again")
+            }
+            return contents.records
+        }
         guard let o = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
               let strategy = o["strategy"] as? String, let metrics = o["metrics"] as? [String: String],
               let wall = (o["wall_seconds"] as? String).flatMap(Double.init), let steps = o["steps"] as? Int,
@@ -117,8 +130,8 @@ extension StrategyResult {
             return (s[0], n)
         }
         self.init(strategy: strategy, metrics: m, wallSeconds: wall, steps: steps, samplesSeen: samples,
-                  parameterCount: parameters, stages: stageList, curve: try MetricsLog.parse(curve).records,
-                  diagnostics: try MetricsLog.parse(diagnostics).records)
+                  parameterCount: parameters, stages: stageList, curve: try records(curve, "curve"),
+                  diagnostics: try records(diagnostics, "diagnostics"))
     }
 }
 

@@ -51,6 +51,17 @@ public final class ImplicitALS {
         byItem = Array(repeating: [], count: items)
     }
 
+    /// Replaces both factor tables (e.g. with those of a finished fit read back).
+    ///
+    /// - Throws: ``TrainerError`` when a table's size is not `users × factors` / `items × factors`.
+    public func setFactors(users u: [Double], items i: [Double]) throws {
+        guard u.count == users * factors, i.count == items * factors else {
+            throw TrainerError("ImplicitALS.setFactors: expected \(users * factors) user and \(items * factors) item numbers, got \(u.count) and \(i.count)")
+        }
+        userFactors = u
+        itemFactors = i
+    }
+
     /// Learned numbers: both factor tables.
     public var parameterCount: Int { (users + items) * factors }
 

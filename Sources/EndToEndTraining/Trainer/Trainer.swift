@@ -40,7 +40,7 @@ public enum SchedulePer: Sendable, Equatable {
 }
 
 /// The result of ``Trainer/fit(train:validation:test:epochs:steps:evaluateEvery:)``.
-public struct TrainingSummary: Sendable {
+public struct TrainingSummary: Sendable, Codable {
     /// The latest value of every metric, by prefixed name: `train_loss`,
     /// `validation_accuracy`, `test_accuracy`, ...
     public var metrics: [String: Double]
