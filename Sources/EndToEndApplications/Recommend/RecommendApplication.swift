@@ -17,7 +17,7 @@ public struct RecommendApplication: Application {
 
     /// How much to run for one size.
     struct Plan {
-        var userLimit: Int?
+        var userLimit: Int?, itemLimit: Int? = nil
         var factors: Int, tower: [Int]
         var pretrainEpochs: Int, jointEpochs: Int, fineTuneEpochs: Int, batchSize: Int
         var als: RecommendPipeline.ALSSettings
@@ -26,7 +26,7 @@ public struct RecommendApplication: Application {
 
         static func of(_ size: ApplicationContext.Size) -> Plan {
             switch size {
-            case .smoke: return Plan(userLimit: 40, factors: 8, tower: [16, 8], pretrainEpochs: 1, jointEpochs: 1, fineTuneEpochs: 1, batchSize: 256,
+            case .smoke: return Plan(userLimit: 40, itemLimit: 800, factors: 8, tower: [16, 8], pretrainEpochs: 1, jointEpochs: 1, fineTuneEpochs: 1, batchSize: 256,
                                      als: .init(factors: 8, regularization: 0.1, alpha: 10, sweeps: 2), sparseShare: 0.2, sparseKeep: 5)
             case .quick: return Plan(userLimit: nil, factors: 8, tower: [32, 16, 8], pretrainEpochs: 3, jointEpochs: 3, fineTuneEpochs: 2, batchSize: 512,
                                      als: .init(factors: 32, regularization: 0.1, alpha: 10, sweeps: 8), sparseShare: 0.2, sparseKeep: 5)
@@ -63,7 +63,7 @@ public struct RecommendApplication: Application {
 
     public func run(_ context: ApplicationContext) throws -> ApplicationResult {
         let plan = Plan.of(context.size)
-        let data = try RecommendDataSource.load(context, userLimit: plan.userLimit)
+        let data = try RecommendDataSource.load(context, userLimit: plan.userLimit, itemLimit: plan.itemLimit)
         let split = data.interactions.leaveLastOut()
         let train = try TrainingSet(try data.interactions.with(split.train))
         let evaluation = try LeaveOneOutEvaluation(test: split.test, allPositives: data.interactions.itemsByUser(),

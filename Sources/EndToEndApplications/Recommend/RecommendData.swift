@@ -12,14 +12,20 @@ public struct RecommendData: Sendable {
     public var licence: String?
     public var note: String
 
-    /// Dense indices in order of first appearance of the raw ids sorted ascending; keeps
-    /// the first `userLimit` users (by id) when given, for the smoke run.
-    public init(table: RatingsTable, userLimit: Int? = nil, source: String, licence: String?, note: String) throws {
+    /// Dense indices in ascending order of the raw ids. For the smoke run, `userLimit` keeps
+    /// the first users (by id) and `itemLimit` only their most-rated items (ties by id).
+    public init(table: RatingsTable, userLimit: Int? = nil, itemLimit: Int? = nil, source: String, licence: String?, note: String) throws {
         let keptUsers = Set(Array(Set(table.userIds)).sorted().prefix(userLimit ?? Int.max))
         var userIndex: [Int: Int] = [:], itemIndex: [Int: Int] = [:]
-        for u in Set(table.userIds).sorted() where keptUsers.contains(u) { userIndex[u] = userIndex.count }
         var kept: [Int] = []
         for r in 0..<table.count where keptUsers.contains(table.userIds[r]) { kept.append(r) }
+        if let itemLimit {
+            var counts: [Int: Int] = [:]
+            for r in kept { counts[table.movieIds[r], default: 0] += 1 }
+            let top = Set(counts.keys.sorted { (counts[$0]!, -$0) > (counts[$1]!, -$1) }.prefix(itemLimit))
+            kept = kept.filter { top.contains(table.movieIds[$0]) }
+        }
+        for u in Set(kept.map { table.userIds[$0] }).sorted() { userIndex[u] = userIndex.count }
         for m in Set(kept.map { table.movieIds[$0] }).sorted() { itemIndex[m] = itemIndex.count }
         var titles = [String](repeating: "", count: itemIndex.count)
         for (m, i) in itemIndex { titles[i] = table.title(of: m) }

@@ -11,10 +11,11 @@ public enum RecommendDataSource {
     /// Generated data's size, MovieLens' own: users × movies.
     static let generatedSize = (users: 671, movies: 9066)
 
-    public static func load(_ context: ApplicationContext, userLimit: Int?) throws -> RecommendData {
+    public static func load(_ context: ApplicationContext, userLimit: Int?, itemLimit: Int? = nil) throws -> RecommendData {
         if let table = try realTable(context) {
             let csv = table.source.hasSuffix(".csv")
-            return try RecommendData(table: table.table, userLimit: userLimit, source: table.source,
+            context.log("recommend: reading \(csv ? table.source : "dslabs' movielens (\(table.source))")")
+            return try RecommendData(table: table.table, userLimit: userLimit, itemLimit: itemLimit, source: table.source,
                                      licence: "GPL-2.0 | GPL-3.0 (dslabs); the ratings are MovieLens' (GroupLens Research), for research use",
                                      note: "dslabs' `movielens`\(csv ? " exported to CSV" : "") (\(table.table.count) ratings, a 2016 ml-latest-small snapshot of MovieLens)")
         }
@@ -30,7 +31,33 @@ public enum RecommendDataSource {
         if let path = context.dataPath, path.pathExtension.lowercased() == "csv" {
             return (try csvTable(path), path.path)
         }
-        return nil
+        // `--data` names the package's `data/Rdata` database (or its folder); else the installed package.
+        let base = context.dataPath.map { $0.hasDirectoryPath || $0.lastPathComponent == "data" ? $0.appendingPathComponent("Rdata") : $0 }
+            ?? RLazyLoadDatabase.package("dslabs")
+        guard let base else { return nil }
+        let frame = try RLazyLoadDatabase(contentsOf: base).dataFrame("movielens")
+        return (try table(frame, source: base.path), context.dataPath == nil ? package : base.path)
+    }
+
+    /// The ratings of dslabs' `movielens` data frame.
+    ///
+    /// - Throws: ``DataError`` naming the column and row of a missing value, or a missing column.
+    static func table(_ frame: RDataFrame, source: String) throws -> RatingsTable {
+        let numbers = try ["userId", "movieId", "rating", "timestamp"].map { try frame.column($0).doubles() }
+        let titles = try frame.column("title").strings()
+        var table = RatingsTable()
+        for r in 0..<frame.rowCount {
+            var v: [Double] = []
+            for (c, name) in ["userId", "movieId", "rating", "timestamp"].enumerated() {
+                guard let x = numbers[c][r], x.isFinite, abs(x) < 1e12 else {
+                    throw DataError(file: source, location: "movielens row \(r + 1), column \(name)", message: "missing or not a finite number")
+                }
+                v.append(x)
+            }
+            table.append(user: Int(v[0]), movie: Int(v[1]), rating: v[2], timestamp: Int(v[3]), title: titles[r])
+        }
+        guard table.count > 0 else { throw DataError(file: source, message: "movielens has no rows") }
+        return table
     }
 
     /// Ratings from a CSV file with movielens' columns `userId`, `movieId`, `rating`,
