@@ -8,6 +8,7 @@ public enum ApplicationRegistry {
         DiagnosisApplication(),
         MaintenanceApplication(),
         TextApplication(),
+        RecommendApplication(),
     ]
 
     public static var names: [String] { all.map(\.name) }
