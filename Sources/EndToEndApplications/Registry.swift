@@ -6,6 +6,7 @@ public enum ApplicationRegistry {
         FacesApplication(),
         DrivingApplication(),
         DiagnosisApplication(),
+        FraudApplication(),
     ]
 
     public static var names: [String] { all.map(\.name) }
