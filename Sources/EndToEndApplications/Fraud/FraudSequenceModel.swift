@@ -22,7 +22,9 @@ public final class FraudSequenceNet: Module, @unchecked Sendable {
     /// - Parameter merchants: number of merchants (ids 1...merchants; 0 is padding).
     public init(merchants: Int, embedding dim: Int = FraudSequenceModel.embedding, hidden: Int = FraudSequenceModel.hidden) {
         continuous = TransactionFeatures.rawCount   // rawCount − 1 fields + 1 mask
-        embedding = Embedding(merchants + 1, dim)
+        // Small initial codes (std 0.1, not PyTorch's 1): with N(0, 1) codes the LSTM memorized
+        // the training frauds' merchants and ranked test transactions poorly.
+        embedding = Embedding(weight: Initializer.normal([merchants + 1, dim], std: 0.1))
         lstm = LSTM(inputSize: continuous + dim, hiddenSize: hidden, batchFirst: true)
         head = Linear(hidden, 2)
         super.init()
