@@ -21,7 +21,7 @@ public struct FraudApplication: Application {
 
         static func of(_ size: ApplicationContext.Size) -> Plan {
             switch size {
-            case .smoke: return Plan(cards: 150, days: 30, window: 8, sequenceSteps: 6, mlpSteps: 6, regressionSteps: 20, minimumIncidents: 8)
+            case .smoke: return Plan(cards: 60, days: 20, window: 8, sequenceSteps: 6, mlpSteps: 6, regressionSteps: 20, minimumIncidents: 8)
             case .quick: return Plan(cards: 1200, days: 60, window: 16, sequenceSteps: 1500, mlpSteps: 600, regressionSteps: FraudPipeline.regressionSteps, minimumIncidents: 0)
             case .full: return Plan(cards: 4000, days: 90, window: 16, sequenceSteps: 5000, mlpSteps: 2000, regressionSteps: FraudPipeline.regressionSteps, minimumIncidents: 0)
             }

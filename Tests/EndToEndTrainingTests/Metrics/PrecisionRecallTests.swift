@@ -30,7 +30,7 @@ final class PrecisionRecallTests: XCTestCase {
             if let thresholds = c["curve_thresholds"] as? [Double] {
                 // scikit-learn lists the curve lowest threshold first.
                 let curve = try PrecisionRecall.curve(scores: p, labels: y).reversed()
-                XCTAssertEqual(curve.map { Double($0.threshold) }, thresholds, "case \(k)")
+                XCTAssertEqual(curve.map(\.threshold), thresholds.map { Float($0) }, "case \(k)")
                 for (a, (pr, re)) in zip(curve, zip(ClassicFixture.doubles(c["curve_precision"]), ClassicFixture.doubles(c["curve_recall"]))) {
                     XCTAssertEqual(a.precision, pr, accuracy: 1e-12)
                     XCTAssertEqual(a.recall, re, accuracy: 1e-12)
