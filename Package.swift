@@ -53,7 +53,7 @@ let package = Package(
             path: "Sources/e2e"),
         .testTarget(name: "EndToEndKernelsTests", dependencies: ["EndToEndKernels"], path: "Tests/EndToEndKernelsTests"),
         .testTarget(name: "EndToEndNNTests", dependencies: ["EndToEndNN"], path: "Tests/EndToEndNNTests", exclude: ["Fixtures"]),
-        .testTarget(name: "EndToEndDataTests", dependencies: ["EndToEndData"], path: "Tests/EndToEndDataTests"),
+        .testTarget(name: "EndToEndDataTests", dependencies: ["EndToEndData"], path: "Tests/EndToEndDataTests", exclude: ["Fixtures"]),
         .testTarget(name: "EndToEndTrainingTests", dependencies: ["EndToEndTraining"], path: "Tests/EndToEndTrainingTests", exclude: ["Fixtures"]),
         .testTarget(name: "EndToEndStrategiesTests", dependencies: ["EndToEndStrategies"], path: "Tests/EndToEndStrategiesTests"),
         .testTarget(name: "EndToEndExperimentsTests", dependencies: ["EndToEndExperiments"], path: "Tests/EndToEndExperimentsTests", exclude: ["Fixtures"]),

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 budget=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(idx npy csv text gzip inflate safetensors config)
+[ ${#targets[@]} -eq 0 ] && targets=(idx npy csv text gzip inflate safetensors config rdata lzma2)
 swift build -c release -Xswiftc -sanitize=fuzzer --package-path Fuzz 2>&1 | tail -n 1
 bin=Fuzz/.build/release/e2e-fuzz
 scratch=$(mktemp -d)

@@ -10,7 +10,7 @@ import glob, gzip, json, os, shutil, struct, zlib
 root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 out = os.path.join(root, "Fuzz", "Corpus")
 bad = os.path.join(root, "Tests", "EndToEndTrainingTests", "Fixtures", "bad-inputs")
-seeds = {t: {} for t in ["idx", "npy", "csv", "text", "gzip", "inflate", "safetensors", "config"]}
+seeds = {t: {} for t in ["idx", "npy", "csv", "text", "gzip", "inflate", "safetensors", "config", "rdata", "lzma2"]}
 
 
 def idx(dtype, shape, payload):
@@ -42,6 +42,12 @@ seeds["gzip"]["stored"] = gzip.compress(bytes(range(256)), compresslevel=0, mtim
 for name, level in [("fixed", 1), ("dynamic", 9)]:
     c = zlib.compressobj(level, zlib.DEFLATED, -15)
     seeds["inflate"][name] = c.compress(seeds["text"]["ascii"] * 10) + c.flush()
+import lzma
+for name, data in [("text", seeds["text"]["ascii"] * 20), ("bytes", bytes(range(256)) * 8)]:
+    seeds["lzma2"][name] = lzma.compress(data, format=lzma.FORMAT_RAW, filters=[{"id": lzma.FILTER_LZMA2, "preset": 6}])
+# R serializations made by Rscript (scripts/make_rdata_fixtures.R), without their gzip layer.
+for path in sorted(glob.glob(os.path.join(root, "Tests", "EndToEndDataTests", "Fixtures", "RData", "*.rds"))):
+    seeds["rdata"][os.path.basename(path)] = gzip.open(path).read()
 header = json.dumps({"__metadata__": {"epoch": "1"}, "w": {"dtype": "F32", "shape": [2, 2], "data_offsets": [0, 16]},
                      "ids": {"dtype": "I64", "shape": [1], "data_offsets": [16, 24]}}).encode()
 seeds["safetensors"]["small"] = struct.pack("<Q", len(header)) + header + struct.pack("<4f", 1, 2, 3, 4) + struct.pack("<q", 5)

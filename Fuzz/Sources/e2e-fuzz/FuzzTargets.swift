@@ -20,6 +20,8 @@ enum FuzzTargets {
         },
         "gzip": { _ = try? Gzip.decompress($0, file: "fuzz.gz") },
         "inflate": { _ = try? Inflate.inflate($0, file: "fuzz.deflate") },
+        "rdata": { _ = try? RSerialization.decode(Data($0), source: "fuzz.rds") },
+        "lzma2": { _ = try? LZMA2Decoder.decompress($0, limit: 1 << 24, file: "fuzz.lzma2") },
         "safetensors": { _ = try? SafeTensors.read(data: Data($0), name: "fuzz.safetensors") },
         "config": { bytes in
             // Configs are text: the bytes as UTF-8 (invalid sequences repaired), in both syntaxes.

@@ -172,6 +172,55 @@ public enum Inflate {
     }
 }
 
+/// zlib (RFC 1950) decompression: a two-byte header, a DEFLATE stream, an Adler-32 check.
+public enum Zlib {
+    /// Decodes a whole zlib stream; output past `limit` (by default
+    /// `Gzip.defaultLimit(compressedCount:)`) is an error, and so is a wrong checksum.
+    public static func decompress(_ bytes: [UInt8], file: String = "<memory>", limit: Int? = nil) throws -> [UInt8] {
+        let cap = limit ?? Gzip.defaultLimit(compressedCount: bytes.count)
+        guard bytes.count >= 6 else {
+            throw DataError(file: file, location: "byte 0", message: "truncated zlib stream: \(bytes.count) bytes")
+        }
+        let cmf = Int(bytes[0]), flg = Int(bytes[1])
+        guard cmf & 0x0F == 8, cmf >> 4 <= 7, (cmf << 8 | flg) % 31 == 0 else {
+            throw DataError(file: file, location: "byte 0", message: "not a zlib stream (header 0x\(String(cmf << 8 | flg, radix: 16)))")
+        }
+        guard flg & 0x20 == 0 else {
+            throw DataError(file: file, location: "byte 1", message: "zlib stream needs a preset dictionary; unsupported")
+        }
+        return try bytes.withUnsafeBufferPointer { buf -> [UInt8] in
+            guard let p = buf.baseAddress else { throw DataError(file: file, location: "byte 0", message: "truncated zlib stream: no data") }
+            let out = InflateOutput(capacity: max(64, buf.count * 4), limit: cap, file: file,
+                                    limitReason: limit == nil ? "at most \(Gzip.maxExpansionRatio) times the compressed input" : "")
+            let end = try inflateStream(p, buf.count, from: 2, into: out, file: file)
+            if out.count > cap { throw out.tooLarge(at: end) }
+            guard buf.count - end >= 4 else {
+                throw DataError(file: file, location: "byte \(end)", message: "truncated zlib stream: missing Adler-32 checksum")
+            }
+            let stored = UInt32(buf[end]) << 24 | UInt32(buf[end + 1]) << 16 | UInt32(buf[end + 2]) << 8 | UInt32(buf[end + 3])
+            let result = out.array()
+            let actual = adler32(result)
+            guard stored == actual else {
+                throw DataError(file: file, location: "byte \(end)", message: "zlib Adler-32 mismatch (stored \(stored), computed \(actual))")
+            }
+            return result
+        }
+    }
+
+    /// Adler-32 of `bytes`.
+    public static func adler32(_ bytes: [UInt8]) -> UInt32 {
+        var a: UInt32 = 1, b: UInt32 = 0
+        var i = 0
+        while i < bytes.count {
+            // 5552 bytes is the most before `b` can overflow 32 bits (zlib's NMAX).
+            let end = min(bytes.count, i + 5552)
+            while i < end { a &+= UInt32(bytes[i]); b &+= a; i += 1 }
+            a %= 65521; b %= 65521
+        }
+        return b << 16 | a
+    }
+}
+
 /// CRC-32 (IEEE 802.3, as used by gzip and zip), slice-by-8.
 public enum CRC32 {
     static let table: [UInt32] = {
