@@ -17,13 +17,15 @@ final class FraudApplicationTests: XCTestCase {
                                          cacheDirectory: root.appendingPathComponent("cache"))
         let app = try XCTUnwrap(ApplicationRegistry.application(named: "fraud"))
         let r = try app.run(context)
-        XCTAssertEqual(r.results.map(\.approach), FraudApplication.approaches)
+        // The streams' three approaches, then the credit_data pair when r-cran-modeldata is installed.
+        let credit = RLazyLoadDatabase.package("modeldata") != nil
+        XCTAssertEqual(r.results.map(\.approach), FraudApplication.approaches + (credit ? CreditCase.approaches : []))
         for res in r.results {
             XCTAssertEqual(res.metric, "average_precision")
             XCTAssertTrue((0...1).contains(res.value), "\(res.approach) AP \(res.value)")
             XCTAssertEqual(res.extra.map(\.0), ["recall_at_1pct_fpr", "roc_auc", "threshold", "precision_at_threshold", "recall_at_threshold", "steps"])
             XCTAssertGreaterThanOrEqual(Set(r.dataEfficiency.filter { $0.approach == res.approach }.map(\.fraction)).count, 5, res.approach)
-            XCTAssertEqual(r.shift.filter { $0.approach == res.approach }.count, 1, res.approach)
+            XCTAssertEqual(r.shift.filter { $0.approach == res.approach }.count, CreditCase.approaches.contains(res.approach) ? 0 : 1, res.approach)
         }
         XCTAssertEqual(r.maintenance.map(\.approach), FraudApplication.approaches)
         XCTAssertTrue(r.notes[0].contains("account-takeover"), r.notes[0])
@@ -92,5 +94,24 @@ final class FraudApplicationTests: XCTestCase {
         let raw = TransactionFeatures.raw(w)
         XCTAssertEqual(raw[3 * TransactionFeatures.rawCount + 1], Float(log1p(0.5) / 5), accuracy: 1e-6)
         XCTAssertEqual(raw[3 * TransactionFeatures.rawCount + TransactionFeatures.rawCount - 1], Float(far + 1))
+    }
+}
+
+/// The real case's two views of modeldata's credit_data (skipped without r-cran-modeldata).
+final class CreditTableTests: XCTestCase {
+    func testRawAndEngineeredViews() throws {
+        guard let credit = try CreditTable.load(path: nil) else { throw XCTSkip("r-cran-modeldata is not installed") }
+        XCTAssertEqual(credit.count, 4454)
+        XCTAssertEqual(credit.labels.reduce(0, +), 1254)   // R: table(credit_data$Status)
+        XCTAssertEqual(credit.numbers["Income"]!.filter { $0 == nil }.count, 381)   // R: colSums(is.na(credit_data))
+        let raw = credit.raw([0, 1, 2])
+        // 9 numbers, NA indicators of Income, Assets, Debt, factors one-hot with an NA level (6+1, 5+1, 2+1, 4+1).
+        XCTAssertEqual(raw.shape, [3, 9 + 3 + 7 + 6 + 3 + 5])
+        // Row 1 of credit_data: Seniority 9, Time 60, Age 30, Expenses 73, Income 129, Assets 0, Debt 0, Amount 800, Price 846.
+        XCTAssertEqual(Array(raw.scalars[0..<9]), [9, 60, 30, 73, 129, 0, 0, 800, 846])
+        let e = credit.engineered([0], fitRows: Array(0..<credit.count))
+        XCTAssertEqual(e[0, 0], Float(log1p(129.0)), accuracy: 1e-5)
+        XCTAssertEqual(e[0, 3], Float(800.0 / 846.0), accuracy: 1e-6)
+        XCTAssertEqual(e[0, 5], Float(800.0 / 60.0 / 129.0), accuracy: 1e-6)
     }
 }

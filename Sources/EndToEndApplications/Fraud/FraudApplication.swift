@@ -18,12 +18,15 @@ public struct FraudApplication: Application {
     /// Sizes of one run.
     struct Plan {
         var cards: Int, days: Int, window: Int, sequenceSteps: Int, mlpSteps: Int, regressionSteps: Int, minimumIncidents: Int
+        var creditEpochs: Int, creditMinimumSteps: Int
 
         static func of(_ size: ApplicationContext.Size) -> Plan {
             switch size {
-            case .smoke: return Plan(cards: 60, days: 20, window: 8, sequenceSteps: 6, mlpSteps: 6, regressionSteps: 20, minimumIncidents: 8)
-            case .quick: return Plan(cards: 1200, days: 60, window: 16, sequenceSteps: 1500, mlpSteps: 600, regressionSteps: FraudPipeline.regressionSteps, minimumIncidents: 0)
-            case .full: return Plan(cards: 4000, days: 90, window: 16, sequenceSteps: 5000, mlpSteps: 2000, regressionSteps: FraudPipeline.regressionSteps, minimumIncidents: 0)
+            case .smoke: return Plan(cards: 60, days: 20, window: 8, sequenceSteps: 6, mlpSteps: 6, regressionSteps: 20, minimumIncidents: 8, creditEpochs: 1, creditMinimumSteps: 2)
+            case .quick: return Plan(cards: 1200, days: 60, window: 16, sequenceSteps: 1500, mlpSteps: 600, regressionSteps: FraudPipeline.regressionSteps, minimumIncidents: 0,
+                                     creditEpochs: 30, creditMinimumSteps: 300)
+            case .full: return Plan(cards: 4000, days: 90, window: 16, sequenceSteps: 5000, mlpSteps: 2000, regressionSteps: FraudPipeline.regressionSteps, minimumIncidents: 0,
+                                    creditEpochs: 60, creditMinimumSteps: 600)
             }
         }
     }
@@ -126,6 +129,22 @@ public struct FraudApplication: Application {
         }
         let shift = ShiftComparison.rows(metric: "average_precision", shiftValues)
 
+        // The real case: credit_data (r-cran-modeldata), an MLP on the raw columns against
+        // logistic regression on engineered features.
+        var creditNote = "credit_data: r-cran-modeldata is not installed; the real case was skipped"
+        var creditExtra: [(String, JSONValue)] = []
+        var creditCurve: [DataEfficiencyPoint] = []
+        if let credit = try CreditTable.load(path: context.dataPath) {
+            let c = try CreditCase.run(credit, plan: plan, context: context)
+            results += c.results
+            creditCurve = c.curve
+            creditNote = c.note
+            creditExtra = [("credit", .object([("source", .string(credit.source)), ("rows", .int(credit.count)), ("train", .int(c.train)),
+                                              ("validation", .int(c.validation)), ("test", .int(c.test))]))]
+        } else {
+            log(creditNote)
+        }
+
         // Black box? Which transactions of the window moved the LSTM's score, beside the regression's largest terms.
         let attribution = try FraudAttribution.table(stream: stream, net: fitted[0].sequenceNet!, regression: fitted[1].regression!,
                                                      risk: fitted[1].risk!, testScores: try fitted[0].score(stream, stream.test))
@@ -150,22 +169,26 @@ public struct FraudApplication: Application {
                                                                                                       risk: fitted[2].risk!, rows: stream.test),
                                               labels: stream.labels(stream.test))]
 
-        let figures: [(filename: String, chart: SVGChart)] = [
+        var figures: [(filename: String, chart: SVGChart)] = [
             ("data_efficiency", DataEfficiency.chart(curve, metric: "average_precision", title: "Average precision against training-set size")),
             ("shift", ShiftComparison.chart(shift, shift: "\(Self.heldOut.rawValue) unseen",
                                             title: "Average precision on account takeovers: seen in training, and never seen")),
         ]
+        if !creditCurve.isEmpty {
+            figures.append(("data_efficiency_credit", DataEfficiency.chart(creditCurve, metric: "average_precision",
+                                                                           title: "credit_data: average precision (bad loans) against training-set size")))
+        }
         let patternCounts = FraudPattern.allCases.map { p in (p.rawValue, JSONValue.int(stream.world.transactions.filter { $0.fraud == p }.count)) }
         var result = ApplicationResult(
-            data: DataSource(source: "generated", train: stream.train.count, test: stream.test.count,
-                             note: "\(plan.cards) card streams over \(plan.days) days, \(stream.world.count) transactions, fraud rate \(String(format: "%.2f", 100 * stream.world.fraudRate)) %"),
-            results: results, dataEfficiency: curve, shift: shift, maintenance: maintenance,
+            data: DataSource(source: creditExtra.isEmpty ? "generated" : "generated + r-cran-modeldata", train: stream.train.count, test: stream.test.count,
+                             licence: creditExtra.isEmpty ? nil : CreditTable.licence, note: "\(plan.cards) card streams over \(plan.days) days, \(stream.world.count) transactions, fraud rate \(String(format: "%.2f", 100 * stream.world.fraudRate)) %"),
+            results: results, dataEfficiency: curve + creditCurve, shift: shift, maintenance: maintenance,
             extra: [("fraud_rate", .double(stream.world.fraudRate)), ("fraud_by_pattern", .object(patternCounts)),
                     ("validation", .int(stream.validation.count)), ("shift_held_out", .string(Self.heldOut.rawValue)),
-                    ("shift_test", .object([("transactions", .int(onlyHeldOut.test.count)), ("fraud", .int(onlyHeldOut.frauds(onlyHeldOut.test)))]))],
+                    ("shift_test", .object([("transactions", .int(onlyHeldOut.test.count)), ("fraud", .int(onlyHeldOut.frauds(onlyHeldOut.test)))]))] + creditExtra,
             figures: figures, models: models, setup: Self.setup(plan: plan, stream: stream))
         result.log = ApplicationResult.curves(fitted[0].history, label: Self.approaches[0]) + ApplicationResult.curves(fitted[2].history, label: Self.approaches[2])
-        result.notes = [attribution, "The end-to-end LSTM is a custom module (a merchant embedding beside real-valued fields, which the config schema cannot express): its weights are in `models/end-to-end/model.safetensors` (load them into `FraudSequenceNet(merchants: \(stream.world.merchants.count))`); `e2e predict` works on the pipeline's MLP."]
+        result.notes = [attribution, creditNote, "The end-to-end LSTM is a custom module (a merchant embedding beside real-valued fields, which the config schema cannot express): its weights are in `models/end-to-end/model.safetensors` (load them into `FraudSequenceNet(merchants: \(stream.world.merchants.count))`); `e2e predict` works on the pipeline's MLP."]
         return result
     }
 
