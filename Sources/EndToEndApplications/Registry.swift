@@ -9,6 +9,7 @@ public enum ApplicationRegistry {
         MaintenanceApplication(),
         TextApplication(),
         RecommendApplication(),
+        FraudApplication(),
     ]
 
     public static var names: [String] { all.map(\.name) }
