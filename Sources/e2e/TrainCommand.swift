@@ -280,7 +280,8 @@ struct TrainCommand: ParsableCommand {
             log: nil, progress: showProgress ? ProgressReporter() : nil,
             gradientClipNorm: config.gradientClipNorm.map { Float($0) }, seed: config.seed)
         trainer.anomalyDetection = config.anomalyDetection
-        if distributed { trainer.dataParallel = DataParallel(communicator: communicator) }
+        let dataParallel = distributed ? DataParallel(communicator: communicator) : nil
+        trainer.dataParallel = dataParallel
         if let from = resumeFrom {
             do {
                 try trainer.resume(from: from.url)
@@ -355,6 +356,9 @@ struct TrainCommand: ParsableCommand {
             "- checkpoints: " + (checkpoint.map { c in "`checkpoints/last.safetensors`" + (c.bestEpoch.map { ", `checkpoints/best.safetensors` (best \(c.monitor ?? "") at epoch \($0 + 1))" } ?? "") }
                                  ?? "none (output.checkpoints: false)"),
         ]
+        if let dataParallel {
+            facts.append("- gradient allreduce (rank 0): \(String(format: "%.2f", dataParallel.allreduceSeconds)) s in \(dataParallel.allreduceCalls) calls, after backward (no overlap)")
+        }
         if tensorboard != nil { facts.append("- TensorBoard: `tensorboard/` (`tensorboard --logdir \(reportPath)/tensorboard`)") }
         facts.append("")
         let ext = URL(fileURLWithPath: self.config).pathExtension.lowercased()
@@ -376,7 +380,9 @@ struct TrainCommand: ParsableCommand {
         RunSupport.out("report: \(relative)/summary.md  (\(String(format: "%.2f", wall)) s)")
         RunSupport.out("{\"command\": \"train\", \"metrics\": \(RunSupport.jsonMetrics(finalMetrics)), "
                        + "\"wall_seconds\": \(String(format: "%.2f", wall)), \"steps\": \(trainer.globalStep), \"epochs\": \(summary.epochs), "
-                       + "\"parameters\": \(model.parameterCount), \"world_size\": \(communicator.size), \"report\": \(RunSupport.jsonString(relative))}")
+                       + "\"parameters\": \(model.parameterCount), \"world_size\": \(communicator.size), "
+                       + (dataParallel.map { "\"allreduce_seconds\": \(String(format: "%.3f", $0.allreduceSeconds)), " } ?? "")
+                       + "\"report\": \(RunSupport.jsonString(relative))}")
     }
 }
 
