@@ -22,7 +22,8 @@ enum RunSupport {
     }
 
     static func err(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        let prefix = DistributedSupport.errorPrefix.withLock { $0 }
+        FileHandle.standardError.write(Data((prefix + line + "\n").utf8))
     }
 
     /// Loads and validates a configuration; on error prints `file: path: message` to stderr
