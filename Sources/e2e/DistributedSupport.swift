@@ -30,7 +30,7 @@ enum DistributedSupport {
             .appendingPathComponent("e2e-rank\(rank)-\(ProcessInfo.processInfo.processIdentifier)", isDirectory: true)
     }
 
-    /// `, world_size N` facts for a report: empty for one process.
+    /// How many processes ran and over what, for progress lines and reports.
     static func describe(_ c: Communicator) -> String {
         c.size > 1 ? "\(c.size) processes (\(c.transport))" : "1 process"
     }
