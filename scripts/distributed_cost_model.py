@@ -31,4 +31,4 @@ for i in range(0, len(args), 3):
     for p in NODES:
         t = [allreduce_seconds(p, n_bytes, g) for g in LINKS]
         print(f"| {p} | " + " | ".join(f"{x * 1e3:.2f}" for x in t) + " | "
-              + " | ".join(f"{x * rate:.0f}" for x in t) + " |")
+              + " | ".join(f"{x * rate:.1f}" for x in t) + " |")

@@ -7,6 +7,8 @@ import Synchronization
 enum DistributedSupport {
     /// Set on every rank but 0 of a job: they print nothing to standard output.
     static let silent = Atomic<Bool>(false)
+    /// `rank R of N: `, put before every error line of a multi-rank job so it names its rank.
+    static let errorPrefix = Mutex<String>("")
 
     /// The job's communicator (a single process outside `mpirun`). Ranks other than 0 are
     /// silenced. A launcher without a loadable MPI prints the reason and exits with status 1.
@@ -17,6 +19,7 @@ enum DistributedSupport {
             throw ExitCode(1)
         }
         if !c.isRoot { silent.store(true, ordering: .relaxed) }
+        if c.size > 1 { errorPrefix.withLock { $0 = "rank \(c.rank) of \(c.size): " } }
         return c
     }
 
@@ -27,7 +30,7 @@ enum DistributedSupport {
             .appendingPathComponent("e2e-rank\(rank)-\(ProcessInfo.processInfo.processIdentifier)", isDirectory: true)
     }
 
-    /// `, world_size N` facts for a report: empty for one process.
+    /// How many processes ran and over what, for progress lines and reports.
     static func describe(_ c: Communicator) -> String {
         c.size > 1 ? "\(c.size) processes (\(c.transport))" : "1 process"
     }

@@ -22,7 +22,8 @@ enum RunSupport {
     }
 
     static func err(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        let prefix = DistributedSupport.errorPrefix.withLock { $0 }
+        FileHandle.standardError.write(Data((prefix + line + "\n").utf8))
     }
 
     /// Loads and validates a configuration; on error prints `file: path: message` to stderr
@@ -284,7 +285,8 @@ struct TrainCommand: ParsableCommand {
             log: nil, progress: showProgress ? ProgressReporter() : nil,
             gradientClipNorm: config.gradientClipNorm.map { Float($0) }, seed: config.seed)
         trainer.anomalyDetection = config.anomalyDetection
-        if distributed { trainer.dataParallel = DataParallel(communicator: communicator) }
+        let dataParallel = distributed ? DataParallel(communicator: communicator) : nil
+        trainer.dataParallel = dataParallel
         if let from = resumeFrom {
             do {
                 try trainer.resume(from: from.url)
@@ -359,6 +361,9 @@ struct TrainCommand: ParsableCommand {
             "- checkpoints: " + (checkpoint.map { c in "`checkpoints/last.safetensors`" + (c.bestEpoch.map { ", `checkpoints/best.safetensors` (best \(c.monitor ?? "") at epoch \($0 + 1)\(c.monitor == "train_loss" ? "; chosen by training loss, as there is no validation split" : ""))" } ?? "") }
                                  ?? "none (output.checkpoints: false)"),
         ]
+        if let dataParallel {
+            facts.append("- gradient allreduce (rank 0): \(String(format: "%.2f", dataParallel.allreduceSeconds)) s in \(dataParallel.allreduceCalls) calls, after backward (no overlap)")
+        }
         if tensorboard != nil { facts.append("- TensorBoard: `tensorboard/` (`tensorboard --logdir \(reportPath)/tensorboard`)") }
         facts.append("")
         let ext = URL(fileURLWithPath: self.config).pathExtension.lowercased()
@@ -380,7 +385,9 @@ struct TrainCommand: ParsableCommand {
         RunSupport.out("report: \(relative)/summary.md  (\(String(format: "%.2f", wall)) s)")
         RunSupport.out("{\"command\": \"train\", \"metrics\": \(RunSupport.jsonMetrics(finalMetrics)), "
                        + "\"wall_seconds\": \(String(format: "%.2f", wall)), \"steps\": \(trainer.globalStep), \"epochs\": \(summary.epochs), "
-                       + "\"parameters\": \(model.parameterCount), \"world_size\": \(communicator.size), \"report\": \(RunSupport.jsonString(relative))}")
+                       + "\"parameters\": \(model.parameterCount), \"world_size\": \(communicator.size), "
+                       + (dataParallel.map { "\"allreduce_seconds\": \(String(format: "%.3f", $0.allreduceSeconds)), " } ?? "")
+                       + "\"report\": \(RunSupport.jsonString(relative))}")
     }
 }
 
