@@ -38,7 +38,7 @@ public struct TextApplication: Application {
                             ngramOrder: 5, trainCharacters: nil, heldOutCharacters: 10_000, sampleLength: 200, attributionExamples: 4)
             case .full:
                 return Plan(reviewShare: 1, cnnEpochs: 8,
-                            lm: .init(context: 128, dModel: 64, heads: 4, layers: 2, batchSize: 16, steps: 1200, learningRate: 3e-3),
+                            lm: .init(context: 128, dModel: 64, heads: 4, layers: 2, batchSize: 16, steps: 1200, learningRate: 1e-3),
                             ngramOrder: 6, trainCharacters: nil, heldOutCharacters: 60_000, sampleLength: 300, attributionExamples: 6)
             }
         }
