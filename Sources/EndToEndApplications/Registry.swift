@@ -6,6 +6,9 @@ public enum ApplicationRegistry {
         FacesApplication(),
         DrivingApplication(),
         DiagnosisApplication(),
+        MaintenanceApplication(),
+        TextApplication(),
+        RecommendApplication(),
         FraudApplication(),
     ]
 
