@@ -14,7 +14,8 @@ final class FraudApplicationTests: XCTestCase {
         defer { try? fm.removeItem(at: root) }
         let report = root.appendingPathComponent("report")
         let context = ApplicationContext(size: .smoke, seed: 1, outputDirectory: report, artifactsDirectory: root.appendingPathComponent("scratch"),
-                                         cacheDirectory: root.appendingPathComponent("cache"))
+                                         cacheDirectory: root.appendingPathComponent("cache"),
+                                         parts: FinishedParts(directory: root.appendingPathComponent("parts")))
         let app = try XCTUnwrap(ApplicationRegistry.application(named: "fraud"))
         let r = try app.run(context)
         // The streams' three approaches, then the credit_data pair when r-cran-modeldata is installed.
@@ -39,6 +40,13 @@ final class FraudApplicationTests: XCTestCase {
         _ = try net.load(from: report.appendingPathComponent("models/end-to-end/model.safetensors"))
         let json = r.summary(app: "fraud", report: nil).encoded
         XCTAssertTrue(json.contains("\"shift_held_out\": \"account-takeover\""), json)
+        // Resumed: the networks' fits (wall time included) and the data-efficiency points are read back;
+        // the logistic regressions, not parts, are fitted again to the same numbers.
+        let again = try app.run(context)
+        XCTAssertEqual(again.results.map(\.value), r.results.map(\.value))
+        XCTAssertEqual(again.results[0].trainSeconds, r.results[0].trainSeconds)
+        XCTAssertEqual(again.dataEfficiency, r.dataEfficiency)
+        XCTAssertEqual(again.shift, r.shift)
     }
 
     func testGeneratorRatesPatternsAndSharedLegitimateStream() {

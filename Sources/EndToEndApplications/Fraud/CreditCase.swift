@@ -31,7 +31,7 @@ enum CreditCase {
         var results: [ApproachResult] = []
         var values: [Double] = []
         for (k, a) in approaches.enumerated() {
-            let f = try fit(a, credit, rows: train, plan: plan, seed: context.seed(42, UInt64(k)))
+            let f = try fit(a, credit, rows: train, plan: plan, seed: context.seed(42, UInt64(k)), part: ("credit/\(a)", context))
             let s = try FraudScores(test: try f.score(test), labels: test.map { y[$0] }, validation: try f.score(validation),
                                     validationLabels: validation.map { y[$0] })
             values.append(s.averagePrecision)
@@ -39,7 +39,7 @@ enum CreditCase {
                                           parameters: f.parameters, extra: s.extra + [("steps", .int(f.steps))]))
             context.log("\(a): average precision \(String(format: "%.4f", s.averagePrecision)), ROC-AUC \(String(format: "%.4f", s.rocAUC)), recall at 1 % FPR \(String(format: "%.3f", s.recallAt1PercentFPR))")
         }
-        let curve = try DataEfficiency.measure(approaches: approaches, labels: train.map { y[$0] }, seed: context.seed(43), log: context.log) { a, fraction, idx in
+        let curve = try DataEfficiency.measure(approaches: approaches, labels: train.map { y[$0] }, seed: context.seed(43), context: context, log: context.log) { a, fraction, idx in
             let k = approaches.firstIndex(of: a)!
             if fraction == 1 { return values[k] }
             let f = try fit(a, credit, rows: idx.map { train[$0] }, plan: plan, seed: context.seed(44, UInt64(k)))
@@ -57,13 +57,16 @@ enum CreditCase {
         var seconds: Double, steps: Int, parameters: Int
     }
 
-    static func fit(_ a: String, _ credit: CreditTable, rows: [Int], plan: FraudApplication.Plan, seed: UInt64) throws -> Fitted {
+    static func fit(_ a: String, _ credit: CreditTable, rows: [Int], plan: FraudApplication.Plan, seed: UInt64,
+                    part: (key: String, context: ApplicationContext)? = nil) throws -> Fitted {
         let y = rows.map { credit.labels[$0] }
         if a == approaches[0] {
             let x = credit.raw(rows)
             let net = try ConfiguredNetwork(approach: a, inputShape: [x.shape[1]], classes: 2, layers: layers,
                                             optimizer: "{type: adam, lr: 0.003}", batchSize: 64, seed: seed)
-            let s = try net.fit(try TensorDataset(inputs: x, labels: IntTensor(y)), epochs: plan.creditEpochs, minimumSteps: plan.creditMinimumSteps)
+            let data = try TensorDataset(inputs: x, labels: IntTensor(y))
+            let s = try part.map { try net.fit(data, epochs: plan.creditEpochs, minimumSteps: plan.creditMinimumSteps, part: $0.key, in: $0.context) }
+                ?? net.fit(data, epochs: plan.creditEpochs, minimumSteps: plan.creditMinimumSteps)
             return Fitted(score: { FraudPipeline.positive(try net.probabilities(credit.raw($0))) }, seconds: s.wallSeconds, steps: s.steps,
                           parameters: net.parameterCount)
         }

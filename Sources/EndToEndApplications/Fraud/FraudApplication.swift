@@ -96,7 +96,7 @@ public struct FraudApplication: Application {
         var scores: [FraudScores] = []
         var results: [ApproachResult] = []
         for (k, a) in Self.approaches.enumerated() {
-            let f = try fit(a, on: stream, rows: stream.train, plan: plan, seed: context.seed(10, UInt64(k)))
+            let f = try fit(a, on: stream, rows: stream.train, plan: plan, seed: context.seed(10, UInt64(k)), part: ("main/\(a)", context))
             let s = try FraudScores(test: try f.score(stream, stream.test), labels: stream.labels(stream.test),
                                     validation: try f.score(stream, stream.validation), validationLabels: stream.labels(stream.validation))
             fitted.append(f)
@@ -109,7 +109,7 @@ public struct FraudApplication: Application {
 
         // Needs large amounts of data? Nested, stratified fractions of the training period.
         let trainLabels = stream.labels(stream.train)
-        let curve = try DataEfficiency.measure(approaches: Self.approaches, labels: trainLabels, seed: context.seed(20), log: log) { a, fraction, idx in
+        let curve = try DataEfficiency.measure(approaches: Self.approaches, labels: trainLabels, seed: context.seed(20), context: context, log: log) { a, fraction, idx in
             let k = Self.approaches.firstIndex(of: a)!
             if fraction == 1 { return scores[k].averagePrecision }
             let f = try fit(a, on: stream, rows: idx.map { stream.train[$0] }, plan: plan, seed: context.seed(21, UInt64(k)))
@@ -121,7 +121,7 @@ public struct FraudApplication: Application {
         var shiftValues: [(approach: String, inDistribution: Double, shifted: Double)] = []
         let shiftLabels = onlyHeldOut.labels(onlyHeldOut.test)
         for (k, a) in Self.approaches.enumerated() {
-            let f = try fit(a, on: withoutHeldOut, rows: withoutHeldOut.train, plan: plan, seed: context.seed(30, UInt64(k)))
+            let f = try fit(a, on: withoutHeldOut, rows: withoutHeldOut.train, plan: plan, seed: context.seed(30, UInt64(k)), part: ("shift/\(a)", context))
             let unseen = try PrecisionRecall.averagePrecision(scores: try f.score(onlyHeldOut, onlyHeldOut.test), labels: shiftLabels)
             let seen = try PrecisionRecall.averagePrecision(scores: try fitted[k].score(onlyHeldOut, onlyHeldOut.test), labels: shiftLabels)
             shiftValues.append((a, seen, unseen))
@@ -194,13 +194,16 @@ public struct FraudApplication: Application {
 
     // MARK: - Approaches
 
-    /// Fits approach `a` on `rows` of `stream` (each call one training part).
-    func fit(_ a: String, on stream: Stream, rows: [Int], plan: Plan, seed: UInt64) throws -> Fitted {
+    /// Fits approach `a` on `rows` of `stream`. With `part`, the networks' fits are the
+    /// resumable parts of that key (``ApplicationContext/part(_:modules:_:)``); the logistic
+    /// regression (its standardization is not module state) is refitted on a resume.
+    func fit(_ a: String, on stream: Stream, rows: [Int], plan: Plan, seed: UInt64,
+             part: (key: String, context: ApplicationContext)? = nil) throws -> Fitted {
         let y = stream.labels(rows)
         switch a {
         case Self.approaches[0]:
             let t = try FraudSequenceModel.train(sequences: stream.sequences, raw: stream.raw, rows: rows, labels: stream.labels,
-                                                 merchants: stream.world.merchants.count, steps: plan.sequenceSteps, seed: seed)
+                                                 merchants: stream.world.merchants.count, steps: plan.sequenceSteps, seed: seed, part: part)
             let net = t.net
             return Fitted(score: { s, r in try FraudSequenceModel.scores(net, sequences: s.sequences, raw: s.raw, events: r) },
                           seconds: t.summary.wallSeconds, steps: t.summary.steps, parameters: net.parameterCount, history: t.summary.history,
@@ -218,7 +221,7 @@ public struct FraudApplication: Application {
             let start = ProgressReporter.monotonicSeconds()
             let risk = TransactionFeatures.merchantRisk(stream.world, rows: rows)
             let x = TransactionFeatures.pipelineMatrix(stream.world, engineered: stream.engineered, risk: risk, rows: rows)
-            let m = try FraudPipeline.fitMLP(x, labels: y, steps: plan.mlpSteps, seed: seed)
+            let m = try FraudPipeline.fitMLP(x, labels: y, steps: plan.mlpSteps, seed: seed, part: part)
             let seconds = ProgressReporter.monotonicSeconds() - start
             return Fitted(score: { s, rr in
                 FraudPipeline.positive(try m.net.probabilities(TransactionFeatures.pipelineMatrix(s.world, engineered: s.engineered, risk: risk, rows: rr)))

@@ -26,15 +26,18 @@ public enum FraudPipeline {
         return (r, s)
     }
 
-    /// The MLP on `steps × batch` class-balanced draws of the training rows.
-    public static func fitMLP(_ x: Tensor, labels: [Int], steps: Int, seed: UInt64) throws -> (net: ConfiguredNetwork, summary: TrainingSummary) {
+    /// The MLP on `steps × batch` class-balanced draws of the training rows; with `part`, as
+    /// that resumable part of the context's run.
+    public static func fitMLP(_ x: Tensor, labels: [Int], steps: Int, seed: UInt64,
+                              part: (key: String, context: ApplicationContext)? = nil) throws -> (net: ConfiguredNetwork, summary: TrainingSummary) {
         let net = try ConfiguredNetwork(approach: "pipeline (MLP)", inputShape: [featureCount], classes: 2, layers: mlpLayers,
                                         optimizer: mlpOptimizer, batchSize: mlpBatchSize, seed: seed)
         let sampler = try WeightedSampler.classBalanced(labels: labels, seed: seed,
                                                         shares: [0: 1 - FraudSequenceModel.fraudShare, 1: FraudSequenceModel.fraudShare])
         let draws = sampler.indices(count: steps * mlpBatchSize)
         let data = try TensorDataset(inputs: x, labels: IntTensor(labels)).subset(draws)
-        let s = try net.fit(data, epochs: 1, minimumSteps: steps)
+        let s = try part.map { try net.fit(data, epochs: 1, minimumSteps: steps, part: $0.key, in: $0.context) }
+            ?? net.fit(data, epochs: 1, minimumSteps: steps)
         return (net, s)
     }
 

@@ -78,9 +78,10 @@ public enum FraudSequenceModel {
         }
     }
 
-    /// Trains a fresh network on the windows of `rows` for `steps` optimizer steps.
+    /// Trains a fresh network on the windows of `rows` for `steps` optimizer steps; with `part`,
+    /// as that resumable part of the context's run.
     public static func train(sequences: PerKeySequences, raw: [Float], rows: [Int], labels: [Int], merchants: Int, steps: Int,
-                             seed: UInt64) throws -> (net: FraudSequenceNet, summary: TrainingSummary) {
+                             seed: UInt64, part: (key: String, context: ApplicationContext)? = nil) throws -> (net: FraudSequenceNet, summary: TrainingSummary) {
         Random.seed(seed)
         let net = FraudSequenceNet(merchants: merchants)
         let rowLabels = rows.map { labels[$0] }
@@ -89,7 +90,8 @@ public enum FraudSequenceModel {
                                     batchCount: max(1, min(steps, 64)))
         let trainer = try Trainer(model: net, optimizer: Adam(net.parameters(), learningRate: learningRate), loss: Trainer.crossEntropy,
                                   metrics: ["accuracy"], classes: 2, gradientClipNorm: 5, seed: seed)
-        let summary = try trainer.fit(train: source, steps: steps)
+        let summary = try part.map { try $0.context.part($0.key, modules: [net]) { try trainer.fit(train: source, steps: steps) } }
+            ?? trainer.fit(train: source, steps: steps)
         return (net, summary)
     }
 
