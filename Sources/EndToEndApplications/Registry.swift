@@ -6,7 +6,10 @@ public enum ApplicationRegistry {
         FacesApplication(),
         DrivingApplication(),
         DiagnosisApplication(),
+        MaintenanceApplication(),
         TextApplication(),
+        RecommendApplication(),
+        FraudApplication(),
     ]
 
     public static var names: [String] { all.map(\.name) }

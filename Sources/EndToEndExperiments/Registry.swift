@@ -8,6 +8,7 @@ public enum ExperimentRegistry {
         ModuleChainExperiment(),
         LocalLossesExperiment(),
         EnsembleVsEndToEndExperiment(),
+        DataSizeExperiment(),
     ]
 
     /// The experiments' names, in order.

@@ -47,6 +47,15 @@ struct CompareCommand: ParsableCommand {
 
     func run() throws {
         let started = Date()
+        // Under mpirun the strategies are spread over the ranks; rank 0 writes and prints.
+        let communicator = try DistributedSupport.join()
+        let distributed = communicator.size > 1
+        if distributed && resume != nil {
+            RunSupport.err("error: --resume is not supported under mpirun yet; resume the comparison in one process")
+            throw ExitCode(1)
+        }
+        let scratch = communicator.isRoot ? nil : DistributedSupport.scratchFolder(rank: communicator.rank)
+        defer { if let scratch { try? FileManager.default.removeItem(at: scratch) } }
         var cfg: CompareConfig
         do { cfg = try CompareConfig.load(contentsOf: URL(fileURLWithPath: config)) } catch {
             RunSupport.err("\(error)")
@@ -72,7 +81,8 @@ struct CompareCommand: ParsableCommand {
         try threads.apply()
         if resume != nil && output != nil { throw ValidationError("--resume continues a comparison in its own report folder; --output does not apply") }
         guard checkpointEvery >= 1 else { throw ValidationError("--checkpoint-every must be at least 1, got \(checkpointEvery)") }
-        let directory = resume.map { URL(fileURLWithPath: $0) } ?? output.map { URL(fileURLWithPath: $0) } ?? cfg.reportDirectory
+        let directory = scratch?.appendingPathComponent("report")
+            ?? resume.map { URL(fileURLWithPath: $0) } ?? output.map { URL(fileURLWithPath: $0) } ?? cfg.reportDirectory
         let configText = (try? String(contentsOf: URL(fileURLWithPath: config), encoding: .utf8)) ?? ""
         let unfinished = UnfinishedRun(report: directory)
         let reportPath = resume ?? output ?? TrainCommand.relativePath(directory.standardizedFileURL)
@@ -81,7 +91,8 @@ struct CompareCommand: ParsableCommand {
                                            config: config, configText: configText)
 
         RunSupport.out("compare \(cfg.name): \(list.map(\.name).joined(separator: ", "))")
-        RunSupport.out("data \(cfg.data.rawValue)\(cfg.data == .parityLines ? " k=\(cfg.k)" : ""): \(cfg.trainCount) train, \(cfg.testCount) test; \(cfg.steps) steps of \(cfg.batchSize), budget by \(cfg.policy.rawValue); threads \(Threading.threadCount)")
+        RunSupport.out("data \(cfg.data.rawValue)\(cfg.data == .parityLines ? " k=\(cfg.k)" : ""): \(cfg.trainCount) train, \(cfg.testCount) test; \(cfg.steps) steps of \(cfg.batchSize), budget by \(cfg.policy.rawValue); threads \(Threading.threadCount)"
+                       + (distributed ? "; strategies spread over \(DistributedSupport.describe(communicator))" : ""))
         var setup: StrategySetup
         do { setup = try cfg.makeSetup(log: { RunSupport.out($0) }) } catch {
             RunSupport.err("error: cannot load data '\(cfg.data.rawValue)': \(error)")
@@ -96,9 +107,9 @@ struct CompareCommand: ParsableCommand {
         }
         let flag = InterruptFlag()
         setup.checkpointing = StrategyCheckpointing(directory: unfinished.directory, everySteps: checkpointEvery, interrupt: flag)
-        let interrupts = InterruptHandler { flag.request() }
+        let interrupts = InterruptHandler(abortAtOnce: distributed) { flag.request() }
         let result: ComparisonResults
-        do { result = try Comparison(setup: setup, strategies: list).run() } catch let e as StrategyInterrupted {
+        do { result = try Comparison(setup: setup, strategies: list, communicator: communicator).run() } catch let e as StrategyInterrupted {
             interrupts.uninstall()
             RunSupport.out("interrupted: \(e)")
             RunSupport.out("resume with: e2e compare \(config) --resume \(reportPath)")
@@ -111,6 +122,10 @@ struct CompareCommand: ParsableCommand {
         }
         interrupts.uninstall()
         let text: String? = configText.isEmpty ? nil : configText
+        guard communicator.isRoot else {
+            unfinished.remove()
+            return
+        }
         let folder = try result.writeReport(
             to: directory, title: "Strategies compared: \(cfg.name)", configText: text,
             configFilename: "config" + (config.hasSuffix(".json") ? ".json" : ".yaml"))
@@ -121,6 +136,7 @@ struct CompareCommand: ParsableCommand {
         RunSupport.out(result.jsonSummary(extra: [
             "command": "compare", "config": cfg.name, "report": folder.path,
             "total_seconds": (Date().timeIntervalSince(started) * 1000).rounded() / 1000,
+            "world_size": communicator.size,
         ]))
     }
 }

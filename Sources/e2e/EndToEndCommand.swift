@@ -1,6 +1,8 @@
 import ArgumentParser
 import EndToEnd
 import EndToEndKernels
+import EndToEndTraining
+import Foundation
 
 /// The `e2e` command line: train, compare and check end-to-end learning systems.
 @main
@@ -15,6 +17,27 @@ struct EndToEndCommand: ParsableCommand {
         subcommands: [TrainCommand.self, EvaluateCommand.self, PredictCommand.self, ExportCommand.self, CompareCommand.self,
                       ExperimentCommand.self, AppCommand.self, DemoCommand.self, GradcheckCommand.self, BenchCommand.self]
     )
+
+    /// ArgumentParser's `main`, plus the end of an MPI job: a successful rank finalises MPI;
+    /// a failing one prints its error and aborts the whole job (`MPI_Abort`), so the other
+    /// ranks exit instead of waiting for it in a collective.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+            MPICommunicator.finalizeIfActive()
+        } catch {
+            let code = exitCode(for: error)
+            if code.isSuccess {
+                MPICommunicator.finalizeIfActive()
+            } else if MPICommunicator.isActive {
+                let message = fullMessage(for: error)
+                if !message.isEmpty { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+                MPICommunicator.abortIfActive(code: code.rawValue)
+            }
+            exit(withError: error)
+        }
+    }
 }
 
 /// Options shared by commands that compute.

@@ -13,8 +13,11 @@ struct ExperimentCommand: ParsableCommand {
             Each experiment writes a report folder (summary.md with the setup and results table, \
             results.json, metrics.jsonl with the learning curves, figures/*.svg) and prints progress \
             lines, then a one-line JSON summary as the last line of standard output: \
-            {"experiment", "quick", "seed", "results": [{"strategy", <setting>, "test_accuracy", "steps", \
-            "wall_seconds", ...}], "report", "wall_seconds"}. Docs: docs/experiments/NAME.md.
+            {"experiment", "quick", "seed", "seeds", "budget", "results": [{"strategy", <setting>, "test_accuracy", \
+            "seeds", "test_accuracy_mean", "test_accuracy_std", "steps", "wall_seconds", ..., "per_seed": [...]}], \
+            <experiment fields, e.g. "snr", "breakdown">, "report", "wall_seconds"}. With --seeds N the experiment \
+            runs N times (the first with --seed itself, the others with seeds derived from it); test_accuracy is \
+            the mean, test_accuracy_std the sample standard deviation (n - 1). Docs: docs/experiments/NAME.md.
             """
     )
 
@@ -23,8 +26,12 @@ struct ExperimentCommand: ParsableCommand {
     @Flag(help: "A short run (a few minutes on two cores) with the same qualitative outcome where possible.")
     var quick = false
     @Option(help: "Root seed; every data set and initialisation is derived from it.") var seed: UInt64 = 0
+    @Option(help: "Repetitions with different seeds (default: 1 with --quick, 3 otherwise); the first uses --seed itself.")
+    var seeds: Int?
+    @Option(help: "Training budget: standard (the experiment's defaults) or paper (the budget its paper states, where it states one).")
+    var budget: String = "standard"
     @Option(help: "Report directory (default: reports/<name>[-quick]-<timestamp>).") var output: String?
-    @Option(help: "Continue the unfinished run whose report folder this is (parity-lines, local-losses and ensemble-vs-e2e keep finished strategies and continue the unfinished one; the others start again).")
+    @Option(help: "Continue the unfinished run whose report folder this is (parity-lines, local-losses, ensemble-vs-e2e and data-size keep finished strategies and continue the unfinished one from its checkpoint; parity-bits, stocks and module-chain keep finished grid cells and train the unfinished cell again).")
     var resume: String?
     @OptionGroup var threads: ThreadOptions
 
@@ -42,10 +49,28 @@ struct ExperimentCommand: ParsableCommand {
             throw ExitCode(2)
         }
         try threads.apply()
+        // Under mpirun the grid's cells are spread over the ranks (experiments that have a grid
+        // of strategy runs); rank 0 writes and prints.
+        let communicator = try DistributedSupport.join()
+        let distributed = communicator.size > 1
+        if distributed && resume != nil {
+            RunSupport.err("error: --resume is not supported under mpirun yet; resume the experiment in one process")
+            throw ExitCode(1)
+        }
+        let scratch = communicator.isRoot ? nil : DistributedSupport.scratchFolder(rank: communicator.rank)
+        defer { if let scratch { try? FileManager.default.removeItem(at: scratch) } }
         if resume != nil && output != nil { throw ValidationError("--resume continues a run in its own report folder; --output does not apply") }
 
+        guard var budget = ExperimentBudget(rawValue: self.budget) else {
+            throw ValidationError("--budget must be standard or paper, got '\(self.budget)'")
+        }
+        if budget == .paper && experiment.paperBudget == nil {
+            throw ValidationError("--budget paper: experiment \(name) has no budget stated by its paper; use --budget standard")
+        }
+        if let seeds, seeds < 1 { throw ValidationError("--seeds must be at least 1, got \(seeds)") }
         var quick = self.quick, seed = self.seed
-        let path = resume ?? output ?? "reports/\(name)\(quick ? "-quick" : "")-\(TrainCommand.timestamp())"
+        var seeds = self.seeds ?? (quick ? 1 : 3)
+        let path = scratch.map { $0.appendingPathComponent("report").path } ?? resume ?? output ?? "reports/\(name)\(quick ? "-quick" : "")-\(TrainCommand.timestamp())"
         let directory = URL(fileURLWithPath: path).standardizedFileURL
         // Until it finishes, the run's strategy checkpoints and finished results live beside the report.
         let unfinished = UnfinishedRun(report: directory)
@@ -57,24 +82,30 @@ struct ExperimentCommand: ParsableCommand {
             }
             quick = manifest["quick"] == "true"
             seed = manifest["seed"].flatMap(UInt64.init) ?? seed
+            seeds = manifest["seeds"].flatMap(Int.init) ?? 1
+            budget = manifest["budget"].flatMap(ExperimentBudget.init) ?? .standard
         } else {
-            try RunSupport.createUnfinished(unfinished, manifest: ["experiment": name, "quick": String(quick), "seed": String(seed)])
+            try RunSupport.createUnfinished(unfinished, manifest: ["experiment": name, "quick": String(quick), "seed": String(seed),
+                                                                   "seeds": String(seeds), "budget": budget.rawValue])
         }
         let flag = InterruptFlag()
         let resumeLine = "resume with: e2e experiment \(name) --resume \(path)"
         let resumable = experiment.isResumable
-        let interrupts = InterruptHandler {
-            // Only strategy runs can stop at a step boundary with a checkpoint; others stop now.
-            guard resumable else { RunSupport.out("interrupted; " + resumeLine + " (this experiment starts again)"); _exit(130) }
+        // Strategy runs stop at a step boundary with a checkpoint; the others keep finished grid
+        // cells on disk (each written atomically) and stop at once.
+        let interrupts = InterruptHandler(stopping: resumable ? "stopping after this step (again to abort)" : "stopping now; finished cells are kept",
+                                          abortAtOnce: distributed) { sig in
+            guard resumable else { RunSupport.out("interrupted; " + resumeLine); _exit(128 + sig) }
             flag.request()
         }
         let context = ExperimentContext(quick: quick, seed: seed, outputDirectory: directory,
                                         log: { RunSupport.out("[\(name)] " + $0) },
-                                        checkpointing: StrategyCheckpointing(directory: unfinished.directory, interrupt: flag))
-        RunSupport.out("e2e experiment \(name)\(quick ? " --quick" : ""): seed \(seed), report \(path)")
+                                        checkpointing: StrategyCheckpointing(directory: unfinished.directory, interrupt: flag),
+                                        budget: budget, communicator: communicator)
+        RunSupport.out("e2e experiment \(name)\(quick ? " --quick" : "")\(budget == .paper ? " --budget paper" : ""): seed \(seed), \(seeds) seed(s), report \(path)")
         let start = Date()
         let result: ExperimentResult
-        do { result = try experiment.run(context) } catch let e as StrategyInterrupted {
+        do { result = try SeedRuns.run(experiment, context, seeds: seeds) } catch let e as StrategyInterrupted {
             interrupts.uninstall()
             RunSupport.out("interrupted: \(e)")
             RunSupport.out(resumeLine)
@@ -87,16 +118,23 @@ struct ExperimentCommand: ParsableCommand {
         }
         interrupts.uninstall()
         let wall = Date().timeIntervalSince(start)
+        guard communicator.isRoot else {
+            unfinished.remove()
+            return
+        }
         do {
             try ExperimentReport(directory: directory).write(result, experiment: experiment, quick: quick, seed: seed,
-                                                             wallSeconds: wall)
+                                                             wallSeconds: wall, seeds: seeds, budget: budget)
         } catch {
             RunSupport.err("error: cannot write the report to \(path): \(error)")
             throw ExitCode(1)
         }
         unfinished.remove()
         for line in result.table.split(separator: "\n") { RunSupport.out(String(line)) }
-        RunSupport.out(ExperimentReport.summary(experiment: name, quick: quick, seed: seed, rows: result.rows,
-                                                wallSeconds: wall, report: path).encoded)
+        var summary = ExperimentReport.summary(experiment: name, quick: quick, seed: seed, rows: result.rows,
+                                               wallSeconds: wall, report: path, seeds: seeds, budget: budget,
+                                               fields: result.summaryFields)
+        if case .object(let fields) = summary { summary = .object(fields + [("world_size", .int(communicator.size))]) }
+        RunSupport.out(summary.encoded)
     }
 }

@@ -17,7 +17,15 @@ final class InterruptHandler: @unchecked Sendable {
     /// The exit status for the signal received: 130 for SIGINT, 143 for SIGTERM.
     var exitStatus: Int32 { 128 + signal }
 
-    init(onInterrupt: @escaping @Sendable () -> Void) {
+    convenience init(abortAtOnce: Bool = false, onInterrupt: @escaping @Sendable () -> Void) {
+        self.init(stopping: "stopping after this step (again to abort)", abortAtOnce: abortAtOnce) { _ in onInterrupt() }
+    }
+
+    /// `stopping` ends the line printed on the first signal; `onInterrupt` gets the signal.
+    /// - Parameter abortAtOnce: end the process on the first signal (a data-parallel rank:
+    ///   ranks cannot agree on a step to stop at, so `mpirun`, which forwards the signal to
+    ///   every rank, ends the whole job instead).
+    init(stopping: String, abortAtOnce: Bool = false, onInterrupt: @escaping @Sendable (Int32) -> Void) {
         var sources: [any DispatchSourceSignal] = []
         for sig in [SIGINT, SIGTERM] {
             Foundation.signal(sig, SIG_IGN)  // delivered to the dispatch source instead
@@ -26,13 +34,13 @@ final class InterruptHandler: @unchecked Sendable {
         self.sources = sources
         for (s, sig) in zip(sources, [SIGINT, SIGTERM]) {
             s.setEventHandler { [self] in
-                if count.add(1, ordering: .relaxed).newValue > 1 {
-                    FileHandle.standardError.write(Data("\nsecond signal: aborting now\n".utf8))
+                if abortAtOnce || count.add(1, ordering: .relaxed).newValue > 1 {
+                    FileHandle.standardError.write(Data("\n\(abortAtOnce ? "signal" : "second signal"): aborting now\n".utf8))
                     _exit(128 + sig)
                 }
                 last.store(sig, ordering: .relaxed)
-                FileHandle.standardError.write(Data("\nsignal \(sig): stopping after this step (again to abort)\n".utf8))
-                onInterrupt()
+                FileHandle.standardError.write(Data("\nsignal \(sig): \(stopping)\n".utf8))
+                onInterrupt(sig)
             }
             s.resume()
         }

@@ -11,6 +11,7 @@ enum RunSupport {
     /// Writes to standard output unbuffered (same stream as the progress reporter, so the
     /// order of lines is kept when stdout is a pipe).
     static func out(_ line: String) {
+        if DistributedSupport.silent.load(ordering: .relaxed) { return }
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 
@@ -21,7 +22,8 @@ enum RunSupport {
     }
 
     static func err(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        let prefix = DistributedSupport.errorPrefix.withLock { $0 }
+        FileHandle.standardError.write(Data((prefix + line + "\n").utf8))
     }
 
     /// Loads and validates a configuration; on error prints `file: path: message` to stderr
@@ -159,6 +161,16 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         let start = Date()
+        // Under mpirun: data-parallel, rank 0 writes the report and the output.
+        let communicator = try DistributedSupport.join()
+        let distributed = communicator.size > 1
+        let quiet = self.quiet || !communicator.isRoot
+        if distributed && resume {
+            RunSupport.err("error: --resume is not supported under mpirun yet; resume the run in one process (e2e train \(self.config) --resume)")
+            throw ExitCode(1)
+        }
+        let scratch = communicator.isRoot ? nil : DistributedSupport.scratchFolder(rank: communicator.rank)
+        defer { if let scratch { try? FileManager.default.removeItem(at: scratch) } }
         let loaded = try RunSupport.loadConfig(self.config)
         var config = loaded.config
         let configText = loaded.text
@@ -170,7 +182,8 @@ struct TrainCommand: ParsableCommand {
         // Report directory, and the unfinished run that lives beside it until the end.
         let runName = config.name ?? config.data.name.rawValue
         let reportPath: String
-        if resume {
+        if let scratch { reportPath = scratch.appendingPathComponent("report").path }
+        else if resume {
             if let reportDirectory { reportPath = reportDirectory }
             else {
                 let base = config.output.directory ?? "reports/" + runName
@@ -247,6 +260,10 @@ struct TrainCommand: ParsableCommand {
         let logURL = unfinished.metricsLog
         let checkpoint = config.checkpointCallback(directory: unfinished.epochCheckpoints, hasValidation: data.validation != nil)
         if let checkpoint { callbacks.append(checkpoint) }
+        if checkpoint != nil && data.validation == nil && !quiet {
+            // "Best" by training loss only says which epoch fitted the training set best.
+            RunSupport.err("note: no validation split (data.validation), so checkpoints/best.safetensors is the epoch with the lowest train_loss, not an estimate of generalization")
+        }
         if let early = ModelBuilder.earlyStopping(config.earlyStopping) { callbacks.append(early) }
         let tensorboard = config.output.tensorboard
             ? try TensorBoardCallback(directory: staging.appendingPathComponent("tensorboard"), histograms: config.output.tensorboardHistograms)
@@ -268,6 +285,8 @@ struct TrainCommand: ParsableCommand {
             log: nil, progress: showProgress ? ProgressReporter() : nil,
             gradientClipNorm: config.gradientClipNorm.map { Float($0) }, seed: config.seed)
         trainer.anomalyDetection = config.anomalyDetection
+        let dataParallel = distributed ? DataParallel(communicator: communicator) : nil
+        trainer.dataParallel = dataParallel
         if let from = resumeFrom {
             do {
                 try trainer.resume(from: from.url)
@@ -285,10 +304,11 @@ struct TrainCommand: ParsableCommand {
         if !quiet {
             RunSupport.out("e2e train: \(runName): \(data.train.sampleCount) training, \(data.validation?.sampleCount ?? 0) validation, "
                            + "\(data.test?.sampleCount ?? 0) test examples; \(model.parameterCount) parameters; "
-                           + "\(config.epochs.map { "\($0) epochs" } ?? "\(config.steps!) steps"); threads \(Threading.threadCount)")
+                           + "\(config.epochs.map { "\($0) epochs" } ?? "\(config.steps!) steps"); threads \(Threading.threadCount)"
+                           + (distributed ? "; data-parallel over \(DistributedSupport.describe(communicator))" : ""))
         }
         let flag = trainer.interruptFlag
-        let interrupts = InterruptHandler { flag.request() }
+        let interrupts = InterruptHandler(abortAtOnce: distributed) { flag.request() }
         let summary: TrainingSummary
         do {
             summary = try trainer.fit(train: data.train, validation: data.validation, epochs: config.epochs, steps: config.steps)
@@ -337,22 +357,27 @@ struct TrainCommand: ParsableCommand {
             "- parameters: \(model.parameterCount)",
             "- seed: \(config.seed)" + (seed != nil ? " (--seed; the configuration below says \(loaded.config.seed))" : ""),
             "- training wall time: \(String(format: "%.2f", summary.wallSeconds)) s; total (with data loading and evaluation): \(String(format: "%.2f", wall)) s",
-            "- threads: \(Threading.threadCount)",
-            "- checkpoints: " + (checkpoint.map { c in "`checkpoints/last.safetensors`" + (c.bestEpoch.map { ", `checkpoints/best.safetensors` (best \(c.monitor ?? "") at epoch \($0 + 1))" } ?? "") }
+            "- threads: \(Threading.threadCount)" + (distributed ? " per process; data-parallel over \(DistributedSupport.describe(communicator))" : ""),
+            "- checkpoints: " + (checkpoint.map { c in "`checkpoints/last.safetensors`" + (c.bestEpoch.map { ", `checkpoints/best.safetensors` (best \(c.monitor ?? "") at epoch \($0 + 1)\(c.monitor == "train_loss" ? "; chosen by training loss, as there is no validation split" : ""))" } ?? "") }
                                  ?? "none (output.checkpoints: false)"),
         ]
+        if let dataParallel {
+            facts.append("- gradient allreduce (rank 0): \(String(format: "%.2f", dataParallel.allreduceSeconds)) s in \(dataParallel.allreduceCalls) calls, after backward (no overlap)")
+        }
         if tensorboard != nil { facts.append("- TensorBoard: `tensorboard/` (`tensorboard --logdir \(reportPath)/tensorboard`)") }
         facts.append("")
         let ext = URL(fileURLWithPath: self.config).pathExtension.lowercased()
-        try ReportWriter(directory: reportURL).write(
-            title: runName, configText: configText, configFilename: ext == "json" ? "config.json" : "config.yaml",
-            log: history, metricsFile: logURL, finalMetrics: finalMetrics, extraMarkdown: [facts.joined(separator: "\n")])
-        // Move the checkpoints and TensorBoard events into the finished report.
-        for folder in ["checkpoints", "tensorboard"] {
-            let source = staging.appendingPathComponent(folder)
-            if fm.fileExists(atPath: source.path) { try fm.moveItem(at: source, to: reportURL.appendingPathComponent(folder)) }
+        if communicator.isRoot {
+            try ReportWriter(directory: reportURL).write(
+                title: runName, configText: configText, configFilename: ext == "json" ? "config.json" : "config.yaml",
+                log: history, metricsFile: logURL, finalMetrics: finalMetrics, extraMarkdown: [facts.joined(separator: "\n")])
+            // Move the checkpoints and TensorBoard events into the finished report.
+            for folder in ["checkpoints", "tensorboard"] {
+                let source = staging.appendingPathComponent(folder)
+                if fm.fileExists(atPath: source.path) { try fm.moveItem(at: source, to: reportURL.appendingPathComponent(folder)) }
+            }
+            AtomicFile.syncDirectory(reportURL)
         }
-        AtomicFile.syncDirectory(reportURL)
         unfinished.remove()
 
         let relative = reportPath
@@ -360,7 +385,9 @@ struct TrainCommand: ParsableCommand {
         RunSupport.out("report: \(relative)/summary.md  (\(String(format: "%.2f", wall)) s)")
         RunSupport.out("{\"command\": \"train\", \"metrics\": \(RunSupport.jsonMetrics(finalMetrics)), "
                        + "\"wall_seconds\": \(String(format: "%.2f", wall)), \"steps\": \(trainer.globalStep), \"epochs\": \(summary.epochs), "
-                       + "\"parameters\": \(model.parameterCount), \"report\": \(RunSupport.jsonString(relative))}")
+                       + "\"parameters\": \(model.parameterCount), \"world_size\": \(communicator.size), "
+                       + (dataParallel.map { "\"allreduce_seconds\": \(String(format: "%.3f", $0.allreduceSeconds)), " } ?? "")
+                       + "\"report\": \(RunSupport.jsonString(relative))}")
     }
 }
 

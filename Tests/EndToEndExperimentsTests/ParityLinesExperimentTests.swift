@@ -9,21 +9,38 @@ final class ParityLinesExperimentTests: XCTestCase {
     func testRowsCurvesAndSNRForEachStrategyAndK() throws {
         var e = ParityLinesExperiment(ks: [1, 2], endToEndSteps: 4, decompositionSteps: 4, labelledStrategies: ["decomposition", "step-by-step"],
                                       batchSize: 8, trainCount: 64, testCount: 32)
-        e.snrExamples = 16
-        let result = try e.run(ExperimentContext(seed: 3, outputDirectory: FileManager.default.temporaryDirectory))
+        e.snrExamples = 8
+        e.snrInitializations = 3
+        e.snrKs = [1, 2, 3]
+        let result = try SeedRuns.run(e, ExperimentContext(seed: 3, outputDirectory: FileManager.default.temporaryDirectory), seeds: 2)
         XCTAssertEqual(result.rows.map(\.strategy), ["end-to-end", "decomposition", "step-by-step", "end-to-end", "decomposition", "step-by-step"])
         XCTAssertEqual(result.rows.map { $0.parameters.first?.1 }, [.int(1), .int(1), .int(1), .int(2), .int(2), .int(2)])
         for row in result.rows {
             XCTAssertEqual(row.steps, 4)
             XCTAssertTrue((0...1).contains(row.testAccuracy))
-            let snr = row.metrics.first { $0.0 == "snr_at_init" }?.1
-            if row.strategy == "step-by-step" {
-                XCTAssertEqual(snr, .null)
-            } else if case .double(let v)? = snr { XCTAssertTrue(v.isFinite && v >= 0) } else { XCTFail("no SNR for \(row.label)") }
+            XCTAssertEqual(row.perSeed?.count, 2)
+            XCTAssertEqual(row.testAccuracy, SampleStatistics.mean(row.perSeed!.map(\.testAccuracy)), accuracy: 1e-12)
+            XCTAssertNotNil(row.testAccuracyStd)
         }
         XCTAssertEqual(Set(result.curves.map(\.metric)), ["k1_test_accuracy", "k2_test_accuracy"])
-        let snrSeries = result.figures.first { $0.filename == "snr_vs_k" }?.chart.series.map(\.name)
-        XCTAssertEqual(snrSeries, ["decomposition", "end-to-end"], "SNR against k for the two single-stage strategies")
+        XCTAssertNotNil(result.curves[0].points[0].low, "curves over two seeds carry a band")
+        let snrSeries = result.figures.first { $0.filename == "snr_vs_k" }?.chart
+        XCTAssertEqual(snrSeries?.series.map(\.name), ["end-to-end", "decomposition"], "SNR against k for the two single-stage strategies")
+        XCTAssertEqual(snrSeries?.logY, true)
+        // The JSON summary: an "snr" list per (strategy, k) with an interval, and the breakdown in k.
+        let fields = Dictionary(result.summaryFields, uniquingKeysWith: { a, _ in a })
+        guard case .array(let snr)? = fields["snr"] else { return XCTFail("no snr list") }
+        XCTAssertEqual(snr.count, 6)
+        for entry in snr {
+            guard case .object(let o) = entry else { return XCTFail() }
+            XCTAssertEqual(Array(o.map(\.0).prefix(5)), ["strategy", "k", "value", "ci_low", "ci_high"])
+            let d = Dictionary(o, uniquingKeysWith: { a, _ in a })
+            if case .double(let v)? = d["value"], case .double(let lo)? = d["ci_low"], case .double(let hi)? = d["ci_high"] {
+                XCTAssertTrue(lo <= v + 1e-12 && v <= hi + 1e-12 && lo >= 0, "\(entry.encoded)")
+            } else { XCTFail("\(entry.encoded)") }
+        }
+        XCTAssertNotNil(fields["breakdown"])
+        XCTAssertTrue(result.notes.contains { $0.hasPrefix("## Gradient SNR") })
     }
 
     /// The batched per-example gradients equal those of one backward pass per example.

@@ -74,3 +74,37 @@ final class StrategyCheckpointingTests: XCTestCase {
         XCTAssertTrue(left.allSatisfy { $0.hasSuffix(".result.json") }, "\(left)")
     }
 }
+
+/// A finished strategy's result file that was damaged (by hand or a failing disk) is an error
+/// naming the file, never a trap and never silently trained again.
+final class StrategyResultFileTests: XCTestCase {
+    func testDamagedResultFilesAreErrorsNamingTheFile() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cmp-damaged-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var setup = StrategyTestSupport.setup()
+        setup.checkpointing = StrategyCheckpointing(directory: dir, everySteps: 1_000)
+        let strategy = EndToEndStrategy()
+        let good = try setup.run(strategy)
+        let file = setup.checkpointing!.resultFile(strategy.name)
+        let bytes = try Data(contentsOf: file)
+        XCTAssertEqual(try setup.run(strategy).metrics, good.metrics, "a finished result reads back")
+
+        let text = String(decoding: bytes, as: UTF8.self)
+        var damaged: [Data] = [Data(), bytes.prefix(bytes.count / 2), Data([0xff, 0xfe, 0x00]), Data("[1, 2]".utf8),
+                               Data("{\"strategy\": 3}".utf8)]
+        damaged.append(Data(text.replacingOccurrences(of: "\"steps\":", with: "\"steps\":\"x\",\"_\":").utf8))
+        damaged.append(Data(text.replacingOccurrences(of: "\"wall_seconds\":\"", with: "\"wall_seconds\":\"nope").utf8))
+        // A curve whose metrics-log lines are cut off.
+        if let o = try JSONSerialization.jsonObject(with: bytes) as? [String: Any], let curve = o["curve"] as? String {
+            var m = o
+            m["curve"] = String(curve.prefix(curve.count / 2)) + "{\"step\": "
+            damaged.append(try JSONSerialization.data(withJSONObject: m))
+        }
+        for (i, d) in damaged.enumerated() {
+            try d.write(to: file)
+            XCTAssertThrowsError(try setup.run(strategy), "damaged file \(i) was accepted") { error in
+                XCTAssertTrue("\(error)".contains(file.path), "\(i): \(error)")
+            }
+        }
+    }
+}

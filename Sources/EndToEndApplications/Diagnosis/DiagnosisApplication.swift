@@ -57,7 +57,7 @@ public struct DiagnosisApplication: Application {
 
         // The four approaches at full training size.
         var cnn: ConfiguredNetwork?
-        let e2e = try trainCNN(train, test: test, shifted: shifted, plan: plan, seed: context.seed(10), keep: &cnn)
+        let e2e = try trainCNN(train, test: test, shifted: shifted, plan: plan, seed: context.seed(10), keep: &cnn, part: ("end-to-end", context))
         log("end-to-end CNN: \(e2e.steps) steps in \(String(format: "%.1f", e2e.seconds)) s")
         let pipeline = CellPipeline()
         let pipe = try fitPipeline(pipeline, train, test: test, shifted: shifted, plan: plan, seed: context.seed(11))
@@ -68,7 +68,8 @@ public struct DiagnosisApplication: Application {
                                  shifted: try CellStepByStep.probabilities(sbs.model, shifted), seconds: sbs.result.wallSeconds,
                                  steps: sbs.result.steps, parameters: sbs.result.parameterCount)
         var mlp: ConfiguredNetwork?
-        let tableE2E = try trainMLP(tableTrain, test: tableTest, shifted: tableShifted, plan: plan, seed: context.seed(12), keep: &mlp)
+        let tableE2E = try trainMLP(tableTrain, test: tableTest, shifted: tableShifted, plan: plan, seed: context.seed(12), keep: &mlp,
+                                    part: ("end-to-end (table)", context))
         let regression = LogisticRegression(features: 30, l2: 1 / Double(tableTrain.count))
         let tablePipe = try fitRegression(regression, tableTrain, test: tableTest, shifted: tableShifted, plan: plan, seed: context.seed(13))
 
@@ -87,7 +88,7 @@ public struct DiagnosisApplication: Application {
         }
 
         // Needs large amounts of data? Both systems on nested, stratified fractions.
-        let imageCurve = try DataEfficiency.measure(approaches: ["end-to-end", "pipeline"], labels: train.labels, seed: context.seed(20), log: log) { a, f, idx in
+        let imageCurve = try DataEfficiency.measure(approaches: ["end-to-end", "pipeline"], labels: train.labels, seed: context.seed(20), context: context, log: log) { a, f, idx in
             if f == 1 { return a == "end-to-end" ? scores[0].rocAUC : scores[1].rocAUC }
             let part = train.subset(idx)
             var unused: ConfiguredNetwork?
@@ -97,7 +98,7 @@ public struct DiagnosisApplication: Application {
             return ROCAUC.binaryAUC(scores: o.probabilities, positive: test.labels.map { $0 == 1 })
         }
         let tableCurve = try DataEfficiency.measure(approaches: ["end-to-end (table)", "pipeline (table)"], labels: tableTrain.labels,
-                                                    seed: context.seed(23), log: log) { a, f, idx in
+                                                    seed: context.seed(23), context: context, log: log) { a, f, idx in
             if f == 1 { return a == "end-to-end (table)" ? scores[3].rocAUC : scores[4].rocAUC }
             let part = tableTrain.subset(idx)
             var unused: ConfiguredNetwork?
@@ -169,10 +170,12 @@ public struct DiagnosisApplication: Application {
     // MARK: - Approaches
 
     func trainCNN(_ train: CellImages, test: CellImages, shifted: CellImages?, plan: Plan, seed: UInt64,
-                  keep: inout ConfiguredNetwork?) throws -> Outcome {
+                  keep: inout ConfiguredNetwork?, part: (key: String, context: ApplicationContext)? = nil) throws -> Outcome {
         let net = try ConfiguredNetwork(approach: "end-to-end", inputShape: [1, CellImages.size, CellImages.size], classes: 2,
                                         layers: CellCNN.layers, optimizer: CellCNN.optimizer, batchSize: CellCNN.batchSize, seed: seed)
-        let s = try net.fit(try train.dataset(), epochs: plan.cnnEpochs, minimumSteps: plan.cnnMinimumSteps)
+        let data = try train.dataset()
+        let s = try part.map { try net.fit(data, epochs: plan.cnnEpochs, minimumSteps: plan.cnnMinimumSteps, part: $0.key, in: $0.context) }
+            ?? net.fit(data, epochs: plan.cnnEpochs, minimumSteps: plan.cnnMinimumSteps)
         keep = net
         return Outcome(probabilities: try Self.positive(net.probabilities(test.inputs)),
                        shifted: try shifted.map { try Self.positive(net.probabilities($0.inputs)) },
@@ -190,11 +193,12 @@ public struct DiagnosisApplication: Application {
     }
 
     func trainMLP(_ train: BreastCancerTable, test: BreastCancerTable, shifted: BreastCancerTable?, plan: Plan, seed: UInt64,
-                  keep: inout ConfiguredNetwork?) throws -> Outcome {
+                  keep: inout ConfiguredNetwork?, part: (key: String, context: ApplicationContext)? = nil) throws -> Outcome {
         let net = try ConfiguredNetwork(approach: "end-to-end (table)", inputShape: [30], classes: 2, layers: TableMLP.layers,
                                         optimizer: TableMLP.optimizer, batchSize: TableMLP.batchSize, seed: seed)
-        let s = try net.fit(try TensorDataset(inputs: train.features, labels: IntTensor(train.labels)), epochs: plan.mlpEpochs,
-                            minimumSteps: plan.mlpMinimumSteps)
+        let data = try TensorDataset(inputs: train.features, labels: IntTensor(train.labels))
+        let s = try part.map { try net.fit(data, epochs: plan.mlpEpochs, minimumSteps: plan.mlpMinimumSteps, part: $0.key, in: $0.context) }
+            ?? net.fit(data, epochs: plan.mlpEpochs, minimumSteps: plan.mlpMinimumSteps)
         keep = net
         return Outcome(probabilities: try Self.positive(net.probabilities(test.features)),
                        shifted: try shifted.map { try Self.positive(net.probabilities($0.features)) },

@@ -51,7 +51,7 @@ public struct DrivingApplication: Application {
 
         // End-to-end.
         let net = PilotNet(camera: camera, epochs: plan.epochs, minimumSteps: plan.minimumSteps, seed: context.seed(10))
-        let trained = try net.train(train, log: log)
+        let trained = try net.train(train, part: ("end-to-end", context), log: log)
         let e2eTest = SteeringError(predicted: try trained.steering(test), reference: test.steering)
 
         // Step-by-step: the same trunk first learns the lane geometry, then a head the steering, same budget.
@@ -108,7 +108,7 @@ public struct DrivingApplication: Application {
 
         // Data efficiency: nested subsets, each network trained for at least `minimumSteps`.
         let efficiency = try DataEfficiency.measure(
-            approaches: ["end-to-end", "pipeline"], labels: [Int](repeating: 0, count: train.count), seed: context.seed(30), log: log
+            approaches: ["end-to-end", "pipeline"], labels: [Int](repeating: 0, count: train.count), seed: context.seed(30), context: context, log: log
         ) { approach, fraction, indices in
             let subset = train.subset(indices)
             if approach == "pipeline" {

@@ -98,8 +98,10 @@ public struct PilotNet: Sendable {
         public var fromPixels: (Tensor) -> Tensor
     }
 
-    /// Builds the configured network (initialized from ``seed``) and trains it on `train`.
-    public func train(_ train: DrivingDataset, log: (String) -> Void = { _ in }) throws -> Trained {
+    /// Builds the configured network (initialized from ``seed``) and trains it on `train`;
+    /// with `part`, as that resumable part of the run (``ApplicationContext/part(_:modules:_:)``).
+    public func train(_ train: DrivingDataset, part: (key: String, context: ApplicationContext)? = nil,
+                      log: (String) -> Void = { _ in }) throws -> Trained {
         let config = try config()
         Random.seed(seed)
         let model = try config.buildModel()
@@ -108,7 +110,9 @@ public struct PilotNet: Sendable {
                                   metrics: config.metrics, seed: seed)
         let loader = DataLoader(try train.tensorDataset(), batchSize: min(batchSize, train.count), shuffle: true, seed: seed,
                                 transform: Self.normalization(config))
-        let summary = try trainer.fit(train: loader, steps: max(minimumSteps, epochs * loader.batchCount))
+        let steps = max(minimumSteps, epochs * loader.batchCount)
+        let summary = try part.map { try $0.context.part($0.key, modules: [model]) { try trainer.fit(train: loader, steps: steps) } }
+            ?? trainer.fit(train: loader, steps: steps)
         log(String(format: "  end-to-end: %d images, %d steps, train rmse %.4f, %.1f s", train.count, summary.steps,
                    summary["train_rmse"] ?? .nan, summary.wallSeconds))
         return Trained(model: model, predictor: Predictor(model: model, task: .regression, inputShape: [1, camera.height, camera.width],

@@ -43,10 +43,14 @@ enum FaceNetworks {
 
     /// Builds the network from its config layers and trains it on `train` for `steps`
     /// optimizer steps through the `Trainer`.
-    static func train(approach: String, layers: [String], train: FacePatches, steps: Int, seed: UInt64) throws -> Trained {
+    /// With `part`, the fit is that resumable part of the run (``ApplicationContext/part(_:modules:_:)``).
+    static func train(approach: String, layers: [String], train: FacePatches, steps: Int, seed: UInt64,
+                      part: (key: String, context: ApplicationContext)? = nil) throws -> Trained {
         let net = try ConfiguredNetwork(approach: approach, inputShape: [1, FacePatches.side, FacePatches.side], classes: 2,
                                         layers: layers, optimizer: optimizer, batchSize: 32, seed: seed)
-        let summary = try net.fit(try TensorDataset(inputs: train.inputs, labels: train.labelTensor), epochs: 1, minimumSteps: steps)
+        let data = try TensorDataset(inputs: train.inputs, labels: train.labelTensor)
+        let summary = try part.map { try net.fit(data, epochs: 1, minimumSteps: steps, part: $0.key, in: $0.context) }
+            ?? net.fit(data, epochs: 1, minimumSteps: steps)
         return Trained(network: net, trainSeconds: summary.wallSeconds, steps: summary.steps, history: summary.history)
     }
 

@@ -38,7 +38,7 @@ public struct FacesApplication: Application {
         // Classification: end-to-end CNN and HOG + SVM on the same windows.
         log("faces: training the CNN classifier (\(settings.cnnSteps) steps)")
         let cnn = try FaceNetworks.train(approach: "end-to-end", layers: FaceNetworks.classifierLayers, train: classifierTrain,
-                                         steps: settings.cnnSteps, seed: context.seed(10))
+                                         steps: settings.cnnSteps, seed: context.seed(10), part: ("end-to-end", context))
         log("faces: fitting HOG + linear SVM (\(settings.svmSteps) steps)")
         let svm = try HOGLinearSVM(seed: context.seed(11))
         try svm.fit(classifierTrain, steps: settings.svmSteps, seed: context.seed(11))
@@ -48,7 +48,7 @@ public struct FacesApplication: Application {
         // Detection: fully convolutional detector and sliding-window HOG + SVM, same windows.
         log("faces: training the fully convolutional detector (\(settings.detectorSteps) steps) on \(detectorTrain.count) windows")
         let detector = try FaceNetworks.train(approach: "end-to-end-detector", layers: FaceNetworks.detectorLayers, train: detectorTrain,
-                                              steps: settings.detectorSteps, seed: context.seed(12))
+                                              steps: settings.detectorSteps, seed: context.seed(12), part: ("end-to-end-detector", context))
         let svmDetector = try HOGLinearSVM(seed: context.seed(13))
         try svmDetector.fit(detectorTrain, steps: settings.svmSteps, seed: context.seed(13))
         let design = svmDetector.design
@@ -84,7 +84,7 @@ public struct FacesApplication: Application {
                                                         ("pipeline", svmAccuracy, try svm.accuracy(shiftedTest))])
 
         // Data efficiency: both classifiers on nested, stratified fractions of the training windows.
-        let efficiency = try DataEfficiency.measure(approaches: ["end-to-end", "pipeline"], labels: train.labels, seed: context.seed(20), log: log) { approach, fraction, indices in
+        let efficiency = try DataEfficiency.measure(approaches: ["end-to-end", "pipeline"], labels: train.labels, seed: context.seed(20), context: context, log: log) { approach, fraction, indices in
             let subset = train.subset(indices).withMirrors
             if fraction == 1 { return approach == "end-to-end" ? cnnAccuracy : svmAccuracy }
             if approach == "end-to-end" {
@@ -99,7 +99,7 @@ public struct FacesApplication: Application {
 
         // The same for the detectors: fractions of their training faces, non-faces and background windows.
         let detectionEfficiency = try DataEfficiency.measure(approaches: ["end-to-end detector", "pipeline detector"], labels: detectorBase.labels,
-                                                             seed: context.seed(21), log: log) { approach, fraction, indices in
+                                                             seed: context.seed(21), context: context, log: log) { approach, fraction, indices in
             if fraction == 1 { return approach == "end-to-end detector" ? fcnAP : svmAP }
             let subset = detectorBase.subset(indices).detectorWindows
             if approach == "end-to-end detector" {

@@ -1,4 +1,5 @@
 import EndToEnd
+import EndToEndNN
 import EndToEndTraining
 import Foundation
 
@@ -45,15 +46,20 @@ public struct ApplicationContext: Sendable {
     public var cacheDirectory: URL
     /// Progress sink: one human-readable line per call.
     public var log: @Sendable (String) -> Void
+    /// Where finished parts are kept so an interrupted run can resume (``part(_:modules:_:)``);
+    /// nil: every part runs and nothing is kept.
+    public var parts: FinishedParts?
 
     public init(size: Size = .full, seed: UInt64 = 0, dataPath: URL? = nil, outputDirectory: URL,
-                artifactsDirectory: URL, cacheDirectory: URL, log: @escaping @Sendable (String) -> Void = { _ in }) {
+                artifactsDirectory: URL, cacheDirectory: URL, parts: FinishedParts? = nil,
+                log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.size = size
         self.seed = seed
         self.dataPath = dataPath
         self.outputDirectory = outputDirectory
         self.artifactsDirectory = artifactsDirectory
         self.cacheDirectory = cacheDirectory
+        self.parts = parts
         self.log = log
     }
 
@@ -248,5 +254,24 @@ public struct ApplicationResult: Sendable {
         o += extra
         if let report { o.append(("report", .string(report))) }
         return .object(o)
+    }
+}
+
+extension ApplicationContext {
+    /// Runs one part of the application — typically one network's fit — or, when this run
+    /// continues an interrupted one (`e2e app NAME --resume REPORT`) and the part finished
+    /// there, reads its value back and restores the weights of `modules` instead.
+    ///
+    /// ```swift
+    /// let summary = try context.part("end-to-end", modules: [net.model]) {
+    ///     try net.fit(train, epochs: 10)
+    /// }
+    /// ```
+    ///
+    /// `key` names the part uniquely within the application (e.g. `"data-efficiency/pipeline/0.1"`).
+    /// Without a parts folder (``parts`` is nil) the part simply runs.
+    public func part<T: Codable>(_ key: String, modules: [Module] = [], _ compute: () throws -> T) throws -> T {
+        guard let parts else { return try compute() }
+        return try parts.run(key, modules: modules, log: log, compute)
     }
 }

@@ -72,6 +72,14 @@ public final class ConfiguredNetwork {
         return try trainer.fit(train: loader, steps: max(minimumSteps, epochs * loader.batchCount))
     }
 
+    /// ``fit(_:epochs:minimumSteps:)`` as the resumable part `key` of `context`'s run: after an
+    /// interruption the finished fit's weights and summary are read back instead of trained again.
+    @discardableResult
+    public func fit(_ train: TensorDataset, epochs: Int, minimumSteps: Int = 0, part key: String,
+                    in context: ApplicationContext) throws -> TrainingSummary {
+        try context.part(key, modules: [model]) { try fit(train, epochs: epochs, minimumSteps: minimumSteps) }
+    }
+
     /// Class probabilities `[N, classes]`, in evaluation mode (through ``Predictor``).
     public func probabilities(_ inputs: Tensor) throws -> Tensor {
         let p = try Predictor(model: model, task: .classification, inputShape: inputShape).predict(inputs)

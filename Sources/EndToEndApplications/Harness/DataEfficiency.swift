@@ -31,16 +31,18 @@ public enum DataEfficiency {
 
     /// Runs `measure(approach, fraction, indices)` for every approach at every fraction, on
     /// the subsets of ``subset(labels:fraction:seed:minimumPerClass:)``, and returns the
-    /// points in (fraction, approach) order. `log` gets one line per point.
+    /// points in (fraction, approach) order. `log` gets one line per point. With `context`,
+    /// each point is a resumable part (``ApplicationContext/part(_:modules:_:)``) keyed
+    /// `data-efficiency/<approach>/<fraction>`.
     public static func measure(approaches: [String], labels: [Int], fractions: [Double] = defaultFractions, seed: UInt64,
-                               log: (String) -> Void = { _ in },
+                               context: ApplicationContext? = nil, log: (String) -> Void = { _ in },
                                _ measure: (_ approach: String, _ fraction: Double, _ indices: [Int]) throws -> Double) throws -> [DataEfficiencyPoint] {
         guard fractions.count >= 5 else { throw ApplicationError("data efficiency: the issue asks for at least 5 fractions, got \(fractions.count)") }
         var points: [DataEfficiencyPoint] = []
         for f in fractions {
             let indices = try subset(labels: labels, fraction: f, seed: seed)
             for a in approaches {
-                let v = try measure(a, f, indices)
+                let v = try context?.part("data-efficiency/\(a)/\(f)") { try measure(a, f, indices) } ?? measure(a, f, indices)
                 points.append(DataEfficiencyPoint(approach: a, fraction: f, value: v))
                 log("data efficiency: \(a) on \(indices.count) examples (\(percent(f))): \(String(format: "%.4f", v))")
             }

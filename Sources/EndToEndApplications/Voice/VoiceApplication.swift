@@ -50,7 +50,7 @@ public struct VoiceApplication: Application {
         // End-to-end: waveform to class scores, one loss.
         let wave = (train: try dataset(train.waveforms, train.labels), test: test.waveforms, shifted: shifted.waveforms)
         let net = try VoiceEndToEnd.network(seed: context.seed(2))
-        let netSummary = try net.fit(wave.train, epochs: plan.networkEpochs)
+        let netSummary = try net.fit(wave.train, epochs: plan.networkEpochs, part: "end-to-end", in: context)
         let netAccuracy = (test: try accuracy(net, wave.test, test.labels), shifted: try accuracy(net, wave.shifted, shifted.labels))
         context.log("voice: end-to-end CNN \(net.parameterCount) parameters, \(netSummary.steps) steps in \(format(netSummary.wallSeconds)) s: test accuracy \(format(netAccuracy.test)), held-out voices \(format(netAccuracy.shifted))")
 
@@ -64,7 +64,7 @@ public struct VoiceApplication: Application {
                     test: VoicePipeline.standardize(try pipeline.features(test.waveforms), standardizer),
                     shifted: VoicePipeline.standardize(try pipeline.features(shifted.waveforms), standardizer))
         let classifier = try pipeline.classifier(seed: context.seed(3))
-        let classifierSummary = try classifier.fit(feat.train, epochs: plan.classifierEpochs)
+        let classifierSummary = try classifier.fit(feat.train, epochs: plan.classifierEpochs, part: "pipeline", in: context)
         let pipeAccuracy = (test: try accuracy(classifier, feat.test, test.labels), shifted: try accuracy(classifier, feat.shifted, shifted.labels))
         let pipelineParameters = classifier.parameterCount + 2 * pipeline.featureCount
         context.log("voice: pipeline MFCC features in \(format(featureSeconds)) s, classifier \(classifierSummary.steps) steps in \(format(classifierSummary.wallSeconds)) s: test accuracy \(format(pipeAccuracy.test)), held-out voices \(format(pipeAccuracy.shifted))")
@@ -72,7 +72,7 @@ public struct VoiceApplication: Application {
         // The article's "needs large amounts of data": both on nested subsets of the training
         // set, each with at least a quarter of the full run's steps (small sets get more epochs).
         let efficiency = try DataEfficiency.measure(approaches: ["end-to-end", "pipeline"], labels: train.labels, seed: context.seed(4),
-                                                    log: context.log) { approach, fraction, indices in
+                                                    context: context, log: context.log) { approach, fraction, indices in
             let e2eSide = approach == "end-to-end"
             if fraction == 1 { return e2eSide ? netAccuracy.test : pipeAccuracy.test }   // the runs above
             let fullSteps = e2eSide ? netSummary.steps : classifierSummary.steps

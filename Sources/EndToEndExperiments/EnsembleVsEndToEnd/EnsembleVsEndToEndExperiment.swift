@@ -41,7 +41,6 @@ public struct EnsembleVsEndToEndExperiment: Experiment {
         let inputs = train.batch(at: [0]).inputs.count
         let stepsPerEpoch = train.count / batchSize
         var rows: [ResultRow] = [], curves: [Curve] = []
-        var byLambda: [String: [(Double, Double)]] = [:]
         for (members, width) in configs {
             var setup = StrategySetup(
                 makeModel: { BlockMLP.make(inputs: inputs, hidden: [width], classes: 10, seed: $0) },
@@ -61,7 +60,6 @@ public struct EnsembleVsEndToEndExperiment: Experiment {
                     rec.values["test_accuracy"].map { Curve.Point(step: rec.step, wallSeconds: rec.wallSeconds, value: $0) }
                 }
                 curves.append(Curve(label: label, metric: "\(members)x\(width)_test_accuracy", points: points))
-                if members > 1 { byLambda["\(members)×\(width)", default: []].append((Double(lambda), r.testAccuracy ?? .nan)) }
                 rows.append(ResultRow(
                     strategy: members == 1 ? "single network" : "ensemble",
                     testAccuracy: r.testAccuracy ?? .nan, steps: r.steps, wallSeconds: r.wallSeconds,
@@ -76,12 +74,6 @@ public struct EnsembleVsEndToEndExperiment: Experiment {
         for (m, w) in configs {
             styles["\(m)x\(w)_test_accuracy"] = MetricStyle(label: "test accuracy, \(m) × \(w) units", range: 0.75...0.92)
         }
-        let single = rows.first { $0.strategy == "single network" }?.testAccuracy
-        let lambdaChart = SVGChart(
-            title: "Final test accuracy against λ", xLabel: "λ (0: independent members, 1: ensemble trained end-to-end)",
-            yLabel: "test accuracy",
-            series: byLambda.keys.sorted().map { SVGChart.Series(name: "\($0) ensemble", xy: byLambda[$0]!, showMarkers: true) },
-            referenceLines: single.map { [SVGChart.ReferenceLine(y: $0, label: "single network of 1024")] } ?? [])
         let setupText = """
             - Data: \(data == nil ? "Fashion-MNIST" : "custom data"), \(train.count) training and \(test.count) test images in [0, 1].
             - Members: MLP \(inputs) → width → 10 with ReLU, PyTorch default initialization, member m seeded with seed + m. \
@@ -94,6 +86,30 @@ public struct EnsembleVsEndToEndExperiment: Experiment {
             configuration and λ sees the same batches.
             """
         return ExperimentResult(rows: rows, curves: curves, styles: styles,
-                                figures: [(filename: "accuracy_vs_lambda", chart: lambdaChart)], setup: setupText)
+                                figures: [(filename: "accuracy_vs_lambda", chart: Self.lambdaChart(rows))], setup: setupText)
+    }
+
+    /// The λ figure from the seed-aggregated rows.
+    public func summarize(_ combined: ExperimentResult, runs: [ExperimentResult], context: ExperimentContext) throws -> ExperimentResult {
+        var result = combined
+        result.figures = [(filename: "accuracy_vs_lambda", chart: Self.lambdaChart(combined.rows))]
+        return result
+    }
+
+    /// Final test accuracy against λ, one series per ensemble configuration (mean, min–max band
+    /// over seeds), the single network as a reference line.
+    static func lambdaChart(_ rows: [ResultRow]) -> SVGChart {
+        let ensembles = rows.filter { $0.strategy == "ensemble" }
+        var configs: [String] = []
+        let name = { (r: ResultRow) in "\(Int(r.number("members") ?? 0))×\(Int(r.number("width") ?? 0)) ensemble" }
+        for r in ensembles where !configs.contains(name(r)) { configs.append(name(r)) }
+        let series = configs.flatMap { c in
+            ResultRow.seriesByStrategy(ensembles.filter { name($0) == c }, parameter: "lambda", name: { _ in c })
+        }
+        let single = rows.first { $0.strategy == "single network" }?.testAccuracy
+        return SVGChart(
+            title: "Final test accuracy against λ", xLabel: "λ (0: independent members, 1: ensemble trained end-to-end)",
+            yLabel: "test accuracy (mean, min–max over seeds)", series: series.map { var s = $0; s.showMarkers = true; return s },
+            referenceLines: single.map { [SVGChart.ReferenceLine(y: $0, label: "single network of 1024")] } ?? [])
     }
 }

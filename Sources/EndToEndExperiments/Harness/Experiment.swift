@@ -1,5 +1,6 @@
 import EndToEnd
 import EndToEndStrategies
+import EndToEndTraining
 import Foundation
 
 /// One reproducible experiment: `e2e experiment NAME` runs it and writes its report.
@@ -17,10 +18,30 @@ public protocol Experiment: Sendable {
     /// Whether the experiment's training is resumable through ``ExperimentContext/checkpointing``
     /// (its strategy runs checkpoint themselves and finished ones are kept).
     var isResumable: Bool { get }
+    /// What `--budget paper` runs, in one line, when the experiment's paper states a budget; nil:
+    /// the paper states none we can follow, and `--budget paper` is refused.
+    var paperBudget: String? { get }
+    /// Turns the seed-aggregated result of ``SeedRuns`` into the report: experiments with their own
+    /// figures, notes or summary fields rebuild them here from the aggregated rows and the per-seed
+    /// runs (`runs[0]` is the root seed's). The default keeps the aggregate as it is, with the
+    /// first run's figures and notes when there is one run only.
+    func summarize(_ combined: ExperimentResult, runs: [ExperimentResult], context: ExperimentContext) throws -> ExperimentResult
 }
 
 extension Experiment {
     public var isResumable: Bool { false }
+    public var paperBudget: String? { nil }
+    public func summarize(_ combined: ExperimentResult, runs: [ExperimentResult], context: ExperimentContext) throws -> ExperimentResult {
+        combined
+    }
+}
+
+/// How much training an experiment does.
+public enum ExperimentBudget: String, Sendable, CaseIterable {
+    /// The experiment's own defaults (sized for two cores).
+    case standard
+    /// The budget its paper states (see ``Experiment/paperBudget``).
+    case paper
 }
 
 /// What an experiment is given to run.
@@ -37,9 +58,19 @@ public struct ExperimentContext: Sendable {
 
     /// Makes the strategy runs resumable (see ``strategyCheckpointing(_:)``); nil: none.
     public var checkpointing: StrategyCheckpointing?
+    /// Which repetition of the experiment this run is (``SeedRuns``): 0 for the root seed.
+    public var seedIndex: Int = 0
+    /// The training budget.
+    public var budget: ExperimentBudget = .standard
+    /// The processes a grid's cells are spread over (``Communicator/spread(_:encode:decode:_:)``);
+    /// a single process outside `mpirun`.
+    public var communicator: any Communicator
 
     public init(quick: Bool = false, seed: UInt64 = 0, outputDirectory: URL,
-                log: @escaping @Sendable (String) -> Void = { _ in }, checkpointing: StrategyCheckpointing? = nil) {
+                log: @escaping @Sendable (String) -> Void = { _ in }, checkpointing: StrategyCheckpointing? = nil,
+                budget: ExperimentBudget = .standard, communicator: any Communicator = LocalCommunicator()) {
+        self.budget = budget
+        self.communicator = communicator
         self.quick = quick
         self.seed = seed
         self.outputDirectory = outputDirectory
@@ -55,4 +86,21 @@ public struct ExperimentContext: Sendable {
     /// A seed derived from the root seed and `parts` (e.g. the setting and the strategy), so
     /// that each setting gets its own independent, reproducible stream.
     public func seed(_ parts: UInt64...) -> UInt64 { SeedDerivation.derive(seed, parts) }
+}
+
+extension ExperimentContext {
+    /// The finished grid cells of a resumable run (`cells/` beside the strategy checkpoints);
+    /// nil without ``checkpointing``.
+    public var finishedCells: FinishedParts? {
+        checkpointing.map { FinishedParts(directory: $0.directory.appendingPathComponent("cells", isDirectory: true)) }
+    }
+
+    /// Runs one cell of the experiment's grid (e.g. one d, strategy and seed), or, when this
+    /// run continues an interrupted one (`e2e experiment NAME --resume REPORT`) and the cell
+    /// finished there, reads its value back. `key` names the cell uniquely within the run;
+    /// the cell must derive its seeds from ``seed(_:)`` so it does not depend on the cells before it.
+    public func cell<T: Codable>(_ key: String, _ compute: () throws -> T) throws -> T {
+        guard let cells = finishedCells else { return try compute() }
+        return try cells.run(key, log: log, compute)
+    }
 }

@@ -12,6 +12,7 @@ import Foundation
 public struct LocalLossesExperiment: Experiment {
     public var name: String { "local-losses" }
     public var isResumable: Bool { true }
+    public var paperBudget: String? { "100 epochs per strategy (the paper's Table 2 runs; without its batch norm, dropout and augmentation)" }
     public var summary: String {
         "Fashion-MNIST MLP: the global loss versus per-layer local losses with the gradient stopped between layers (after Nøkland & Eidnes 2019)."
     }
@@ -37,7 +38,7 @@ public struct LocalLossesExperiment: Experiment {
     public func run(_ context: ExperimentContext) throws -> ExperimentResult {
         let q = context.quick
         let widths = hidden ?? (q ? [256, 256, 256] : [1024, 1024, 1024])
-        let epochs = self.epochs ?? (q ? 1 : 5)
+        let epochs = self.epochs ?? (context.budget == .paper ? 100 : q ? 1 : 5)
         let (train, test) = try data ?? TrainingData.fashionMNIST(directory: directory, trainCount: trainCount ?? 60_000)
         let inputs = train.batch(at: [0]).inputs.count
         let stepsPerEpoch = train.count / batchSize

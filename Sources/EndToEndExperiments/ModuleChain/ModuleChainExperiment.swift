@@ -63,7 +63,6 @@ public struct ModuleChainExperiment: Experiment {
             throw ExperimentError.invalidSetting("module-chain needs width >= 1, every n >= 1 and stage steps >= 1")
         }
         var rows: [ResultRow] = [], curves: [Curve] = []
-        var breakdown: Int?
 
         for n in ns {
             let teacher = TeacherChain(m: width, modules: n, fanIn: fanIn, seed: context.seed(UInt64(n), 1))
@@ -74,88 +73,93 @@ public struct ModuleChainExperiment: Experiment {
             let (validCodes, validY) = teacher.codes(validX)
 
             for strategy in Strategy.allCases {
-                Random.seed(context.seed(UInt64(n), 3))
-                let student = StudentChain(m: width, modules: n)
-                var rng = RandomGenerator(seed: context.seed(UInt64(n), 4))
-                let label = "\(strategy.rawValue) n=\(n)"
-                let snap = strategy == .moduleByModule
-                let accuracy = {
-                    withNoGrad { Double(((snap ? student.snapped(testX) : student(testX)) * testY).gt(0).mean().item) }
-                }
-                var points: [Curve.Point] = [], steps = 0, wall = 0.0
-                var moduleAccuracies: [Double] = []
-
-                switch strategy {
-                case .endToEnd:
-                    let optimizer = Adam(student.parameters(), learningRate: learningRate)
-                    let total = (n + 1) * perStage
-                    let batches = GeneratedBatches {
-                        let x = TeacherChain.inputs(batchSize, m: width, using: &rng)
-                        return Batch(inputs: x, targets: teacher.codes(x).label, indices: Array(0..<batchSize))
+                let cell = try context.cell("\(strategy.rawValue) n=\(n)") { () throws -> ExperimentCell in
+                    var rows: [ResultRow] = [], curves: [Curve] = []
+                    Random.seed(context.seed(UInt64(n), 3))
+                    let student = StudentChain(m: width, modules: n)
+                    var rng = RandomGenerator(seed: context.seed(UInt64(n), 4))
+                    let label = "\(strategy.rawValue) n=\(n)"
+                    let snap = strategy == .moduleByModule
+                    let accuracy = {
+                        withNoGrad { Double(((snap ? student.snapped(testX) : student(testX)) * testY).gt(0).mean().item) }
                     }
-                    let run = try ExperimentStages(log: context.log).run([{ .init(
-                        label: label, optimizer: optimizer, batches: batches, steps: total, evaluateEvery: every, stopAt: 1,
-                        beforeStep: { optimizer.learningRate = cosine($0, total) },
-                        loss: { Loss.hinge(student($0.inputs), $0.targets!) }, evaluate: accuracy) }])[0]
-                    (points, steps, wall) = (run.curve, run.steps, run.wallSeconds)
+                    var points: [Curve.Point] = [], steps = 0, wall = 0.0
+                    var moduleAccuracies: [Double] = []
 
-                case .moduleByModule:
-                    // Stage i < n: module i on the teacher code z_{i+1}, from the frozen student code;
-                    // stage n: the readout on the label.
-                    // Each stage stops once its own output is perfect on a validation sample;
-                    // the curve tracks the whole chain's test accuracy at the same evaluations.
-                    var chains: [[Curve.Point]] = []
-                    let batches = GeneratedBatches {
-                        Batch(inputs: TeacherChain.inputs(batchSize, m: width, using: &rng), indices: Array(0..<batchSize))
-                    }
-                    let outcomes = try ExperimentStages(log: context.log).run((0...n).map { stage in {
-                        let trained: Module = stage < n ? student.stages[stage] : student.readout
-                        let optimizer = Adam(trained.parameters(), learningRate: learningRate)
-                        chains.append([])
-                        return .init(
-                            label: "\(label) stage \(stage + 1)/\(n + 1)", optimizer: optimizer, batches: batches,
-                            steps: perStage, evaluateEvery: every, stopAt: 1, progressLines: 2,
-                            beforeStep: { optimizer.learningRate = cosine($0, perStage) },
-                            onEnd: {
-                                guard stage < n else { return }
-                                // How well the trained prefix reproduces the teacher's code, per coordinate.
-                                let code = withNoGrad { student.code(testX, upTo: stage + 1, snap: true) }
-                                moduleAccuracies.append(Double((code * testCodes[stage + 1]).gt(0).mean().item))
-                            },
-                            loss: { batch in
-                                let (codes, y) = teacher.codes(batch.inputs)
-                                let input = withNoGrad { student.code(batch.inputs, upTo: stage, snap: true) }
-                                return Loss.hinge(trained(input), stage < n ? codes[stage + 1] : y)
-                            },
-                            evaluate: {
-                                chains[chains.count - 1].append(.init(step: 0, wallSeconds: 0, value: accuracy()))
-                                return withNoGrad {
-                                    let out = stage < n ? student.code(validX, upTo: stage + 1, snap: true) : student.snapped(validX)
-                                    return Double((out * (stage < n ? validCodes[stage + 1] : validY)).gt(0).mean().item)
-                                }
-                            })
-                    } })
-                    for (stage, run) in outcomes.enumerated() {
-                        var chain = chains[stage]
-                        for (i, p) in run.curve.enumerated() {
-                            chain[i].step = p.step
-                            chain[i].wallSeconds = p.wallSeconds
+                    switch strategy {
+                    case .endToEnd:
+                        let optimizer = Adam(student.parameters(), learningRate: learningRate)
+                        let total = (n + 1) * perStage
+                        let batches = GeneratedBatches {
+                            let x = TeacherChain.inputs(batchSize, m: width, using: &rng)
+                            return Batch(inputs: x, targets: teacher.codes(x).label, indices: Array(0..<batchSize))
                         }
-                        points += stage == 0 ? chain : Array(chain.dropFirst())
-                        steps += run.steps
-                        wall += run.wallSeconds
-                    }
-                }
+                        let run = try ExperimentStages(log: context.log).run([{ .init(
+                            label: label, optimizer: optimizer, batches: batches, steps: total, evaluateEvery: every, stopAt: 1,
+                            beforeStep: { optimizer.learningRate = cosine($0, total) },
+                            loss: { Loss.hinge(student($0.inputs), $0.targets!) }, evaluate: accuracy) }])[0]
+                        (points, steps, wall) = (run.curve, run.steps, run.wallSeconds)
 
-                let reached = points.first { $0.value >= target }?.step
-                if strategy == .endToEnd, reached == nil, breakdown == nil { breakdown = n }
-                curves.append(Curve(label: label, metric: "test_accuracy", points: points))
-                var metrics: [(String, JSONValue)] = [("steps_to_target", reached.map { .int($0) } ?? .null)]
-                if !moduleAccuracies.isEmpty {
-                    metrics.append(("last_code_accuracy", .double(moduleAccuracies.last!)))
+                    case .moduleByModule:
+                        // Stage i < n: module i on the teacher code z_{i+1}, from the frozen student code;
+                        // stage n: the readout on the label.
+                        // Each stage stops once its own output is perfect on a validation sample;
+                        // the curve tracks the whole chain's test accuracy at the same evaluations.
+                        var chains: [[Curve.Point]] = []
+                        let batches = GeneratedBatches {
+                            Batch(inputs: TeacherChain.inputs(batchSize, m: width, using: &rng), indices: Array(0..<batchSize))
+                        }
+                        let outcomes = try ExperimentStages(log: context.log).run((0...n).map { stage in {
+                            let trained: Module = stage < n ? student.stages[stage] : student.readout
+                            let optimizer = Adam(trained.parameters(), learningRate: learningRate)
+                            chains.append([])
+                            return .init(
+                                label: "\(label) stage \(stage + 1)/\(n + 1)", optimizer: optimizer, batches: batches,
+                                steps: perStage, evaluateEvery: every, stopAt: 1, progressLines: 2,
+                                beforeStep: { optimizer.learningRate = cosine($0, perStage) },
+                                onEnd: {
+                                    guard stage < n else { return }
+                                    // How well the trained prefix reproduces the teacher's code, per coordinate.
+                                    let code = withNoGrad { student.code(testX, upTo: stage + 1, snap: true) }
+                                    moduleAccuracies.append(Double((code * testCodes[stage + 1]).gt(0).mean().item))
+                                },
+                                loss: { batch in
+                                    let (codes, y) = teacher.codes(batch.inputs)
+                                    let input = withNoGrad { student.code(batch.inputs, upTo: stage, snap: true) }
+                                    return Loss.hinge(trained(input), stage < n ? codes[stage + 1] : y)
+                                },
+                                evaluate: {
+                                    chains[chains.count - 1].append(.init(step: 0, wallSeconds: 0, value: accuracy()))
+                                    return withNoGrad {
+                                        let out = stage < n ? student.code(validX, upTo: stage + 1, snap: true) : student.snapped(validX)
+                                        return Double((out * (stage < n ? validCodes[stage + 1] : validY)).gt(0).mean().item)
+                                    }
+                                })
+                        } })
+                        for (stage, run) in outcomes.enumerated() {
+                            var chain = chains[stage]
+                            for (i, p) in run.curve.enumerated() {
+                                chain[i].step = p.step
+                                chain[i].wallSeconds = p.wallSeconds
+                            }
+                            points += stage == 0 ? chain : Array(chain.dropFirst())
+                            steps += run.steps
+                            wall += run.wallSeconds
+                        }
+                    }
+
+                    let reached = points.first { $0.value >= target }?.step
+                    curves.append(Curve(label: label, metric: "test_accuracy", points: points))
+                    var metrics: [(String, JSONValue)] = [("steps_to_target", reached.map { .int($0) } ?? .null)]
+                    if !moduleAccuracies.isEmpty {
+                        metrics.append(("last_code_accuracy", .double(moduleAccuracies.last!)))
+                    }
+                    rows.append(ResultRow(strategy: strategy.rawValue, testAccuracy: points.last?.value ?? .nan, steps: steps,
+                                          wallSeconds: wall, parameters: [("n", .int(n))], metrics: metrics))
+                    return ExperimentCell(rows: rows, curves: curves)
                 }
-                rows.append(ResultRow(strategy: strategy.rawValue, testAccuracy: points.last?.value ?? .nan, steps: steps,
-                                      wallSeconds: wall, parameters: [("n", .int(n))], metrics: metrics))
+                rows += cell.rows
+                curves += cell.curves
             }
         }
 
@@ -179,36 +183,45 @@ public struct ModuleChainExperiment: Experiment {
             (null: never within the budget). `last_code_accuracy`: per-coordinate agreement of the student's final code \
             with the teacher's `z_n` on the test inputs.
             """
-        var notes: [String] = []
-        if let breakdown {
-            notes.append("## Breakdown\n\nEnd-to-end learning first fails to reach \(target) test accuracy within its budget at n = \(breakdown).")
-        } else {
-            notes.append("## Breakdown\n\nEnd-to-end learning reached \(target) test accuracy for every n tried.")
-        }
+        let summary = Self.summary(rows, target: target)
+        let styles = ["test_accuracy": MetricStyle(label: "test accuracy", range: 0.4...1,
+                                                   referenceLines: [.init(y: 0.5, label: "chance"), .init(y: target, label: "target")])]
+        return ExperimentResult(rows: rows, curves: curves, styles: styles, figures: summary.figures,
+                                setup: setup, notes: summary.notes, summaryFields: summary.fields)
+    }
+
+    /// Rebuilds the figures, the breakdown note and field from the seed-aggregated rows.
+    public func summarize(_ combined: ExperimentResult, runs: [ExperimentResult], context: ExperimentContext) throws -> ExperimentResult {
+        var result = combined
+        let summary = Self.summary(combined.rows, target: target)
+        (result.figures, result.notes, result.summaryFields) = (summary.figures, summary.notes, summary.fields)
+        return result
+    }
+
+    /// The figures (steps to target and final accuracy against n, mean with a min–max band over
+    /// seeds), the breakdown note and the `"breakdown"` summary field of `rows`.
+    static func summary(_ rows: [ResultRow], target: Double)
+        -> (figures: [(filename: String, chart: SVGChart)], notes: [String], fields: [(String, JSONValue)]) {
+        let breakdown = Breakdown.find(rows: rows, strategy: Strategy.endToEnd.rawValue, parameter: "n",
+                                       reachedMetric: "steps_to_target", target: target)
         var stepsChart = SVGChart(title: "Steps to reach test accuracy \(target)", xLabel: "modules n",
-                                  yLabel: "steps (missing point: never)", showMarkers: true)
+                                  yLabel: "steps (mean over seeds that reached it; missing: none did)", showMarkers: true)
         for strategy in Strategy.allCases {
             let pts = rows.filter { $0.strategy == strategy.rawValue }.map { r -> (Double, Double) in
-                let n = r.parameters.first { $0.0 == "n" }.map { $0.1.text }.flatMap(Double.init) ?? .nan
-                let s: Double
-                if case .int(let v)? = r.metrics.first(where: { $0.0 == "steps_to_target" })?.1 { s = Double(v) } else { s = .nan }
-                return (n, s)
+                let reached = (r.perSeed.map { $0.map(\.metrics) } ?? [r.metrics]).compactMap { m -> Double? in
+                    if case .int(let v)? = m.first(where: { $0.0 == "steps_to_target" })?.1 { return Double(v) }
+                    return nil
+                }
+                return (r.number("n") ?? .nan, reached.isEmpty ? .nan : SampleStatistics.mean(reached))
             }
             stepsChart.series.append(.init(name: strategy.rawValue, xy: pts))
         }
-        var finalChart = SVGChart(title: "Final test accuracy by chain length", xLabel: "modules n", yLabel: "test accuracy",
+        let finalChart = SVGChart(title: "Final test accuracy by chain length", xLabel: "modules n",
+                                  yLabel: "test accuracy (mean, min–max over seeds)",
+                                  series: ResultRow.seriesByStrategy(rows, parameter: "n"),
                                   referenceLines: [.init(y: 0.5, label: "chance"), .init(y: target, label: "target")],
                                   showMarkers: true, yRange: 0.4...1)
-        for strategy in Strategy.allCases {
-            let pts = rows.filter { $0.strategy == strategy.rawValue }.map { r in
-                (r.parameters.first { $0.0 == "n" }.map { $0.1.text }.flatMap(Double.init) ?? .nan, r.testAccuracy)
-            }
-            finalChart.series.append(.init(name: strategy.rawValue, xy: pts))
-        }
-        let styles = ["test_accuracy": MetricStyle(label: "test accuracy", range: 0.4...1,
-                                                   referenceLines: [.init(y: 0.5, label: "chance"), .init(y: target, label: "target")])]
-        return ExperimentResult(rows: rows, curves: curves, styles: styles,
-                                figures: [("steps_to_target", stepsChart), ("final_accuracy_by_n", finalChart)],
-                                setup: setup, notes: notes)
+        return ([("steps_to_target", stepsChart), ("final_accuracy_by_n", finalChart)],
+                ["## Breakdown\n\n" + breakdown.sentence], [("breakdown", breakdown.json)])
     }
 }

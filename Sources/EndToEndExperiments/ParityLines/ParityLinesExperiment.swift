@@ -13,18 +13,20 @@ import Foundation
 public struct ParityLinesExperiment: Experiment {
     public var name: String { "parity-lines" }
     public var isResumable: Bool { true }
+    public var paperBudget: String? { "batch 200 tuples, 20,000 end-to-end and 2,500 decomposition iterations (the paper's two strategies)" }
     public var summary: String {
         "Parity of k line images with a shared per-image CNN: end-to-end stays at chance for k ≥ 3, decomposition learns every k (Shalev-Shwartz et al. 2017, §3.1)."
     }
 
-    /// Tuple sizes; nil uses 1, 2, 3, 4.
+    /// Tuple sizes; nil uses 1 to 6 (quick: 1 to 4).
     public var ks: [Int]?
     /// End-to-end steps; nil uses 2,000 (quick: 400).
     public var endToEndSteps: Int?
     /// Steps of every strategy that uses the per-image labels; nil uses 1,000 (quick: 1,000).
     public var decompositionSteps: Int?
     /// Strategies with per-image labels; nil uses decomposition, step-by-step and
-    /// pretrain-end-to-end (quick: decomposition only).
+    /// pretrain-end-to-end (quick and
+    /// `--budget paper`, the paper's comparison: decomposition only).
     public var labelledStrategies: [String]?
     /// Batch size in tuples; nil uses 32; the paper used 200.
     public var batchSize: Int?
@@ -32,8 +34,13 @@ public struct ParityLinesExperiment: Experiment {
     public var trainCount: Int?
     /// Test tuples per k; nil uses 2,000 (quick: 1,000).
     public var testCount: Int?
-    /// Examples behind each SNR measurement; nil uses 4,096 (quick: 1,024).
+    /// The most tuples per initialization behind each SNR measurement (added 256 at a time until
+    /// the estimate clears its noise floor); nil uses 4,096 (quick: 512).
     public var snrExamples: Int?
+    /// Initializations per SNR measurement; nil uses 20.
+    public var snrInitializations: Int?
+    /// Tuple sizes of the SNR measurement; nil uses 1 to 6 (quick: 1 to 4).
+    public var snrKs: [Int]?
 
     public init(ks: [Int]? = nil, endToEndSteps: Int? = nil, decompositionSteps: Int? = nil, labelledStrategies: [String]? = nil,
                 batchSize: Int? = nil, trainCount: Int? = nil, testCount: Int? = nil) {
@@ -48,53 +55,62 @@ public struct ParityLinesExperiment: Experiment {
 
     public func run(_ context: ExperimentContext) throws -> ExperimentResult {
         let q = context.quick
-        let ks = self.ks ?? [1, 2, 3, 4]
-        let e2eSteps = endToEndSteps ?? (q ? 400 : 2_000)
-        let labelledSteps = decompositionSteps ?? 1_000
-        let labelled = labelledStrategies ?? (q ? ["decomposition"] : ["decomposition", "step-by-step", "pretrain-end-to-end"])
-        let batch = batchSize ?? 32
+        let ks = self.ks ?? (q ? [1, 2, 3, 4] : [1, 2, 3, 4, 5, 6])
+        let paper = context.budget == .paper
+        let e2eSteps = endToEndSteps ?? (paper ? 20_000 : q ? 400 : 2_000)
+        let labelledSteps = decompositionSteps ?? (paper ? 2_500 : 1_000)
+        let labelled = labelledStrategies ?? (q || paper ? ["decomposition"] : ["decomposition", "step-by-step", "pretrain-end-to-end"])
+        let batch = batchSize ?? (paper ? 200 : 32)
         let trainN = trainCount ?? (q ? 5_000 : 10_000)
         let testN = testCount ?? (q ? 1_000 : 2_000)
-        let snrN = snrExamples ?? (q ? 1_024 : 4_096)
         let strategies: [(any Strategy, Int)] = [(EndToEndStrategy(), e2eSteps)]
             + (try labelled.map { (try StrategyCatalog.make($0), labelledSteps) })
 
         var rows: [ResultRow] = [], curves: [Curve] = []
-        var snr: [String: [(Double, Double)]] = [:]
-        for k in ks {
-            let train = TrainingData(ParityLines(k: k, count: trainN, seed: context.seed(UInt64(k), 1)).materialized())
-            let test = TrainingData(ParityLines(k: k, count: testN, seed: context.seed(UInt64(k), 2)).materialized())
-            for (strategy, steps) in strategies {
-                var setup = StrategySetup(
-                    makeModel: { ParityLinesModel.make(k: k, seed: $0) }, task: ParityLinesModel.task, train: train, test: test,
-                    batchSize: batch, steps: steps, evaluateEvery: max(1, steps / (q ? 6 : 20)),
-                    makeOptimizer: { Adam($0, learningRate: 1e-3, beta1: 0.9, beta2: 0.99, epsilon: 1e-5) },
-                    seed: context.seed(UInt64(k), 3),
-                    diagnostics: DiagnosticsOptions(gradientNormEvery: 0, snrExamples: 0),
-                    log: { context.log("k=\(k) \($0)") })
-                setup.checkpointing = context.strategyCheckpointing("k=\(k)")
-                let r = try setup.run(strategy)
-                let tests = r.curve.filter { $0.split == "test" }
-                let accuracy = tests.compactMap { rec in rec.values["test_accuracy"].map { Curve.Point(step: rec.step, wallSeconds: rec.wallSeconds, value: $0) } }
-                curves.append(Curve(label: r.strategy, metric: "k\(k)_test_accuracy", points: accuracy))
-                // The SNR of this strategy's loss at the initial weights (the same for every strategy).
-                var initialSNR: Double?
-                if strategy is EndToEndStrategy || strategy is DecompositionStrategy {
-                    let s = ParityLinesSNR.measure(model: ParityLinesModel.make(k: k, seed: setup.seed), data: train,
-                                                   examples: snrN, decomposition: strategy is DecompositionStrategy)
-                    snr[r.strategy, default: []].append((Double(k), s))
-                    initialSNR = s
-                }
-                rows.append(ResultRow(
-                    strategy: r.strategy, testAccuracy: r.testAccuracy ?? .nan, steps: r.steps, wallSeconds: r.wallSeconds,
-                    parameters: [("k", .int(k))],
-                    metrics: [
-                        ("image_accuracy", r.metrics["encoder_accuracy"].map { .double($0) } ?? .null),
-                        ("best_test_accuracy", .double(accuracy.map(\.value).max() ?? .nan)),
-                        ("steps_to_90", accuracy.first { $0.value >= 0.9 }.map { .int($0.step) } ?? .null),
-                        ("snr_at_init", initialSNR.map { .double($0) } ?? .null),
-                    ]))
+        // The grid (k, strategy), spread over the ranks of an MPI job; each cell's result comes
+        // back to every rank in grid order.
+        let cells = ks.flatMap { k in strategies.indices.map { (k, $0) } }
+        var data: [Int: (train: TrainingData, test: TrainingData)] = [:]
+        func dataFor(_ k: Int) -> (train: TrainingData, test: TrainingData) {
+            if let d = data[k] { return d }
+            let d = (TrainingData(ParityLines(k: k, count: trainN, seed: context.seed(UInt64(k), 1)).materialized()),
+                     TrainingData(ParityLines(k: k, count: testN, seed: context.seed(UInt64(k), 2)).materialized()))
+            data[k] = d
+            return d
+        }
+        let results = try context.communicator.spread(
+            cells.count,
+            encode: { (r: StrategyResult) in [UInt8](try r.encoded()) },
+            decode: { bytes -> StrategyResult in
+                try StrategyResult(decoding: Data(bytes), file: URL(fileURLWithPath: "(a cell from another rank)"))
             }
+        ) { c -> StrategyResult in
+            let (k, index) = cells[c]
+            let (strategy, steps) = strategies[index]
+            let (train, test) = dataFor(k)
+            var setup = StrategySetup(
+                makeModel: { ParityLinesModel.make(k: k, seed: $0) }, task: ParityLinesModel.task, train: train, test: test,
+                batchSize: batch, steps: steps, evaluateEvery: max(1, steps / (q ? 6 : 20)),
+                makeOptimizer: { Adam($0, learningRate: 1e-3, beta1: 0.9, beta2: 0.99, epsilon: 1e-5) },
+                seed: context.seed(UInt64(k), 3),
+                diagnostics: DiagnosticsOptions(gradientNormEvery: 0, snrExamples: 0),
+                log: { context.log("k=\(k) \($0)") })
+            setup.checkpointing = context.strategyCheckpointing("k=\(k)")
+            return try setup.run(strategy)
+        }
+        for (cell, r) in zip(cells, results) {
+            let k = cell.0
+            let tests = r.curve.filter { $0.split == "test" }
+            let accuracy = tests.compactMap { rec in rec.values["test_accuracy"].map { Curve.Point(step: rec.step, wallSeconds: rec.wallSeconds, value: $0) } }
+            curves.append(Curve(label: r.strategy, metric: "k\(k)_test_accuracy", points: accuracy))
+            rows.append(ResultRow(
+                strategy: r.strategy, testAccuracy: r.testAccuracy ?? .nan, steps: r.steps, wallSeconds: r.wallSeconds,
+                parameters: [("k", .int(k))],
+                metrics: [
+                    ("image_accuracy", r.metrics["encoder_accuracy"].map { .double($0) } ?? .null),
+                    ("best_test_accuracy", .double(accuracy.map(\.value).max() ?? .nan)),
+                    ("steps_to_90", accuracy.first { $0.value >= 0.9 }.map { .int($0.step) } ?? .null),
+                ]))
         }
 
         var styles: [String: MetricStyle] = [:]
@@ -102,7 +118,6 @@ public struct ParityLinesExperiment: Experiment {
             styles["k\(k)_test_accuracy"] = MetricStyle(label: "test accuracy, k = \(k)", range: 0.4...1,
                                                          referenceLines: [.init(y: 0.5, label: "chance")])
         }
-        let snrChart = Self.snrChart(snr, examples: snrN)
         let setup = """
             - Data: tuples of k 28×28 line images (``ParityLines``): length uniform in [5, 23], centre uniform in the \
             image, angle θ uniform in [0, π); an image's label is θ < π/2, the tuple's label the parity of its images' \
@@ -115,23 +130,82 @@ public struct ParityLinesExperiment: Experiment {
             hinge loss on every image's score against its own label; step-by-step trains the per-image network on those \
             labels for half the steps, then the aggregator with it frozen; pretrain-end-to-end spends a quarter of the \
             steps on each stage and the last half end-to-end).
-            - SNR (end-to-end and decomposition): exact per-example gradients of the strategy's loss at the initial \
-            weights, at the last layer of the per-image network (FC 100 → 1, weight and bias), over \(snrN) training \
-            tuples: SNR = ‖E g‖ / √(E ‖g − E g‖²), with ‖E g‖² estimated without bias as ‖mean g‖² − tr(Σ̂)/n (floored \
-            at 0), so that pure noise reads as 0 (the floor of detection is about 1/√\(snrN)).
             - Test accuracy is evaluated \(q ? 6 : 20) times per run, on the same test tuples for every strategy.
             """
-        return ExperimentResult(rows: rows, curves: curves, styles: styles,
-                                figures: [(filename: "snr_vs_k", chart: snrChart)], setup: setup)
+        return ExperimentResult(rows: rows, curves: curves, styles: styles, setup: setup)
     }
 
-    /// SNR against k on a linear axis: the bias-corrected estimate is 0 where no signal is
-    /// detectable, which a log axis could not show.
-    static func snrChart(_ snr: [String: [(Double, Double)]], examples: Int) -> SVGChart {
-        SVGChart(
-            title: "Gradient SNR at the per-image network's last layer, at initialization", xLabel: "k (images per tuple)",
-            yLabel: "SNR = |E g| / std g (0: no detectable signal)",
-            series: snr.keys.sorted().map { SVGChart.Series(name: $0, xy: snr[$0]!, showMarkers: true) },
-            referenceLines: [.init(y: 1 / Double(examples).squareRoot(), label: "1/√n, n = \(examples): the floor an uncorrected estimate would show")])
+    /// Adds the gradient SNR at initialization (measured once, not per seed), the SNR figure, the
+    /// breakdown in k and the figure of final accuracy against k.
+    public func summarize(_ combined: ExperimentResult, runs: [ExperimentResult], context: ExperimentContext) throws -> ExperimentResult {
+        let q = context.quick
+        let ks = snrKs ?? (q ? [1, 2, 3, 4] : [1, 2, 3, 4, 5, 6])
+        let inits = snrInitializations ?? 20
+        let most = snrExamples ?? (q ? 512 : 4_096)
+        guard inits >= 2, most >= 2, ks.allSatisfy({ $0 >= 1 && $0 <= 10 }) else {
+            throw ExperimentError.invalidSetting("parity-lines SNR needs at least 2 initializations and 2 tuples, and k in 1...10")
+        }
+        var snr: [ParityLinesSNR.Measurement] = []
+        for k in ks {
+            snr += ParityLinesSNR.measure(k: k, initializations: inits, chunk: min(256, most), maxExamples: most,
+                                          seed: context.seed, log: context.log)
+        }
+        var result = combined
+        let breakdown = Breakdown.find(rows: combined.rows, strategy: "end-to-end", parameter: "k", reachedMetric: "steps_to_90", target: 0.9)
+        result.summaryFields = [("snr", .array(snr.map(\.json))), ("breakdown", breakdown.json)]
+        result.figures = [(filename: "snr_vs_k", chart: Self.snrChart(snr)),
+                          (filename: "final_accuracy_by_k", chart: Self.accuracyChart(combined.rows))]
+        let decay = Self.decayPerK(snr.filter { $0.strategy == "end-to-end" })
+        result.setup += """
+
+            - SNR (end-to-end and decomposition), measured once at initialization: \(inits) initializations per k \
+            (models seeded apart from the training runs), each with its own tuples, added 256 at a time (at most \
+            \(most)) until the 95 % interval of the mean SNR² over initializations excludes 0 with its lower end at \
+            least a third of the mean. Exact per-example gradients of the strategy's loss at the last layer of the \
+            per-image network (FC 100 → 1, weight and bias); SNR² = ‖E g‖² / E‖g − E g‖² per initialization, with \
+            ‖E g‖² estimated without bias from the mean gradient over each tuple's 2^k mirror images (mirroring an image \
+            left to right gives an equally likely line with the opposite label, so the orbit mean has the same \
+            expectation and far less noise). Reported: √(mean SNR²) with the square roots of its 95 % normal interval.
+            """
+        result.notes.append("## Breakdown\n\n" + breakdown.sentence)
+        var snrNote = "## Gradient SNR\n\n| strategy | k | SNR | 95 % CI | initializations × tuples |\n|---|---:|---:|---|---:|\n"
+        for m in snr {
+            snrNote += "| \(m.strategy) | \(m.k) | \(SVGChart.formatNumber(m.value)) | \(SVGChart.formatNumber(m.ciLow))…\(SVGChart.formatNumber(m.ciHigh)) | \(m.initializations) × \(m.examples) |\n"
+        }
+        if let decay { snrNote += "\nEnd-to-end SNR falls by a factor of \(String(format: "%.1f", decay)) per added image (least-squares fit of log SNR on k over the detected values)." }
+        result.notes.append(snrNote)
+        return result
+    }
+
+    /// The factor by which the SNR falls per unit of k: exp(−slope) of a least-squares line
+    /// through (k, log SNR) over the measurements that cleared their noise floor; nil for fewer than 2.
+    static func decayPerK(_ snr: [ParityLinesSNR.Measurement]) -> Double? {
+        let pts = snr.filter(\.detected).map { (Double($0.k), log($0.value)) }
+        guard pts.count >= 2 else { return nil }
+        let mx = SampleStatistics.mean(pts.map(\.0)), my = SampleStatistics.mean(pts.map(\.1))
+        let sxx = pts.reduce(0) { $0 + ($1.0 - mx) * ($1.0 - mx) }
+        let sxy = pts.reduce(0) { $0 + ($1.0 - mx) * ($1.1 - my) }
+        return exp(-sxy / sxx)
+    }
+
+    /// SNR against k on a log axis with the 95 % interval as a band; values that did not clear the
+    /// noise floor are left out (their interval still reaches down to the axis).
+    static func snrChart(_ snr: [ParityLinesSNR.Measurement]) -> SVGChart {
+        var series: [SVGChart.Series] = []
+        for strategy in ["end-to-end", "decomposition"] {
+            let of = snr.filter { $0.strategy == strategy }
+            var s = SVGChart.Series(name: strategy, xy: of.map { (Double($0.k), $0.detected ? $0.value : .nan) }, showMarkers: true)
+            s.band = of.map { SVGChart.BandPoint(x: Double($0.k), low: $0.ciLow, high: $0.ciHigh) }
+            series.append(s)
+        }
+        return SVGChart(title: "Gradient SNR at the per-image network's last layer, at initialization", xLabel: "k (images per tuple)",
+                        yLabel: "SNR = |E g| / std g (log scale, 95 % CI)", series: series, logY: true)
+    }
+
+    /// Final test accuracy against k per strategy, mean with a min–max band over seeds.
+    static func accuracyChart(_ rows: [ResultRow]) -> SVGChart {
+        SVGChart(title: "Final test accuracy against k", xLabel: "k (images per tuple)", yLabel: "test accuracy (mean, min–max over seeds)",
+                 series: ResultRow.seriesByStrategy(rows, parameter: "k"),
+                 referenceLines: [.init(y: 0.5, label: "chance"), .init(y: 0.9, label: "0.9")], showMarkers: true, yRange: 0.4...1)
     }
 }

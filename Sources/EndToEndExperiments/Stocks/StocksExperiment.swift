@@ -51,53 +51,59 @@ public struct StocksExperiment: Experiment {
         var rows: [ResultRow] = [], curves: [Curve] = []
         for k in kValues {
             for strategy in Strategy.allCases {
-                // Same task, same samples and same initial weights for both strategies.
-                var task = StockPicking(d: d, k: k, taskSeed: context.seed(UInt64(k), 1), sampleSeed: context.seed(UInt64(k), 2))
-                let correct = task.correct
-                Random.seed(context.seed(UInt64(k), 3))
-                let model = Linear(d, k)
-                let optimizer = Adam(model.parameters(), learningRate: learningRate)
-                var rewardCurve: [Curve.Point] = []
-                let label = "\(strategy.rawValue) k=\(k)"
+                let cell = try context.cell("\(strategy.rawValue) k=\(k)") { () throws -> ExperimentCell in
+                    var rows: [ResultRow] = [], curves: [Curve] = []
+                    // Same task, same samples and same initial weights for both strategies.
+                    var task = StockPicking(d: d, k: k, taskSeed: context.seed(UInt64(k), 1), sampleSeed: context.seed(UInt64(k), 2))
+                    let correct = task.correct
+                    Random.seed(context.seed(UInt64(k), 3))
+                    let model = Linear(d, k)
+                    let optimizer = Adam(model.parameters(), learningRate: learningRate)
+                    var rewardCurve: [Curve.Point] = []
+                    let label = "\(strategy.rawValue) k=\(k)"
 
-                // The rewards travel as the batch's targets, the correct outputs as its labels.
-                let batches = GeneratedBatches {
-                    let (x, target, rewards) = task.next(batchSize)
-                    return Batch(inputs: x, labels: target, targets: rewards, indices: Array(0..<batchSize))
+                    // The rewards travel as the batch's targets, the correct outputs as its labels.
+                    let batches = GeneratedBatches {
+                        let (x, target, rewards) = task.next(batchSize)
+                        return Batch(inputs: x, labels: target, targets: rewards, indices: Array(0..<batchSize))
+                    }
+                    let run = try ExperimentStages(log: context.log).run([{ .init(
+                        label: label, optimizer: optimizer, batches: batches, steps: totalSteps, evaluateEvery: every,
+                        loss: { batch in
+                            let logits = model(batch.inputs)
+                            switch strategy {
+                            case .endToEnd: return -(logits.softmax(axis: 1) * batch.targets!).sum(axis: 1).mean()
+                            case .decomposition: return Loss.crossEntropy(logits, batch.labels!)
+                            }
+                        }, evaluate: {
+                            // Every situation once: accuracy of the argmax, and the expected reward,
+                            // which is the probability given to the correct output.
+                            let (accuracy, reward) = withNoGrad { () -> (Double, Double) in
+                                let logits = model(situations)
+                                let picks = logits.argmax(axis: 1).scalars
+                                let p = logits.softmax(axis: 1).gather(axis: 1, IntTensor(shape: [d, 1], scalars: correct))
+                                let hits = zip(picks, correct).filter { $0 == $1 }.count
+                                return (Double(hits) / Double(d), Double(p.mean().item))
+                            }
+                            rewardCurve.append(.init(step: 0, wallSeconds: 0, value: reward))
+                            return accuracy
+                    }) }])[0]
+                    // The reward curve was sampled at the same evaluations as the accuracy curve.
+                    for (i, p) in run.curve.enumerated() {
+                        rewardCurve[i].step = p.step
+                        rewardCurve[i].wallSeconds = p.wallSeconds
+                    }
+                    curves.append(Curve(label: label, metric: "test_accuracy", points: run.curve))
+                    curves.append(Curve(label: label, metric: "expected_reward", points: rewardCurve))
+                    rows.append(ResultRow(
+                        strategy: strategy.rawValue, testAccuracy: run.final, steps: run.steps, wallSeconds: run.wallSeconds,
+                        parameters: [("k", .int(k)), ("d", .int(d))],
+                        metrics: [("expected_reward", .double(rewardCurve.last?.value ?? .nan)),
+                                  ("steps_to_90", run.firstStep(reaching: 0.9).map { .int($0) } ?? .null)]))
+                    return ExperimentCell(rows: rows, curves: curves)
                 }
-                let run = try ExperimentStages(log: context.log).run([{ .init(
-                    label: label, optimizer: optimizer, batches: batches, steps: totalSteps, evaluateEvery: every,
-                    loss: { batch in
-                        let logits = model(batch.inputs)
-                        switch strategy {
-                        case .endToEnd: return -(logits.softmax(axis: 1) * batch.targets!).sum(axis: 1).mean()
-                        case .decomposition: return Loss.crossEntropy(logits, batch.labels!)
-                        }
-                    }, evaluate: {
-                        // Every situation once: accuracy of the argmax, and the expected reward,
-                        // which is the probability given to the correct output.
-                        let (accuracy, reward) = withNoGrad { () -> (Double, Double) in
-                            let logits = model(situations)
-                            let picks = logits.argmax(axis: 1).scalars
-                            let p = logits.softmax(axis: 1).gather(axis: 1, IntTensor(shape: [d, 1], scalars: correct))
-                            let hits = zip(picks, correct).filter { $0 == $1 }.count
-                            return (Double(hits) / Double(d), Double(p.mean().item))
-                        }
-                        rewardCurve.append(.init(step: 0, wallSeconds: 0, value: reward))
-                        return accuracy
-                }) }])[0]
-                // The reward curve was sampled at the same evaluations as the accuracy curve.
-                for (i, p) in run.curve.enumerated() {
-                    rewardCurve[i].step = p.step
-                    rewardCurve[i].wallSeconds = p.wallSeconds
-                }
-                curves.append(Curve(label: label, metric: "test_accuracy", points: run.curve))
-                curves.append(Curve(label: label, metric: "expected_reward", points: rewardCurve))
-                rows.append(ResultRow(
-                    strategy: strategy.rawValue, testAccuracy: run.final, steps: run.steps, wallSeconds: run.wallSeconds,
-                    parameters: [("k", .int(k)), ("d", .int(d))],
-                    metrics: [("expected_reward", .double(rewardCurve.last?.value ?? .nan)),
-                              ("steps_to_90", run.firstStep(reaching: 0.9).map { .int($0) } ?? .null)]))
+                rows += cell.rows
+                curves += cell.curves
             }
         }
 
@@ -118,8 +124,19 @@ public struct StocksExperiment: Experiment {
             "test_accuracy": MetricStyle(label: "test accuracy", range: 0...1),
             "expected_reward": MetricStyle(label: "expected reward (p of the correct output)", range: 0...1),
         ]
-        let bars = rows.map { SVGChart.Bar(label: $0.label, value: $0.testAccuracy) }
-        let figure = SVGChart.bar(title: "Final test accuracy after \(totalSteps) steps", yLabel: "test accuracy", bars: bars)
-        return ExperimentResult(rows: rows, curves: curves, styles: styles, figures: [("final_accuracy", figure)], setup: setup)
+        return ExperimentResult(rows: rows, curves: curves, styles: styles, figures: [("final_accuracy", Self.bars(rows, steps: totalSteps))],
+                                setup: setup)
+    }
+
+    /// The final-accuracy bars from the seed-aggregated rows (the mean over seeds).
+    public func summarize(_ combined: ExperimentResult, runs: [ExperimentResult], context: ExperimentContext) throws -> ExperimentResult {
+        var result = combined
+        result.figures = [("final_accuracy", Self.bars(combined.rows, steps: steps ?? (context.quick ? 1_000 : 2_500)))]
+        return result
+    }
+
+    static func bars(_ rows: [ResultRow], steps: Int) -> SVGChart {
+        SVGChart.bar(title: "Final test accuracy after \(steps) steps", yLabel: "test accuracy (mean over seeds)",
+                     bars: rows.map { SVGChart.Bar(label: $0.label, value: $0.testAccuracy) })
     }
 }

@@ -14,13 +14,19 @@ import Foundation
 public struct Comparison: Sendable {
     public var setup: StrategySetup
     public var strategies: [any Strategy]
+    /// The processes the strategies are spread over (``Communicator/spread(_:encode:decode:_:)``);
+    /// every process gets all the results.
+    public var communicator: any Communicator
 
-    public init(setup: StrategySetup, strategies: [any Strategy]) {
+    public init(setup: StrategySetup, strategies: [any Strategy], communicator: any Communicator = LocalCommunicator()) {
         self.setup = setup
         self.strategies = strategies
+        self.communicator = communicator
     }
 
-    /// Runs every strategy in order.
+    /// Runs every strategy in order (spread over the ranks of an MPI job: each strategy
+    /// starts from the same seeded weights and batches on whichever rank runs it, so the
+    /// results equal one process's).
     public func run() throws -> ComparisonResults {
         _ = try setup.validate()
         var names = Set<String>()
@@ -28,10 +34,12 @@ public struct Comparison: Sendable {
             throw StrategyError("strategy '\(s.name)' is listed twice")
         }
         let start = Date()
-        var results: [StrategyResult] = []
-        for s in strategies {
-            setup.log?("== \(s.name)")
-            results.append(try setup.run(s))
+        let results = try communicator.spread(
+            strategies.count, encode: { [UInt8](try $0.encoded()) },
+            decode: { try StrategyResult(decoding: Data($0), file: URL(fileURLWithPath: "(a result from another rank)")) }
+        ) { i in
+            setup.log?("== \(strategies[i].name)")
+            return try setup.run(strategies[i])
         }
         return ComparisonResults(results: results, wallSeconds: Date().timeIntervalSince(start))
     }

@@ -91,9 +91,10 @@ final class StrategyCheckpointObserver: TrainingRunObserver {
 }
 
 extension StrategyResult {
-    /// The result as one JSON object (curves and diagnostics as metrics-log lines), for a
-    /// resumable comparison's finished strategies.
-    func encoded() throws -> Data {
+    /// The result as one JSON object (curves and diagnostics as metrics-log lines, numbers in
+    /// their shortest round-trip form), for a resumable comparison's finished strategies and
+    /// for results sent between the ranks of an MPI job.
+    public func encoded() throws -> Data {
         let object: [String: Any] = [
             "strategy": strategy, "metrics": metrics.mapValues { "\($0)" }, "wall_seconds": "\(wallSeconds)", "steps": steps,
             "samples": samplesSeen, "parameters": parameterCount, "stages": stages.map { [$0.name, String($0.steps)] },
@@ -102,8 +103,22 @@ extension StrategyResult {
         return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
     }
 
-    init(decoding data: Data, file: URL) throws {
-        func fail() -> StrategyError { StrategyError("\(file.path): not a strategy result written by a comparison") }
+    /// Reads what ``encoded()`` wrote; `file` names the source in errors.
+    public init(decoding data: Data, file: URL) throws {
+        func fail() -> StrategyError {
+            StrategyError("\(file.path): not a strategy result written by a comparison; delete it to train the strategy again")
+        }
+        func records(_ text: String, _ field: String) throws -> [MetricsRecord] {
+            let contents: MetricsLog.Contents
+            do { contents = try MetricsLog.parse(text) } catch {
+                throw StrategyError("\(file.path): field '\(field)': \(error); delete the file to train the strategy again")
+            }
+            // The file was written whole, so a cut-off last line means damage, not a run in progress.
+            if contents.truncatedLastLine {
+                throw StrategyError("\(file.path): field '\(field)' ends in a cut-off line; delete the file to train the strategy again")
+            }
+            return contents.records
+        }
         guard let o = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
               let strategy = o["strategy"] as? String, let metrics = o["metrics"] as? [String: String],
               let wall = (o["wall_seconds"] as? String).flatMap(Double.init), let steps = o["steps"] as? Int,
@@ -117,8 +132,8 @@ extension StrategyResult {
             return (s[0], n)
         }
         self.init(strategy: strategy, metrics: m, wallSeconds: wall, steps: steps, samplesSeen: samples,
-                  parameterCount: parameters, stages: stageList, curve: try MetricsLog.parse(curve).records,
-                  diagnostics: try MetricsLog.parse(diagnostics).records)
+                  parameterCount: parameters, stages: stageList, curve: try records(curve, "curve"),
+                  diagnostics: try records(diagnostics, "diagnostics"))
     }
 }
 

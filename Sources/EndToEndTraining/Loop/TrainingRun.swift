@@ -123,6 +123,9 @@ public final class TrainingRun {
     /// Check every op's output and gradient (``AnomalyDetection``) on every step, and stop at
     /// the first non-finite one: slow, for hunting a NaN.
     public var anomalyDetection = false
+    /// Train data-parallel over the processes of an MPI job (see ``DataParallel``): each
+    /// process takes its slice of every batch and all take the same step. Nil: one process.
+    public var dataParallel: DataParallel?
 
     public private(set) var position = RunPosition()
     public private(set) var trainSeconds = 0.0
@@ -224,6 +227,7 @@ public final class TrainingRun {
             stageSteps.append((stage.name, position.stageStep))
         }
         for p in stage.parameters { trained[ObjectIdentifier(p)] = p.count }
+        try dataParallel?.broadcast(stage.parameters)
         let modes = stage.modules.map(\.isTraining)
         for m in stage.modules { m.train() }
         defer { for (m, was) in zip(stage.modules, modes) { m.train(was) } }
@@ -284,10 +288,16 @@ public final class TrainingRun {
             if let perEpoch, position.batchInEpoch >= perEpoch { break }  // an epoch ends a step
             let batch = stage.batches.next()
             if anomalyDetection { AnomalyDetection.setEnabled(true) }
-            let out = stage.forward(batch)
-            let value = Double(out.loss.item)
-            if watchdog && !value.isFinite { throw nonFinite(value, stage: stage, batch: batch) }
-            if stage.accumulation > 1 { (out.loss * (1 / Float(stage.accumulation))).backward() } else { out.loss.backward() }
+            let out: StepOutput
+            let value: Double
+            if let dataParallel {
+                (out, value) = try dataParallelForward(dataParallel, stage: stage, batch: batch)
+            } else {
+                out = stage.forward(batch)
+                value = Double(out.loss.item)
+                if watchdog && !value.isFinite { throw nonFinite(value, stage: stage, batch: batch) }
+                if stage.accumulation > 1 { (out.loss * (1 / Float(stage.accumulation))).backward() } else { out.loss.backward() }
+            }
             if anomalyDetection, let a = AnomalyDetection.take() {
                 AnomalyDetection.setEnabled(false)
                 throw NonFiniteLossError(step: position.step + 1, stage: stage.name, loss: value, anomaly: a,
@@ -301,6 +311,7 @@ public final class TrainingRun {
             progress?.step(samples: batch.count, loss: value)
         }
         let parameters = stage.parameters
+        try dataParallel?.gradientsReady(parameters, run: self)
         for h in gradientHooks { try h.gradientsReady(parameters, run: self) }
         if let clip = stage.gradientClipNorm { GradientClipping.clipByGlobalNorm(parameters, maxNorm: clip) }
         position.step += 1
@@ -417,6 +428,23 @@ public final class TrainingRun {
     public func `continue`(from position: RunPosition, trainSeconds: Double = 0) {
         self.position = position
         self.trainSeconds = trainSeconds
+    }
+
+    // MARK: - Data-parallel step
+
+    /// Forward and backward of this rank's slice of the global `batch`; returns what a single
+    /// process would see: the global batch's output and mean loss (checked by the watchdog
+    /// on every rank alike, so all stop together).
+    private func dataParallelForward(_ dp: DataParallel, stage: TrainingStage, batch: Batch) throws -> (StepOutput, Double) {
+        let local = dp.localBatch(batch)
+        let out = local.count > 0 ? stage.forward(local) : nil
+        let localLoss = out.map { Double($0.loss.item) } ?? 0
+        let (output, value) = try dp.gather(output: out?.output?.detached(), loss: localLoss, count: local.count)
+        if watchdog && !value.isFinite { throw nonFinite(value, stage: stage, batch: batch) }
+        // This rank's share of the batch's mean loss: the ranks' gradients then sum to the
+        // gradient of the whole batch.
+        if let out { (out.loss * (Float(local.count) / Float(batch.count * stage.accumulation))).backward() }
+        return (StepOutput(loss: out?.loss ?? Tensor(Float(value)), output: output), value)
     }
 
     // MARK: - Numerics watchdog

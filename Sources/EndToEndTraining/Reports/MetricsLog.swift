@@ -7,7 +7,7 @@ import Foundation
 /// `{"step":100,"epoch":1,"wall_seconds":12.3,"split":"train","accuracy":0.86,"loss":0.41}`.
 /// Metric keys are written in sorted order so the file is deterministic. Non-finite values are
 /// written as the JSON strings `"NaN"`, `"Infinity"` and `"-Infinity"` and read back as such.
-public struct MetricsRecord: Sendable, Equatable {
+public struct MetricsRecord: Sendable, Equatable, Codable {
     public var step: Int
     public var epoch: Int?
     public var wallSeconds: Double

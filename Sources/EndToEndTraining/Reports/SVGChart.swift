@@ -23,12 +23,29 @@ public struct SVGChart: Sendable, Equatable {
         }
     }
 
+    /// One x of a series' band: the range `low...high` around the line (e.g. min–max or ±std
+    /// over seeds, or a confidence interval).
+    public struct BandPoint: Sendable, Equatable {
+        public var x: Double
+        public var low: Double
+        public var high: Double
+        public init(x: Double, low: Double, high: Double) {
+            self.x = x
+            self.low = low
+            self.high = high
+        }
+    }
+
     public struct Series: Sendable, Equatable {
         public var name: String
         public var points: [Point]
         /// Draw a marker at every point. `nil` uses the chart's `showMarkers`.
         /// Isolated points (a segment of one point) always get a marker so they stay visible.
         public var showMarkers: Bool?
+        /// A shaded band in the series' colour, drawn under its line; empty: none. Non-finite
+        /// points (and, on a log axis, non-positive lows, which are clipped to the axis bottom)
+        /// break or bound it as they do the line.
+        public var band: [BandPoint] = []
 
         public init(name: String, points: [Point], showMarkers: Bool? = nil) {
             self.name = name
@@ -427,12 +444,47 @@ public struct SVGChart: Sendable, Equatable {
 
     // MARK: - Line chart
 
+    /// Filled polygons for the contiguous usable stretches of a band (upper edge left to right,
+    /// lower edge back); a log axis clips non-positive lows to its bottom.
+    func bandPath(_ band: [BandPoint], colour: String, mapX: (Double) -> Double, scale: YScale) -> String {
+        var stretches: [[(x: Double, lo: Double, hi: Double)]] = [], current: [(x: Double, lo: Double, hi: Double)] = []
+        for b in band {
+            let lo = logY && !(b.low > 0) ? scale.lo : b.low
+            if b.x.isFinite, lo.isFinite, b.high.isFinite, !logY || b.high > 0 {
+                current.append((mapX(b.x), scale.map(Swift.max(lo, logY ? scale.lo : -Double.greatestFiniteMagnitude)), scale.map(b.high)))
+            } else if !current.isEmpty {
+                stretches.append(current)
+                current = []
+            }
+        }
+        if !current.isEmpty { stretches.append(current) }
+        var d = ""
+        for st in stretches where st.count >= 2 {
+            d += "M" + Self.c(st[0].x) + " " + Self.c(st[0].hi)
+            for q in st.dropFirst() { d += "L" + Self.c(q.x) + " " + Self.c(q.hi) }
+            for q in st.reversed() { d += "L" + Self.c(q.x) + " " + Self.c(q.lo) }
+            d += "Z"
+        }
+        // A single x gets a vertical error bar instead.
+        var bars = ""
+        for st in stretches where st.count == 1 {
+            let q = st[0]
+            bars += "<line x1=\"\(Self.c(q.x))\" y1=\"\(Self.c(q.lo))\" x2=\"\(Self.c(q.x))\" y2=\"\(Self.c(q.hi))\" stroke=\"\(colour)\" stroke-width=\"1.5\" stroke-opacity=\"0.6\"/>\n"
+        }
+        return (d.isEmpty ? "" : "<path d=\"\(d)\" fill=\"\(colour)\" fill-opacity=\"0.18\" stroke=\"none\"/>\n") + bars
+    }
+
     func renderLine() -> String {
         // Data extent (finite points only; non-positive y excluded on a log axis).
         let usable: (Point) -> Bool = { p in p.x.isFinite && p.y.isFinite && (!logY || p.y > 0) }
         let all = series.flatMap { $0.points.filter(usable) }
         let hasData = !all.isEmpty
         var yValues = all.map(\.y)
+        for s in series {
+            for b in s.band where b.x.isFinite {
+                for v in [b.low, b.high] where v.isFinite && (!logY || v > 0) { yValues.append(v) }
+            }
+        }
         for r in referenceLines where r.y.isFinite && (!logY || r.y > 0) { yValues.append(r.y) }
 
         // Legend layout.
@@ -503,6 +555,9 @@ public struct SVGChart: Sendable, Equatable {
         // Data.
         out += "<g clip-path=\"url(#plot-area)\">\n"
         drawReferenceLines(&out, scale: yScale)
+        for (i, s) in series.enumerated() where !s.band.isEmpty {
+            out += bandPath(s.band, colour: Self.colour(i), mapX: mapX, scale: yScale)
+        }
         for (i, s) in series.enumerated() {
             let colour = Self.colour(i), dash = Self.dash(i)
             var segments: [[(Double, Double)]] = []

@@ -40,7 +40,7 @@ public enum SchedulePer: Sendable, Equatable {
 }
 
 /// The result of ``Trainer/fit(train:validation:test:epochs:steps:evaluateEvery:)``.
-public struct TrainingSummary: Sendable {
+public struct TrainingSummary: Sendable, Codable {
     /// The latest value of every metric, by prefixed name: `train_loss`,
     /// `validation_accuracy`, `test_accuracy`, ...
     public var metrics: [String: Double]
@@ -108,6 +108,9 @@ public final class Trainer {
     /// Check every op's output and gradient for NaN and infinity on every step (slow; see
     /// ``AnomalyDetection``). Without it only the loss is checked, once a step.
     public var anomalyDetection = false
+    /// Train and evaluate data-parallel over the processes of an MPI job (``DataParallel``);
+    /// nil: this process alone.
+    public var dataParallel: DataParallel?
 
     /// Completed epochs (the index of the next epoch).
     public private(set) var epoch = 0
@@ -205,7 +208,16 @@ public final class Trainer {
         try withNoGrad {
             let it = loader.batches(epoch: 0, startingAt: 0)
             while let batch = it.next() {
-                let output = model(batch.inputs)
+                let output: Tensor
+                if let dataParallel {
+                    // Each rank computes its slice's outputs; the metrics see the whole batch's.
+                    let local = dataParallel.localBatch(batch)
+                    let mine = local.count > 0 ? model(local.inputs) : nil
+                    guard let all = try dataParallel.gather(output: mine, loss: 0, count: local.count).output else { continue }
+                    output = all
+                } else {
+                    output = model(batch.inputs)
+                }
                 let loss = lossFunction(output, batch)
                 try update(set, output: output, batch: batch, loss: Double(loss.item))
             }
@@ -259,6 +271,7 @@ public final class Trainer {
         let run = TrainingRun(stages: [stage])
         run.seed = seed
         run.anomalyDetection = anomalyDetection
+        run.dataParallel = dataParallel
         run.log = log
         run.progress = progress
         var start = RunPosition()

@@ -1,0 +1,184 @@
+import EndToEnd
+import EndToEndData
+import EndToEndNN
+import Foundation
+
+/// Data-parallel training over a ``Communicator``: every process holds the whole model, takes
+/// its contiguous slice of each global batch, and all processes take the same optimizer step
+/// with the gradient of the whole batch.
+///
+/// A ``TrainingRun`` with ``TrainingRun/dataParallel`` set:
+/// - broadcasts the stage's parameters from rank 0 when a stage begins (every rank starts from
+///   the same weights, also after a resume or a stage that created a head);
+/// - splits each batch (the configured, global, batch) with ``slice(_:)``: rank r takes rows
+///   `slice(B)` in the single-process order, sizes differing by at most one;
+/// - scales each rank's loss by its share of the batch before backward, so the sum of the
+///   ranks' gradients is the gradient of the mean over the whole batch, even for unequal
+///   slices;
+/// - sums the gradients with allreduce in buckets of ``bucketBytes`` between backward and the
+///   optimizer step (as a ``GradientHook``). The tape has no per-parameter completion hook, so
+///   the allreduce follows backward instead of overlapping it; ``allreduceSeconds`` measures
+///   what that costs;
+/// - gathers the outputs and the batch-weighted loss, so observers, metrics and the watchdog
+///   see the global batch exactly as a single process does.
+///
+/// Module buffers (batch-norm running statistics) stay per rank: each rank normalises with
+/// the statistics of its own slice, and rank 0's are the ones saved.
+public final class DataParallel: GradientHook {
+    public let communicator: Communicator
+    /// Largest allreduce message, in bytes (1–4 MiB keeps latency amortised without a large
+    /// staging buffer).
+    public let bucketBytes: Int
+    /// Seconds spent in the gradient allreduce so far (included in training time).
+    public private(set) var allreduceSeconds = 0.0
+    /// Gradient allreduce calls so far.
+    public private(set) var allreduceCalls = 0
+
+    public init(communicator: Communicator, bucketBytes: Int = 4 << 20) {
+        precondition(bucketBytes >= 4, "DataParallel: bucketBytes must hold one Float")
+        self.communicator = communicator
+        self.bucketBytes = bucketBytes
+    }
+
+    public var rank: Int { communicator.rank }
+    public var size: Int { communicator.size }
+
+    /// This rank's rows of a global batch of `count` examples: contiguous, in rank order, the
+    /// first `count % size` ranks taking one more.
+    public func slice(_ count: Int) -> Range<Int> {
+        let base = count / size, extra = count % size
+        let start = rank * base + min(rank, extra)
+        return start..<(start + base + (rank < extra ? 1 : 0))
+    }
+
+    /// This rank's part of `batch` (rows ``slice(_:)`` of every field).
+    public func localBatch(_ batch: Batch) -> Batch {
+        let r = slice(batch.count)
+        if r.count == batch.count { return batch }
+        return Batch(
+            inputs: batch.inputs.sliced(axis: 0, r), labels: batch.labels.map { $0[r] },
+            targets: batch.targets.map { $0.sliced(axis: 0, r) },
+            intermediates: batch.intermediates.mapValues { $0.sliced(axis: 0, r) },
+            indices: Array(batch.indices[r]))
+    }
+
+    /// Makes every rank's `parameters` equal to rank 0's.
+    public func broadcast(_ parameters: [Parameter]) throws {
+        guard size > 1 else { return }
+        for p in parameters {
+            try p.value.withUnsafeMutableData { ptr, n in
+                try communicator.broadcast(UnsafeMutableBufferPointer(start: ptr, count: n), root: 0)
+            }
+        }
+    }
+
+    /// The whole batch's output and loss from each rank's: the outputs concatenated in rank
+    /// order along the first axis (nil when no rank has one), and the mean of the ranks'
+    /// `loss`es weighted by their `count`s (the mean over the whole batch for a mean loss).
+    /// A rank with an empty slice passes `nil` and a count of 0.
+    public func gather(output: Tensor?, loss: Double, count: Int) throws -> (output: Tensor?, loss: Double) {
+        guard size > 1 else { return (output, loss) }
+        // One message per rank: [loss·count, count, rank of the output (-1: none), dims...] then the values.
+        var header: [Double] = [loss * Double(count), Double(count), Double(output?.rank ?? -1)]
+        header += (output?.shape ?? []).map(Double.init)
+        var bytes = [UInt8]()
+        bytes += withUnsafeBytes(of: Int64(header.count)) { Array($0) }
+        bytes += header.withUnsafeBytes { Array($0) }
+        if let output { bytes += output.withContiguousData { p in Array(UnsafeRawBufferPointer(start: p, count: output.count * 4)) } }
+        var weighted = 0.0, total = 0.0
+        var values: [Float] = []
+        var trailing: [Int]?, rows = 0
+        for piece in try communicator.allgather(bytes) {
+            let (h, body) = try Self.parse(piece)
+            weighted += h[0]
+            total += h[1]
+            let rank = Int(h[2])
+            guard rank >= 1 else { continue }
+            let shape = h[3...].map { Int($0) }
+            let inner = Array(shape.dropFirst())
+            if let t = trailing, t != inner {
+                throw DistributedError("data-parallel: ranks' outputs differ in shape beyond the batch axis (\(t) and \(inner))")
+            }
+            trailing = inner
+            rows += shape[0]
+            guard body.count == shape.reduce(1, *) * 4 else { throw DistributedError("data-parallel: an output message has the wrong length") }
+            values += body.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        }
+        let mean = total > 0 ? weighted / total : loss
+        guard let trailing else { return (nil, mean) }
+        return (Tensor(shape: [rows] + trailing, scalars: values), mean)
+    }
+
+    private static func parse(_ piece: [UInt8]) throws -> (header: [Double], body: ArraySlice<UInt8>) {
+        guard piece.count >= 8 else { throw DistributedError("data-parallel: a message is too short") }
+        let n = piece.withUnsafeBytes { Int($0.loadUnaligned(as: Int64.self)) }
+        guard n >= 3, n <= 64, piece.count >= 8 + n * 8 else { throw DistributedError("data-parallel: a message header is malformed") }
+        let header = piece[8..<(8 + n * 8)].withUnsafeBytes { Array($0.bindMemory(to: Double.self)) }
+        return (header, piece[(8 + n * 8)...])
+    }
+
+    /// Sums the ranks' gradients (already scaled by each rank's share of the batch) in
+    /// buckets, so every rank holds the gradient of the whole batch. A parameter without a
+    /// gradient on every rank keeps none.
+    public func gradientsReady(_ parameters: [Parameter], run: TrainingRun) throws {
+        guard size > 1 else { return }
+        let start = DispatchTime.now().uptimeNanoseconds
+        defer {
+            allreduceSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        }
+        let capacity = max(1, bucketBytes / 4)
+        // Buckets of consecutive parameters; the last carries one presence flag per parameter.
+        var buckets: [Range<Int>] = []
+        var first = 0, filled = 0
+        for (i, p) in parameters.enumerated() {
+            if filled > 0 && filled + p.count > capacity {
+                buckets.append(first..<i)
+                (first, filled) = (i, 0)
+            }
+            filled += p.count
+        }
+        buckets.append(first..<parameters.count)
+        var present = [Float](repeating: 0, count: parameters.count)
+        for (b, range) in buckets.enumerated() {
+            let last = b == buckets.count - 1
+            let elements = parameters[range].reduce(0) { $0 + $1.count }
+            var buffer = [Float](repeating: 0, count: elements + (last ? parameters.count : 0))
+            var offset = 0
+            for i in range {
+                let p = parameters[i]
+                if let g = p.grad {
+                    present[i] = 1
+                    g.withContiguousData { src in
+                        buffer.withUnsafeMutableBufferPointer { dst in (dst.baseAddress! + offset).update(from: src, count: p.count) }
+                    }
+                }
+                offset += p.count
+            }
+            if last {
+                for i in parameters.indices { buffer[elements + i] = present[i] }
+            }
+            try buffer.withUnsafeMutableBufferPointer { try communicator.allreduceSum($0) }
+            allreduceCalls += 1
+            if last {
+                for i in parameters.indices { present[i] = buffer[elements + i] }
+            }
+            // Which parameters have a gradient is known after the last bucket; keep the values until then.
+            pending.append((range, buffer))
+        }
+        for (range, buffer) in pending {
+            var offset = 0
+            for i in range {
+                let p = parameters[i]
+                if present[i] > 0 {
+                    p.grad = Tensor(shape: p.shape) { dst, n in
+                        buffer.withUnsafeBufferPointer { src in dst.update(from: src.baseAddress! + offset, count: n) }
+                    }
+                }
+                offset += p.count
+            }
+        }
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    private var pending: [(Range<Int>, [Float])] = []
+}
