@@ -12,7 +12,8 @@ final class TextApplicationTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: root) }
         let context = ApplicationContext(size: .smoke, seed: 3, outputDirectory: root.appendingPathComponent("report"),
                                          artifactsDirectory: root.appendingPathComponent("artifacts"),
-                                         cacheDirectory: root.appendingPathComponent("cache"))
+                                         cacheDirectory: root.appendingPathComponent("cache"),
+                                         parts: FinishedParts(directory: root.appendingPathComponent("parts")))
         XCTAssertTrue(ApplicationRegistry.names.contains("text"))
         let r = try TextApplication().run(context)
         XCTAssertEqual(r.results.map(\.approach), ["end-to-end", "pipeline", "end-to-end (generation)", "pipeline (generation)"])
@@ -37,6 +38,14 @@ final class TextApplicationTests: XCTestCase {
         XCTAssertTrue(json.contains("\"samples\""))
         XCTAssertTrue(json.contains("\"ngram_bits_per_character_by_order\""))
         XCTAssertTrue(r.notes.contains { $0.contains("## Attributions") && $0.contains("| review (start) |") })
+        // Resumed: both networks' fits (wall time included) and the data-efficiency points are read
+        // back; the pipeline and the n-gram model, not parts, are fitted again to the same numbers.
+        let again = try TextApplication().run(context)
+        XCTAssertEqual(again.results.map(\.value), r.results.map(\.value))
+        XCTAssertEqual(again.results[0].trainSeconds, r.results[0].trainSeconds)
+        XCTAssertEqual(again.results[2].trainSeconds, r.results[2].trainSeconds)
+        XCTAssertEqual(again.dataEfficiency, r.dataEfficiency)
+        XCTAssertEqual(again.shift, r.shift)
     }
 
     func testReviewSplitHoldsOutTheNewestProducts() throws {

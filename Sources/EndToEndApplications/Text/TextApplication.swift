@@ -70,7 +70,10 @@ public struct TextApplication: Application {
 
         // End-to-end: bytes to class scores, one loss.
         let cnn = SentimentCNN(seed: context.seed(11))
-        let summary = try cnn.fit(ids.train, labels: data.train.labels, epochs: plan.cnnEpochs, seed: context.seed(12))
+        // A resumable part (`e2e app text --resume`); the pipeline and the n-gram model refit in seconds, deterministically.
+        let summary = try context.part("end-to-end", modules: [cnn]) {
+            try cnn.fit(ids.train, labels: data.train.labels, epochs: plan.cnnEpochs, seed: context.seed(12))
+        }
         let cnnTest = Self.scores(cnn.probabilities(ids.test), data.test.labels)
         let cnnShift = Self.scores(cnn.probabilities(ids.shifted), data.shifted.labels)
         context.log("text: sentiment end-to-end CNN \(cnn.parameterCount) parameters, \(summary.steps) steps in \(f(summary.wallSeconds)) s: accuracy \(f(cnnTest.accuracy)), AUC \(f(cnnTest.auc)); newest products \(f(cnnShift.accuracy))")
@@ -82,7 +85,7 @@ public struct TextApplication: Application {
         context.log("text: sentiment pipeline \(pipeline.tfidf.vocabulary.count) terms, fitted in \(f(pipeline.fitSeconds)) s (\(pipeline.classifier.iterations) L-BFGS iterations): accuracy \(f(pipeTest.accuracy)), AUC \(f(pipeTest.auc)); newest products \(f(pipeShift.accuracy))")
 
         let efficiency = try DataEfficiency.measure(approaches: ["end-to-end", "pipeline"], labels: data.train.labels, seed: context.seed(13),
-                                                    log: context.log) { approach, fraction, indices in
+                                                    context: context, log: context.log) { approach, fraction, indices in
             if fraction == 1 { return approach == "end-to-end" ? cnnTest.accuracy : pipeTest.accuracy }   // the fits above
             if approach == "pipeline" {
                 return Self.scores(try SentimentPipeline(fitting: data.train.subset(indices)).probabilities(data.test), data.test.labels).accuracy
@@ -157,7 +160,7 @@ public struct TextApplication: Application {
 
         // End-to-end: the transformer.
         let lm = CharacterTransformer(vocabularySize: vocabulary.size, settings: plan.lm, seed: context.seed(20))
-        let summary = try lm.fit(train, seed: context.seed(21))
+        let summary = try context.part("end-to-end (generation)", modules: [lm]) { try lm.fit(train, seed: context.seed(21)) }
         clock = ProgressReporter.monotonicSeconds()
         let lmBits = try lm.bits(heldOut)
         let lmBPC = lmBits.bits / Double(max(1, lmBits.count))
