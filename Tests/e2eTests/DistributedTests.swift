@@ -191,15 +191,20 @@ final class DistributedTests: XCTestCase {
     }
 
     func testARankThatDiesEndsTheJobNamingIt() throws {
-        // A long run; rank 1 is killed once both ranks train.
+        // A long run; rank 1 is killed once both ranks train: once rank 0 has logged an epoch,
+        // which needs every rank's gradients. Killing a rank earlier, inside MPI_Init, can crash
+        // Open MPI's own PMIx server in mpirun (seen in CI), which then names no one.
+        let log = dir.appendingPathComponent(".k.training/metrics.jsonl")
         let r = try run(["train", "c.json", "--output", "k", "--quiet", "--epochs", "100000"], ranks: 2) { mpirun in
-            let deadline = Date().addingTimeInterval(20)
+            let deadline = Date().addingTimeInterval(30)
             var ranks: [Int32] = []
-            while Date() < deadline && ranks.count < 2 {
+            while Date() < deadline {
                 Thread.sleep(forTimeInterval: 0.2)
                 ranks = Self.children(of: mpirun.processIdentifier)
+                let logged = ((try? FileManager.default.attributesOfItem(atPath: log.path)[.size]) as? Int ?? 0) > 0
+                if ranks.count >= 2 && logged { break }
             }
-            Thread.sleep(forTimeInterval: 1)
+            Thread.sleep(forTimeInterval: 0.5)
             if let victim = ranks.max() { kill(victim, SIGKILL) }
         }
         XCTAssertNotEqual(r.status, 0, r.out)
