@@ -23,7 +23,9 @@ let package = Package(
     ],
     targets: [
         // Layer 0: raw Float32 kernels (GEMM, BLAS loading, threading). No tensor types.
-        .target(name: "EndToEndKernels", path: "Sources/EndToEndKernels"),
+        // Its C kernels carry per-function ISA attributes (AVX-512, AVX2) chosen at run time.
+        .target(name: "EndToEndKernelsC", path: "Sources/EndToEndKernelsC"),
+        .target(name: "EndToEndKernels", dependencies: ["EndToEndKernelsC"], path: "Sources/EndToEndKernels"),
         // Layer 1: tensor engine, reverse-mode autodiff and differentiable ops.
         .target(name: "EndToEnd", dependencies: ["EndToEndKernels"], path: "Sources/EndToEnd"),
         // Layer 2: neural-network modules, layers, initializers and optimizers.

@@ -17,8 +17,10 @@
 /// (including tails that are not a multiple of eight, and zero). Input and output may be
 /// the same buffer (in-place use); other partial overlaps are not supported.
 ///
-/// Every result is computed by the same `SIMD8` code path, so a value's result never
-/// depends on its position in the buffer.
+/// Every result is computed by the same code path, so a value's result never depends on its
+/// position in the buffer. On CPUs with AVX-512 or AVX2 + FMA, `exp`, `tanh` and `sigmoid`
+/// over buffers run the same algorithm in C (`EndToEndKernelsC`, 16 or 8 lanes,
+/// with fused multiply-adds, so within an ulp or two of the `SIMD8` path; see ``CPUKernels``).
 ///
 /// Accuracy (against a Double-precision reference):
 /// - ``exp(_:_:count:)``: relative error ≤ ~1.2e-7 on [-87, 88]; +inf above ~88.72,
@@ -31,12 +33,17 @@
 /// - ``sigmoid(_:_:count:)``: absolute error ≤ ~1e-7, no overflow/NaN for large |x|.
 ///
 /// NaN inputs produce NaN outputs for all functions.
+import EndToEndKernelsC
+
 public enum VectorMath {
 
     // MARK: - Buffer entry points
 
     /// Computes `y[i] = exp(x[i])` for `i` in `0..<count`. `x` and `y` may be identical.
     public static func exp(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
+        // The C kernel when this CPU has one (same algorithm, 16 or 8 lanes with FMA).
+        let isa = CPUKernels.isa
+        if isa != 0 && count > 0, e2e_vexp(isa, x, y, count) == 0 { return }
         map(x, y, count) { _exp($0) }
     }
 
@@ -48,12 +55,18 @@ public enum VectorMath {
 
     /// Computes `y[i] = tanh(x[i])` for `i` in `0..<count`. `x` and `y` may be identical.
     public static func tanh(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
+        // The C kernel when this CPU has one (same algorithm, 16 or 8 lanes with FMA).
+        let isa = CPUKernels.isa
+        if isa != 0 && count > 0, e2e_vtanh(isa, x, y, count) == 0 { return }
         map(x, y, count) { _tanh($0) }
     }
 
     /// Computes `y[i] = 1 / (1 + exp(-x[i]))` for `i` in `0..<count`.
     /// `x` and `y` may be identical.
     public static func sigmoid(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
+        // The C kernel when this CPU has one (same algorithm, 16 or 8 lanes with FMA).
+        let isa = CPUKernels.isa
+        if isa != 0 && count > 0, e2e_vsigmoid(isa, x, y, count) == 0 { return }
         map(x, y, count) { _sigmoid($0) }
     }
 

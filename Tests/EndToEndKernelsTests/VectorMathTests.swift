@@ -2,8 +2,9 @@ import Foundation
 import XCTest
 @testable import EndToEndKernels
 
-/// Accuracy and edge-case tests for `VectorMath`, against Foundation's Double-precision functions.
-final class VectorMathTests: XCTestCase {
+/// Accuracy and edge-case tests for `VectorMath`, against Foundation's Double-precision functions,
+/// on the path this CPU takes (the C kernels where it has AVX-512 or AVX2 + FMA).
+class VectorMathTests: XCTestCase {
     typealias Kernel = @Sendable (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void
 
     static let expK: Kernel = { VectorMath.exp($0, $1, count: $2) }
@@ -196,8 +197,12 @@ final class VectorMathTests: XCTestCase {
         }
     }
 
-    /// The SIMD8 entry points agree bit-for-bit with the buffer entry points.
+    /// The SIMD8 entry points agree bit-for-bit with the buffer entry points of the Swift path
+    /// (the C kernels fuse multiply-adds, so they may differ in the last bits; see below).
     func testSIMD8EntryPointsMatchBuffers() {
+        let saved = CPUKernels.isEnabled
+        CPUKernels.isEnabled = false
+        defer { CPUKernels.isEnabled = saved }
         let v = SIMD8<Float>(-3.5, -0.3, 0, 1e-7, 0.5, 2, 9.5, 50)
         let p = SIMD8<Float>(1e-30, 0.3, 1, 1.5, 2, 10, 1e10, 3e38)
         let fns: [((SIMD8<Float>) -> SIMD8<Float>, Kernel, SIMD8<Float>)] = [
@@ -211,4 +216,50 @@ final class VectorMathTests: XCTestCase {
             for i in 0..<8 { XCTAssertEqual(viaSIMD[i].bitPattern, viaBuffer[i].bitPattern) }
         }
     }
+
+    /// The C kernels and the Swift SIMD8 path agree to a few ulps over the whole range,
+    /// special values included.
+    func testCKernelsAgreeWithTheSwiftPath() throws {
+        try XCTSkipIf(CPUKernels.instructionSet == nil, "this CPU has neither AVX-512 nor AVX2 + FMA")
+        let saved = CPUKernels.isEnabled
+        defer { CPUKernels.isEnabled = saved }
+        var x = linspace(-120, 120, 20_011) + linspace(-1, 1, 2_001)
+        x += [0, -0, .infinity, -.infinity, .nan, 1e-30, -1e-30, 88.7, -87.3, 9, -9, 0.625, -0.625]
+        for (name, k) in Self.all where name != "log" {
+            CPUKernels.isEnabled = true
+            let c = apply(k, x)
+            CPUKernels.isEnabled = false
+            let swift = apply(k, x)
+            for i in x.indices {
+                if swift[i].isNaN { XCTAssertTrue(c[i].isNaN, "\(name)(\(x[i]))"); continue }
+                if swift[i].isInfinite || swift[i] == 0 { XCTAssertEqual(c[i], swift[i], "\(name)(\(x[i]))"); continue }
+                XCTAssertEqual(c[i], swift[i], accuracy: 4 * swift[i].ulp, "\(name)(\(x[i]))")
+            }
+        }
+    }
+}
+
+/// The same tests on the reference path: Swift's SIMD8 code, as on CPUs without the C kernels.
+final class VectorMathReferencePathTests: VectorMathTests {
+    private var saved = true
+    override func setUp() {
+        super.setUp()
+        saved = CPUKernels.isEnabled
+        CPUKernels.isEnabled = false
+    }
+    override func tearDown() {
+        CPUKernels.isEnabled = saved
+        super.tearDown()
+    }
+
+    // Declared again so that XCTest on Linux, which lists each class's own methods, runs them.
+    override func testExpAccuracy() { super.testExpAccuracy() }
+    override func testExpSpecialValues() { super.testExpSpecialValues() }
+    override func testLogAccuracy() { super.testLogAccuracy() }
+    override func testLogSpecialValues() { super.testLogSpecialValues() }
+    override func testSigmoidAccuracy() { super.testSigmoidAccuracy() }
+    override func testSigmoidSpecialValues() { super.testSigmoidSpecialValues() }
+    override func testTailsInPlaceAndPositionIndependence() { super.testTailsInPlaceAndPositionIndependence() }
+    override func testTanhAccuracy() { super.testTanhAccuracy() }
+    override func testTanhSpecialValues() { super.testTanhSpecialValues() }
 }

@@ -1,5 +1,6 @@
 import XCTest
 @testable import EndToEnd
+import EndToEndKernels
 
 /// The fused `Tensor.lstm` op: finite-difference gradients, agreement with the same cell
 /// written out step by step in elementary ops, both layouts, and shape errors.
@@ -53,6 +54,29 @@ final class RecurrenceTests: XCTestCase {
         ((ro.transposed(0, 1) * w).sum() + rc.sum()).backward()
         for (g, leaf) in zip(got, leaves) {
             for (a, e) in zip(g, leaf.grad!.scalars) { XCTAssertEqual(a, e, accuracy: 1e-4) }
+        }
+    }
+
+    /// The C kernels (packed recurrent weight, vector tanh and sigmoid) against the reference
+    /// path (BLAS and Swift), outputs and every gradient, on sizes with row and panel tails.
+    func testCKernelsMatchTheReferencePath() throws {
+        try XCTSkipIf(CPUKernels.instructionSet == nil, "this CPU has neither AVX-512 nor AVX2 + FMA")
+        let (T, B, F, H) = (7, 11, 5, 37)
+        func run(_ fast: Bool) -> [[Float]] {
+            let saved = CPUKernels.isEnabled
+            CPUKernels.isEnabled = fast
+            defer { CPUKernels.isEnabled = saved }
+            let x = Tensor.randn([B, T, F], seed: 21).requiringGrad(), wih = (Tensor.randn([4 * H, F], seed: 22) * 0.3).requiringGrad()
+            let whh = (Tensor.randn([4 * H, H], seed: 23) * 0.3).requiringGrad(), b = Tensor.randn([4 * H], seed: 24).requiringGrad()
+            let h0 = Tensor.randn([B, H], seed: 25).requiringGrad(), c0 = Tensor.randn([B, H], seed: 26).requiringGrad()
+            let r = Tensor.lstm(x, weightIH: wih, weightHH: whh, biasIH: b, biasHH: nil, h0: h0, c0: c0, batchFirst: true)
+            ((r.output * Tensor.randn([B, T, H], seed: 27)).sum() + r.c.sum() + r.h.sum()).backward()
+            return [r.output.scalars, r.c.scalars] + [x, wih, whh, b, h0, c0].map { $0.grad!.scalars }
+        }
+        let fast = run(true), reference = run(false)
+        for (i, (f, r)) in zip(fast, reference).enumerated() {
+            let worst = zip(f, r).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? 0
+            XCTAssertLessThan(worst, 1e-5, "result \(i) (output, c, then the gradients of x, W_ih, W_hh, b, h0, c0)")
         }
     }
 

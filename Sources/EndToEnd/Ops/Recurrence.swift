@@ -169,13 +169,19 @@ enum LSTMForward {
         let ph0 = h0.map { UnsafePointer($0.storage.pointer + $0.offset) }
         let zero = Tensor(shape: [B * H]) { p, n in p.initialize(repeating: 0, count: n) }
         let pc0 = UnsafePointer(c0.map { $0.storage.pointer + $0.offset } ?? zero.storage.pointer)
+        // W_hhᵀ packed once for the T small products (a BLAS would re-pack it every step).
+        let packedWhh = T > 1 || ph0 != nil ? PackedMatrix(k: H, n: G, b: pwhh, ldb: H, transposed: true) : nil
         for t in 0..<T {
             let g0 = pg + t * B * G
             // Recurrent term: gates_t += h_{t-1} · W_hhᵀ (nothing at t = 0 from a zero state).
             let hPrev: UnsafePointer<Float>? = t > 0 ? UnsafePointer(hs + (t - 1) * B * H) : ph0
             if let hPrev {
-                sgemm(transA: false, transB: true, m: B, n: G, k: H, alpha: 1, a: hPrev, lda: H,
-                      b: pwhh, ldb: H, beta: 1, c: g0, ldc: G)
+                if let packedWhh {
+                    packedWhh.multiply(m: B, a: hPrev, lda: H, c: g0, ldc: G, accumulate: true)
+                } else {
+                    sgemm(transA: false, transB: true, m: B, n: G, k: H, alpha: 1, a: hPrev, lda: H,
+                          b: pwhh, ldb: H, beta: 1, c: g0, ldc: G)
+                }
             }
             let cPrev0 = t > 0 ? UnsafePointer(pc + (t - 1) * B * H) : pc0
             parallelFor(B, grain: L.grain) { range in
@@ -240,6 +246,7 @@ enum LSTMBackward {
         let dh = Tensor(shape: [B, H]) { p, n in p.initialize(repeating: 0, count: n) }
         let dc = Tensor(shape: [B, H]) { p, n in p.update(from: pgyCaller + rows * H, count: n) }
         let pdh = dh.storage.pointer, pdc = dc.storage.pointer
+        let packedWhh = T > 1 || needH0 ? PackedMatrix(k: G, n: H, b: pwhh, ldb: H, transposed: false) : nil
         for t in stride(from: T - 1, through: 0, by: -1) {
             let cPrev0 = t > 0 ? UnsafePointer(pc + (t - 1) * B * H) : pc0
             parallelFor(B, grain: L.grain) { range in
@@ -275,8 +282,12 @@ enum LSTMBackward {
             }
             // dh_{t-1} = dGates_t · W_hh (at t = 0 only when h0 needs a gradient).
             if t > 0 || needH0 {
-                sgemm(transA: false, transB: false, m: B, n: H, k: G, alpha: 1, a: pdg + t * B * G, lda: G,
-                      b: pwhh, ldb: H, beta: 0, c: pdh, ldc: H)
+                if let packedWhh {
+                    packedWhh.multiply(m: B, a: pdg + t * B * G, lda: G, c: pdh, ldc: H, accumulate: false)
+                } else {
+                    sgemm(transA: false, transB: false, m: B, n: H, k: G, alpha: 1, a: pdg + t * B * G, lda: G,
+                          b: pwhh, ldb: H, beta: 0, c: pdh, ldc: H)
+                }
             }
         }
         // Weight gradients over all steps at once. Time-major rows make the previous hidden

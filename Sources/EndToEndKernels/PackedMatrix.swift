@@ -1,0 +1,55 @@
+// A GEMM right-hand side packed once and multiplied many times (the C kernels in
+// EndToEndKernelsC, chosen for the running CPU).
+
+import EndToEndKernelsC
+
+/// The right-hand side `B` (`K × N`) of many products `C = A · B` with small `A`, packed once
+/// into the layout of the CPU's own kernel.
+///
+/// A BLAS packs `B` on every call. For the recurrent weight of an LSTM, multiplied by one
+/// time step's `[batch, hidden]` state per step, that packing costs as much as the product.
+/// With AVX-512 or AVX2 + FMA the kernels in `EndToEndKernelsC` run on the packed panels;
+/// ``init(k:n:b:ldb:transposed:)`` returns `nil` where neither is available (or
+/// ``CPUKernels/isEnabled`` is off), and callers use ``sgemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``.
+public final class PackedMatrix: @unchecked Sendable {
+    /// Rows of `B` (the products' inner dimension).
+    public let k: Int
+    /// Columns of `B` and of every product.
+    public let n: Int
+    private let panels: Int
+    private let storage: UnsafeMutablePointer<Float>
+    private let isa: Int32
+
+    /// Packs `B`: element `(r, c)` is `b[c * ldb + r]` when `transposed`, else `b[r * ldb + c]`.
+    /// `nil` when the CPU has no kernel for it, ``CPUKernels/isEnabled`` is off, or a size is not
+    /// positive.
+    public init?(k: Int, n: Int, b: UnsafePointer<Float>, ldb: Int, transposed: Bool) {
+        let isa = CPUKernels.isa
+        guard isa != 0, k > 0, n > 0, k <= Int(Int32.max), n <= Int(Int32.max) else { return nil }
+        self.k = k
+        self.n = n
+        self.isa = isa
+        let nr = Int(E2E_PACK_NR)
+        panels = (n + nr - 1) / nr
+        let count = e2e_packed_count(Int32(k), Int32(n))
+        storage = .allocate(capacity: count)
+        e2e_pack_b(Int32(k), Int32(n), b, Int32(ldb), transposed ? 1 : 0, storage)
+    }
+
+    deinit { storage.deallocate() }
+
+    /// `C = A · B` (or `C += A · B` when `accumulate`) for row-major `A` (`m × k`, row stride
+    /// `lda`) and `C` (`m × n`, row stride `ldc`). Column panels are split over up to
+    /// ``Threading/threadCount`` threads when the product is large enough to pay for it.
+    public func multiply(m: Int, a: UnsafePointer<Float>, lda: Int, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+        if m <= 0 { return }
+        precondition(lda >= k && ldc >= n, "PackedMatrix.multiply: lda \(lda) < k \(k) or ldc \(ldc) < n \(n)")
+        let (isa, k, n, panels, packed) = (self.isa, Int32(self.k), Int32(self.n), self.panels, UnsafePointer(storage))
+        let mm = Int32(m), la = Int32(lda), lc = Int32(ldc), acc: Int32 = accumulate ? 1 : 0
+        // About 2^18 multiply-adds per chunk (~3 us) pay for a dispatch.
+        let perPanel = m * Int(k) * Int(E2E_PACK_NR)
+        parallelFor(panels, grain: Swift.max(1, (1 << 18) / Swift.max(perPanel, 1))) { range in
+            _ = e2e_packed_gemm(isa, mm, n, k, a, la, packed, c, lc, acc, Int32(range.lowerBound), Int32(range.upperBound))
+        }
+    }
+}

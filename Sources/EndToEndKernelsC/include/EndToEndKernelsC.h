@@ -1,0 +1,45 @@
+// C kernels with per-function ISA attributes and run-time CPU dispatch. Swift cannot ask the
+// compiler for AVX-512 code in a library without unsafeFlags; C can, one function at a time.
+#ifndef END_TO_END_KERNELS_C_H
+#define END_TO_END_KERNELS_C_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Instruction sets the running CPU has (bit flags below); 0 on other architectures.
+int e2e_cpu_features(void);
+#define E2E_CPU_AVX2_FMA 1
+#define E2E_CPU_AVX512F 2
+
+/// Columns per packed panel of `e2e_pack_b`.
+#define E2E_PACK_NR 32
+
+/// Floats needed to pack a K x N matrix: ceil(N / 32) panels of K x 32.
+size_t e2e_packed_count(int k, int n);
+
+/// Packs B (K x N; element (k, n) is b[n * ldb + k] when `trans_b`, else b[k * ldb + n]) into
+/// 32-column panels, each K rows of 32 consecutive floats, the last one zero-padded.
+void e2e_pack_b(int k, int n, const float *b, int ldb, int trans_b, float *packed);
+
+/// C[M x N] = A[M x K] * B (+ C when `accumulate`), B packed by `e2e_pack_b`, for the panels
+/// `panel_lo ..< panel_hi` only (columns 32 * panel_lo ...), so callers can split the panels
+/// over threads. `isa` is E2E_CPU_AVX512F or E2E_CPU_AVX2_FMA (the caller checked the CPU).
+/// Returns 0, or -1 when `isa` is not one of the two.
+int e2e_packed_gemm(int isa, int m, int n, int k, const float *a, int lda, const float *packed,
+                    float *c, int ldc, int accumulate, int panel_lo, int panel_hi);
+
+/// y[i] = f(x[i]) for i < n with f = exp, tanh or the logistic sigmoid; the algorithms of
+/// Swift's `VectorMath` (same polynomials and ranges), 16 (AVX-512) or 8 (AVX2) lanes at a
+/// time with FMA. x and y may be the same buffer. Return 0, or -1 for an unknown `isa`.
+int e2e_vexp(int isa, const float *x, float *y, long n);
+int e2e_vtanh(int isa, const float *x, float *y, long n);
+int e2e_vsigmoid(int isa, const float *x, float *y, long n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

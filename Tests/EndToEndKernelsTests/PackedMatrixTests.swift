@@ -1,0 +1,80 @@
+import XCTest
+@testable import EndToEndKernels
+
+/// The packed-panel C kernels against the reference `sgemm`, on every tail case of the
+/// 32-column panels and of the kernels' row blocks (8 with AVX-512, 3 with AVX2).
+final class PackedMatrixTests: XCTestCase {
+    func values(_ n: Int, seed: UInt64) -> [Float] {
+        var s = seed &* 6364136223846793005 &+ 1442695040888963407
+        return (0..<n).map { _ in
+            s = s &* 6364136223846793005 &+ 1442695040888963407
+            return Float(Int((s >> 33) % 2001) - 1000) / 1000
+        }
+    }
+
+    func testProductsEqualTheReferenceGEMM() throws {
+        try XCTSkipIf(CPUKernels.instructionSet == nil, "this CPU has neither AVX-512 nor AVX2 + FMA")
+        for (m, n, k) in [(1, 1, 1), (3, 5, 7), (8, 32, 16), (9, 33, 17), (32, 1024, 256), (32, 256, 1024), (17, 47, 3), (2, 64, 1)] {
+            for transposed in [false, true] {
+                for accumulate in [false, true] {
+                    for threads in [1, 2] {
+                        let a = values(m * k, seed: 1), b = values(k * n, seed: 2), c0 = values(m * n, seed: 3)
+                        var want = c0, got = c0
+                        let ldb = transposed ? k : n
+                        a.withUnsafeBufferPointer { pa in
+                            b.withUnsafeBufferPointer { pb in
+                                want.withUnsafeMutableBufferPointer { pc in
+                                    GEMM.withBackend(.swift) {
+                                        sgemm(transA: false, transB: transposed, m: m, n: n, k: k, alpha: 1, a: pa.baseAddress!, lda: k,
+                                              b: pb.baseAddress!, ldb: ldb, beta: accumulate ? 1 : 0, c: pc.baseAddress!, ldc: n)
+                                    }
+                                }
+                                let packed = PackedMatrix(k: k, n: n, b: pb.baseAddress!, ldb: ldb, transposed: transposed)!
+                                got.withUnsafeMutableBufferPointer { pc in
+                                    Threading.withThreadCount(threads) {
+                                        packed.multiply(m: m, a: pa.baseAddress!, lda: k, c: pc.baseAddress!, ldc: n, accumulate: accumulate)
+                                    }
+                                }
+                            }
+                        }
+                        let worst = zip(want, got).map { abs($0 - $1) / max(1, abs($0)) }.max() ?? 0
+                        // Rounding grows with the inner dimension; both sides sum in different orders.
+                        XCTAssertLessThan(worst, 1e-5 * Float(max(1, k / 64)), "m \(m) n \(n) k \(k) transposed \(transposed) accumulate \(accumulate) threads \(threads)")
+                    }
+                }
+            }
+        }
+    }
+
+    func testLeadingDimensionsLargerThanTheMatrices() throws {
+        try XCTSkipIf(CPUKernels.instructionSet == nil, "this CPU has neither AVX-512 nor AVX2 + FMA")
+        // A and C inside wider rows (as the LSTM's gate rows are): the padding must not move.
+        let (m, n, k, lda, ldc) = (5, 40, 9, 13, 50)
+        let a = values(m * lda, seed: 4), b = values(k * n, seed: 5)
+        var c = [Float](repeating: 7, count: m * ldc)
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                let packed = PackedMatrix(k: k, n: n, b: pb.baseAddress!, ldb: n, transposed: false)!
+                c.withUnsafeMutableBufferPointer { packed.multiply(m: m, a: pa.baseAddress!, lda: lda, c: $0.baseAddress!, ldc: ldc, accumulate: false) }
+            }
+        }
+        for i in 0..<m {
+            for j in 0..<n {
+                let want = (0..<k).reduce(Float(0)) { $0 + a[i * lda + $1] * b[$1 * n + j] }
+                XCTAssertEqual(c[i * ldc + j], want, accuracy: 1e-5)
+            }
+            for j in n..<ldc { XCTAssertEqual(c[i * ldc + j], 7, "padding column \(j) of row \(i) was written") }
+        }
+    }
+
+    func testDisabledKernelsGiveNoPackedMatrix() {
+        let b: [Float] = [1, 2, 3, 4]
+        let saved = CPUKernels.isEnabled
+        defer { CPUKernels.isEnabled = saved }
+        CPUKernels.isEnabled = false
+        XCTAssertNil(b.withUnsafeBufferPointer { PackedMatrix(k: 2, n: 2, b: $0.baseAddress!, ldb: 2, transposed: false) })
+        CPUKernels.isEnabled = true
+        XCTAssertEqual(b.withUnsafeBufferPointer { PackedMatrix(k: 2, n: 2, b: $0.baseAddress!, ldb: 2, transposed: false) } != nil,
+                       CPUKernels.instructionSet != nil)
+    }
+}
