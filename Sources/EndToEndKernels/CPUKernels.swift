@@ -44,3 +44,40 @@ public enum CPUKernels {
     @inline(__always)
     static var isa: Int32 { detected != 0 && isEnabled ? detected : 0 }
 }
+
+extension CPUKernels {
+    /// 2 × 2, stride-2, unpadded max pooling of `planes` planes `h × w` into `oH × oW`
+    /// (`oH ≤ h / 2`, `oW ≤ w / 2`), with each window's first-maximum in-plane index in
+    /// `indices` when given; NaN wins, as in PyTorch. Returns `false` (nothing written) when
+    /// the C kernels are off or missing; the caller then runs its reference loop.
+    public static func maxPool2x2(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
+                                  indices: UnsafeMutablePointer<Int32>?, planes: Int, h: Int, w: Int, oH: Int, oW: Int) -> Bool {
+        let isa = self.isa
+        guard isa != 0, h <= Int(Int32.max), w <= Int(Int32.max), h * w <= Int(Int32.max) else { return false }
+        return e2e_maxpool2x2(isa, src, dst, indices, planes, Int32(h), Int32(w), Int32(oH), Int32(oW)) == 0
+    }
+}
+
+extension CPUKernels {
+    /// One LSTM cell row forward (see `e2e_lstm_cell_forward`): activates the gates `a`
+    /// (`4 · hidden`) in place and writes `c`, `tanh(c)` and `h`. `false` when the C kernels
+    /// are off or missing (nothing written).
+    @inline(__always)
+    public static func lstmCellForward(gates a: UnsafeMutablePointer<Float>, cPrev: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+                                       tanhC: UnsafeMutablePointer<Float>, h: UnsafeMutablePointer<Float>, hidden: Int) -> Bool {
+        let isa = self.isa
+        return isa != 0 && hidden <= Int(Int32.max) && e2e_lstm_cell_forward(isa, a, cPrev, c, tanhC, h, Int32(hidden)) == 0
+    }
+
+    /// One LSTM cell row backward (see `e2e_lstm_cell_backward`): writes the pre-activation
+    /// gate gradients `d` and carries `dc` one step back. `false` when the C kernels are off
+    /// or missing (nothing written).
+    @inline(__always)
+    public static func lstmCellBackward(gates a: UnsafePointer<Float>, tanhC: UnsafePointer<Float>, outputGradient gy: UnsafePointer<Float>,
+                                        hiddenGradient dh: UnsafePointer<Float>, cPrev: UnsafePointer<Float>,
+                                        cellGradient dc: UnsafeMutablePointer<Float>, gateGradients d: UnsafeMutablePointer<Float>,
+                                        hidden: Int) -> Bool {
+        let isa = self.isa
+        return isa != 0 && hidden <= Int(Int32.max) && e2e_lstm_cell_backward(isa, a, tanhC, gy, dh, cPrev, dc, d, Int32(hidden)) == 0
+    }
+}

@@ -1,5 +1,6 @@
 import XCTest
 @testable import EndToEnd
+import EndToEndKernels
 
 final class PoolingTests: XCTestCase {
     /// 1x1x4x4 holding 1...16 row by row.
@@ -102,6 +103,29 @@ final class PoolingTests: XCTestCase {
 
     func poolError(_ op: String, _ x: [Int], kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0)) -> String? {
         do { _ = try Tensor.pool2dGeometry(op: op, input: x, kernelSize: kernel, stride: stride, padding: padding); return nil } catch { return error.description }
+    }
+
+    /// The C 2 x 2 kernel against the reference loop: values, the gradient's routing (first
+    /// maximum on ties, NaN wins), on widths with vector tails.
+    func testMaxPool2x2CKernelMatchesTheReferenceLoop() throws {
+        try XCTSkipIf(CPUKernels.instructionSet == nil, "this CPU has neither AVX-512 nor AVX2 + FMA")
+        for (h, w) in [(2, 2), (6, 35), (9, 64), (4, 17)] {
+            var values = Tensor.randn([3, 2, h, w], seed: UInt64(h * w)).scalars.map { ($0 * 2).rounded() / 2 }  // many ties
+            values[5] = .nan
+            values[values.count - 3] = .nan
+            func run(_ fast: Bool) -> ([Float], [Float]) {
+                let saved = CPUKernels.isEnabled
+                CPUKernels.isEnabled = fast
+                defer { CPUKernels.isEnabled = saved }
+                let x = Tensor(shape: [3, 2, h, w], scalars: values).requiringGrad()
+                let y = x.maxPool2d(kernelSize: 2)
+                (y * Tensor.randn(y.shape, seed: 9)).sum().backward()
+                return (y.scalars, x.grad!.scalars)
+            }
+            let (fy, fg) = run(true), (ry, rg) = run(false)
+            XCTAssertEqual(fy.map(\.bitPattern), ry.map(\.bitPattern), "values \(h)x\(w)")
+            XCTAssertEqual(fg.map(\.bitPattern), rg.map(\.bitPattern), "gradients \(h)x\(w)")
+        }
     }
 
     func testPool2dValidationMessages() {

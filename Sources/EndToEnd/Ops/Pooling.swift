@@ -222,7 +222,12 @@ extension Tensor {
         // `!(v <= best)` is `v > best || v.isNaN`: strict, so the first maximum wins on ties,
         // and NaN propagates like PyTorch.
         if kH == 2 && kW == 2 && sH == 2 && sW == 2 && pH == 0 && pW == 0 {
-            // The usual 2x2 halving, with no bounds to clip.
+            // The usual 2x2 halving, with no bounds to clip: the C kernel when there is one.
+            if CPUKernels.maxPool2x2(src + range.lowerBound * inPlane, dst + range.lowerBound * outPlane,
+                                     indices: indices.map { $0 + range.lowerBound * outPlane }, planes: range.count,
+                                     h: h, w: w, oH: oH, oW: oW) {
+                return
+            }
             for pl in range {
                 let plane = src + pl * inPlane
                 let out = dst + pl * outPlane, idx = indices.map { $0 + pl * outPlane }

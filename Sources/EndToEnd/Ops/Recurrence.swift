@@ -188,6 +188,10 @@ enum LSTMForward {
                 for b in range {
                     let r = t * B + b
                     let a = pg + r * G
+                    if CPUKernels.lstmCellForward(gates: a, cPrev: cPrev0 + b * H, c: pc + r * H, tanhC: ptc + r * H,
+                                                  h: hs + r * H, hidden: H) {
+                        continue
+                    }
                     VectorMath.sigmoid(a, a, count: 2 * H)
                     VectorMath.tanh(a + 2 * H, a + 2 * H, count: H)
                     VectorMath.sigmoid(a + 3 * H, a + 3 * H, count: H)
@@ -255,6 +259,10 @@ enum LSTMBackward {
                     let a = pa + r * G, d = pdg + r * G
                     let tc = ptc + r * H, gyr = pgy + r * H, cPrev = cPrev0 + b * H
                     let dhb = pdh + b * H, dcb = pdc + b * H
+                    if CPUKernels.lstmCellBackward(gates: a, tanhC: tc, outputGradient: gyr, hiddenGradient: dhb, cPrev: cPrev,
+                                                   cellGradient: dcb, gateGradients: d, hidden: H) {
+                        continue
+                    }
                     var j = 0
                     while j + 8 <= H {
                         let dhj = load8(gyr + j) + load8(dhb + j)

@@ -38,6 +38,24 @@ int e2e_vexp(int isa, const float *x, float *y, long n);
 int e2e_vtanh(int isa, const float *x, float *y, long n);
 int e2e_vsigmoid(int isa, const float *x, float *y, long n);
 
+/// 2 x 2 max pooling with stride 2 and no padding of `planes` planes (h x w in, oh x ow
+/// out, oh <= h / 2, ow <= w / 2): each window's maximum, and in `indices` (when not NULL)
+/// the flat in-plane index of its first maximum; a NaN wins (as in PyTorch). Returns 0, or
+/// -1 for an unknown `isa`.
+int e2e_maxpool2x2(int isa, const float *src, float *dst, int *indices, long planes, int h, int w, int oh, int ow);
+
+/// One LSTM cell row of H units, forward: `a` holds the pre-activation gates [i, f, g, o]
+/// (4H) and gets their activations (sigmoid, sigmoid, tanh, sigmoid) in place; then
+/// c = f * c_prev + i * g, tc = tanh(c), h = o * tc. Returns 0, or -1 for an unknown `isa`.
+int e2e_lstm_cell_forward(int isa, float *a, const float *c_prev, float *c, float *tc, float *h, int hidden);
+
+/// One LSTM cell row backward: from the activated gates `a`, tanh(c) `tc`, the output
+/// gradient `gy`, the recurrent gradient `dh` and c_prev, writes the pre-activation gate
+/// gradients `d` (4H) and replaces the carried cell gradient `dc` by its value for the
+/// previous step. Returns 0, or -1 for an unknown `isa`.
+int e2e_lstm_cell_backward(int isa, const float *a, const float *tc, const float *gy, const float *dh,
+                           const float *c_prev, float *dc, float *d, int hidden);
+
 #ifdef __cplusplus
 }
 #endif
