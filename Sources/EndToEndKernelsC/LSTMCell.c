@@ -9,10 +9,14 @@
 // LOAD/STORE move the first `n` (<= W) lanes; the rest of a loaded vector is zero.
 #define E2E_LSTM(SUFFIX, TARGET, F, W)                                                                  \
 __attribute__((target(TARGET), always_inline)) static inline F ld_##SUFFIX(const float *p, int n) {     \
-    F v = {0}; memcpy(&v, p, (size_t)n * 4); return v;                                                  \
+    F v = {0};                                                                                          \
+    if (n == W) memcpy(&v, p, sizeof v); /* constant size: one vector load, no libc call */            \
+    else memcpy(&v, p, (size_t)n * 4);                                                                  \
+    return v;                                                                                           \
 }                                                                                                       \
 __attribute__((target(TARGET), always_inline)) static inline void st_##SUFFIX(float *p, F v, int n) {   \
-    memcpy(p, &v, (size_t)n * 4);                                                                       \
+    if (n == W) memcpy(p, &v, sizeof v);                                                                \
+    else memcpy(p, &v, (size_t)n * 4);                                                                  \
 }                                                                                                       \
 __attribute__((target(TARGET))) static void forward_##SUFFIX(float *a, const float *cp, float *c,       \
                                                              float *tc, float *h, int H) {              \
