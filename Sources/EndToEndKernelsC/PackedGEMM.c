@@ -102,16 +102,23 @@ static void kernel512_1(int k, const float *a, const float *bp, float *c, __mmas
 __attribute__((target("avx512f,fma")))
 static void gemm512(int m, int n, int k, const float *a, int lda, const float *packed, float *c, int ldc,
                     int accumulate, int panel_lo, int panel_hi) {
-    for (int p = panel_lo; p < panel_hi; p++) {
-        int n0 = p * NR, w = n - n0 < NR ? n - n0 : NR;
-        __mmask16 m0 = w >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << w) - 1);
-        __mmask16 m1 = w >= 32 ? (__mmask16)0xFFFF : (w > 16 ? (__mmask16)((1u << (w - 16)) - 1) : (__mmask16)0);
-        const float *bp = packed + (size_t)p * k * NR;
-        int i = 0;
-        for (; i + 8 <= m; i += 8)
-            kernel512_8(k, a + (size_t)i * lda, lda, bp, c + (size_t)i * ldc + n0, ldc, m0, m1, accumulate);
-        for (; i < m; i++)
-            kernel512_1(k, a + (size_t)i * lda, bp, c + (size_t)i * ldc + n0, m0, m1, accumulate);
+    // Row blocks outside, panels inside: the 8 rows of A stay in L1 while the panels stream
+    // from L2 (a packed weight of a few hundred KiB), which also suits tall A.
+    int i = 0;
+    for (; i < m; i += 8) {
+        int rows = m - i < 8 ? m - i : 8;
+        for (int p = panel_lo; p < panel_hi; p++) {
+            int n0 = p * NR, w = n - n0 < NR ? n - n0 : NR;
+            __mmask16 m0 = w >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << w) - 1);
+            __mmask16 m1 = w >= 32 ? (__mmask16)0xFFFF : (w > 16 ? (__mmask16)((1u << (w - 16)) - 1) : (__mmask16)0);
+            const float *bp = packed + (size_t)p * k * NR;
+            if (rows == 8) {
+                kernel512_8(k, a + (size_t)i * lda, lda, bp, c + (size_t)i * ldc + n0, ldc, m0, m1, accumulate);
+            } else {
+                for (int r = 0; r < rows; r++)
+                    kernel512_1(k, a + (size_t)(i + r) * lda, bp, c + (size_t)(i + r) * ldc + n0, m0, m1, accumulate);
+            }
+        }
     }
 }
 
@@ -155,12 +162,11 @@ static void kernel256(int rows, int k, const float *a, int lda, const float *bp,
 __attribute__((target("avx2,fma")))
 static void gemm256(int m, int n, int k, const float *a, int lda, const float *packed, float *c, int ldc,
                     int accumulate, int panel_lo, int panel_hi) {
-    for (int p = panel_lo; p < panel_hi; p++) {
-        int n0 = p * NR, w = n - n0 < NR ? n - n0 : NR;
-        const float *bp = packed + (size_t)p * k * NR;
-        for (int i = 0; i < m; i += 3) {
-            int rows = m - i < 3 ? m - i : 3;
-            kernel256(rows, k, a + (size_t)i * lda, lda, bp, c + (size_t)i * ldc + n0, ldc, w, accumulate);
+    for (int i = 0; i < m; i += 3) {
+        int rows = m - i < 3 ? m - i : 3;
+        for (int p = panel_lo; p < panel_hi; p++) {
+            int n0 = p * NR, w = n - n0 < NR ? n - n0 : NR;
+            kernel256(rows, k, a + (size_t)i * lda, lda, packed + (size_t)p * k * NR, c + (size_t)i * ldc + n0, ldc, w, accumulate);
         }
     }
 }

@@ -163,8 +163,14 @@ enum LSTMForward {
                 if pb.count > 1 { for j in 0..<G { row[j] += pb[1][j] } }
             }
         }
-        sgemm(transA: false, transB: true, m: L.rows, n: G, k: F, alpha: 1, a: x.storage.pointer + x.offset, lda: F,
-              b: wih.storage.pointer + wih.offset, ldb: F, beta: bias.isEmpty ? 0 : 1, c: pg, ldc: G)
+        // All steps' input projections at once: x [T·B, F] · W_ihᵀ. The packed kernel beats
+        // the BLAS on this tall, thin-K shape (F is the embedding width).
+        if let packedWih = PackedMatrix(k: F, n: G, b: wih.storage.pointer + wih.offset, ldb: F, transposed: true) {
+            packedWih.multiply(m: L.rows, a: x.storage.pointer + x.offset, lda: F, c: pg, ldc: G, accumulate: !bias.isEmpty)
+        } else {
+            sgemm(transA: false, transB: true, m: L.rows, n: G, k: F, alpha: 1, a: x.storage.pointer + x.offset, lda: F,
+                  b: wih.storage.pointer + wih.offset, ldb: F, beta: bias.isEmpty ? 0 : 1, c: pg, ldc: G)
+        }
         let pwhh = whh.storage.pointer + whh.offset
         let ph0 = h0.map { UnsafePointer($0.storage.pointer + $0.offset) }
         let zero = Tensor(shape: [B * H]) { p, n in p.initialize(repeating: 0, count: n) }
@@ -325,8 +331,13 @@ enum LSTMBackward {
         var dx: Tensor? = nil
         if needInput {
             let dxTime = Tensor(shape: [rows, F]) { p, _ in
-                sgemm(transA: false, transB: false, m: rows, n: F, k: G, alpha: 1, a: pdg, lda: G,
-                      b: wih.storage.pointer + wih.offset, ldb: F, beta: 0, c: p, ldc: F)
+                // dGates [T·B, 4H] · W_ih: a narrow product the packed kernel runs faster.
+                if let packedWih = PackedMatrix(k: G, n: F, b: wih.storage.pointer + wih.offset, ldb: F, transposed: false) {
+                    packedWih.multiply(m: rows, a: pdg, lda: G, c: p, ldc: F, accumulate: false)
+                } else {
+                    sgemm(transA: false, transB: false, m: rows, n: F, k: G, alpha: 1, a: pdg, lda: G,
+                          b: wih.storage.pointer + wih.offset, ldb: F, beta: 0, c: p, ldc: F)
+                }
             }
             if L.batchFirst {
                 dx = Tensor(shape: [B, T, F]) { p, _ in L.transpose(dxTime.storage.pointer, p, width: F, toTimeMajor: false) }
