@@ -38,18 +38,23 @@ public final class PackedMatrix: @unchecked Sendable {
 
     deinit { storage.deallocate() }
 
-    /// `C = A · B` (or `C += A · B` when `accumulate`) for row-major `A` (`m × k`, row stride
-    /// `lda`) and `C` (`m × n`, row stride `ldc`). Column panels are split over up to
-    /// ``Threading/threadCount`` threads when the product is large enough to pay for it.
-    public func multiply(m: Int, a: UnsafePointer<Float>, lda: Int, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+    /// `C = A · B` (or `C += A · B` when `accumulate`) for `A` (`m × k`) and row-major `C`
+    /// (`m × n`, row stride `ldc`). `A` is row-major with row stride `lda`, or, when
+    /// `transposedA`, stored as its transpose (`k × m`, row stride `lda ≥ m`). Column panels
+    /// are split over up to ``Threading/threadCount`` threads when the product is large enough
+    /// to pay for it.
+    public func multiply(m: Int, a: UnsafePointer<Float>, lda: Int, transposedA: Bool = false, c: UnsafeMutablePointer<Float>, ldc: Int,
+                         accumulate: Bool) {
         if m <= 0 { return }
-        precondition(lda >= k && ldc >= n, "PackedMatrix.multiply: lda \(lda) < k \(k) or ldc \(ldc) < n \(n)")
+        precondition(lda >= (transposedA ? m : k) && ldc >= n && m <= Int(Int32.max),
+                     "PackedMatrix.multiply: lda \(lda), ldc \(ldc) too small for m \(m), k \(k), n \(n)")
+        let ta: Int32 = transposedA ? 1 : 0
         let (isa, k, n, panels, packed) = (self.isa, Int32(self.k), Int32(self.n), self.panels, UnsafePointer(storage))
         let mm = Int32(m), la = Int32(lda), lc = Int32(ldc), acc: Int32 = accumulate ? 1 : 0
         // About 2^18 multiply-adds per chunk (~3 us) pay for a dispatch.
         let perPanel = m * Int(k) * Int(E2E_PACK_NR)
         parallelFor(panels, grain: Swift.max(1, (1 << 18) / Swift.max(perPanel, 1))) { range in
-            _ = e2e_packed_gemm(isa, mm, n, k, a, la, packed, c, lc, acc, Int32(range.lowerBound), Int32(range.upperBound))
+            _ = e2e_packed_gemm(isa, mm, n, k, a, la, ta, packed, c, lc, acc, Int32(range.lowerBound), Int32(range.upperBound))
         }
     }
 }

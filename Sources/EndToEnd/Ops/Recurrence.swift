@@ -308,8 +308,14 @@ enum LSTMBackward {
         // state of steps 1..<T one dense block: hidden rows 0..<(T-1)·B.
         let dWhh = Tensor(shape: [G, H]) { p, n in
             if T > 1 {
-                sgemm(transA: true, transB: false, m: G, n: H, k: (T - 1) * B, alpha: 1, a: pdg + B * G, lda: G,
-                      b: hs, ldb: H, beta: 0, c: p, ldc: H)
+                // dGatesᵀ · h over (T − 1)·B rows: the packed kernel with h packed (a copy of a
+                // few MiB) runs this long-K product faster than the BLAS's transposed path.
+                if let packedH = PackedMatrix(k: (T - 1) * B, n: H, b: hs, ldb: H, transposed: false) {
+                    packedH.multiply(m: G, a: pdg + B * G, lda: G, transposedA: true, c: p, ldc: H, accumulate: false)
+                } else {
+                    sgemm(transA: true, transB: false, m: G, n: H, k: (T - 1) * B, alpha: 1, a: pdg + B * G, lda: G,
+                          b: hs, ldb: H, beta: 0, c: p, ldc: H)
+                }
             } else {
                 p.initialize(repeating: 0, count: n)
             }
@@ -319,8 +325,12 @@ enum LSTMBackward {
             }
         }
         let dWih = Tensor(shape: [G, F]) { p, _ in
-            sgemm(transA: true, transB: false, m: G, n: F, k: rows, alpha: 1, a: pdg, lda: G,
-                  b: x.storage.pointer + x.offset, ldb: F, beta: 0, c: p, ldc: F)
+            if let packedX = PackedMatrix(k: rows, n: F, b: x.storage.pointer + x.offset, ldb: F, transposed: false) {
+                packedX.multiply(m: G, a: pdg, lda: G, transposedA: true, c: p, ldc: F, accumulate: false)
+            } else {
+                sgemm(transA: true, transB: false, m: G, n: F, k: rows, alpha: 1, a: pdg, lda: G,
+                      b: x.storage.pointer + x.offset, ldb: F, beta: 0, c: p, ldc: F)
+            }
         }
         // Column sums of the gate gradients, as a product with a row of ones.
         let ones = Tensor(shape: [rows]) { p, n in p.initialize(repeating: 1, count: n) }

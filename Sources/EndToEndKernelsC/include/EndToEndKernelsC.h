@@ -24,11 +24,12 @@ size_t e2e_packed_count(int k, int n);
 /// 32-column panels, each K rows of 32 consecutive floats, the last one zero-padded.
 void e2e_pack_b(int k, int n, const float *b, int ldb, int trans_b, float *packed);
 
-/// C[M x N] = A[M x K] * B (+ C when `accumulate`), B packed by `e2e_pack_b`, for the panels
+/// C[M x N] = A[M x K] * B (+ C when `accumulate`), B packed by `e2e_pack_b`, A row-major
+/// (a[i * lda + k]) or, when `trans_a`, stored transposed (a[k * lda + i]), for the panels
 /// `panel_lo ..< panel_hi` only (columns 32 * panel_lo ...), so callers can split the panels
 /// over threads. `isa` is E2E_CPU_AVX512F or E2E_CPU_AVX2_FMA (the caller checked the CPU).
 /// Returns 0, or -1 when `isa` is not one of the two.
-int e2e_packed_gemm(int isa, int m, int n, int k, const float *a, int lda, const float *packed,
+int e2e_packed_gemm(int isa, int m, int n, int k, const float *a, int lda, int trans_a, const float *packed,
                     float *c, int ldc, int accumulate, int panel_lo, int panel_hi);
 
 /// y[i] = f(x[i]) for i < n with f = exp, tanh or the logistic sigmoid; the algorithms of
