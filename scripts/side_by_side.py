@@ -461,6 +461,8 @@ def main():
     block += ["", f"Produced by `{cmdline.strip()}`.", "", END]
     text = "\n".join(block)
     print()
+    print(info)
+    print()
     print("\n".join(lines))
     print()
     print("\n".join(block[len(lines) + 4:-1]))
