@@ -5,8 +5,9 @@ import EndToEndKernels
 import Foundation
 
 /// `e2e bench WORKLOAD`: throughput benchmarks with the recipes of the PyTorch peers in
-/// ../shared/peers (bench_train.py, bench_lstm.py, bench_tiny.py, bench_gemm.py), so that
-/// `scripts/side_by_side.py` can compare them run for run.
+/// ../shared/peers (bench_train.py, bench_lstm.py, bench_tiny.py, bench_gemm.py) and
+/// scripts/peers (bench_transformer.py, bench_conv1d.py), so that `scripts/side_by_side.py`
+/// can compare them run for run.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
@@ -18,13 +19,16 @@ struct BenchCommand: ParsableCommand {
               lstm  character LSTM (embedding 64, hidden 256, seq 64, batch 32) on the license texts: tokens/s
               tiny  784-32-10 MLP, batch 16: per-step overhead in microseconds, steps/s
               gemm  square float32 matmul, GFLOP/s per size
+              transformer  character transformer LM (context 128, batch 32, width 128, 4 heads, 2 pre-norm layers, FF 512) on Jane Austen's novels (r-cran-janeaustenr): tokens/s
+              conv1d  the voice app's M5-style 1-D CNN on generated 1 s 16 kHz waveforms, Adam, batch 32: samples/s
+            transformer --dump-text FILE writes the text it trains on (the PyTorch peer reads it) and exits.
             With --json the last line is one JSON object that includes peak_rss_mib (VmHWM).
             """
     )
 
-    static let workloads = ["mlp", "cnn", "lstm", "tiny", "gemm"]
+    static let workloads = ["mlp", "cnn", "lstm", "tiny", "gemm", "transformer", "conv1d"]
 
-    @Argument(help: "Workload: mlp, cnn, lstm, tiny or gemm.")
+    @Argument(help: "Workload: mlp, cnn, lstm, tiny, gemm, transformer or conv1d.")
     var workload: String
 
     @OptionGroup var threads: ThreadOptions
@@ -32,8 +36,11 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Epochs for mlp and cnn.")
     var epochs: Int = 1
 
-    @Option(help: "Timed steps for lstm (default 200) and tiny (default 5000).")
+    @Option(help: "Timed steps for lstm (default 200), tiny (default 5000), transformer (default 20) and conv1d (default 30).")
     var steps: Int?
+
+    @Option(help: "Untimed warm-up steps for transformer (default 3) and conv1d (default 5); their losses are reported as first_losses.")
+    var warmup: Int?
 
     @Option(help: "Seed for initialization and data order.")
     var seed: UInt64 = 0
@@ -43,6 +50,15 @@ struct BenchCommand: ParsableCommand {
 
     @Option(help: "Directory of text files for lstm.")
     var text: String = "/usr/share/common-licenses"
+
+    @Option(help: "Text file for transformer (read as bytes) instead of the janeaustenr novels.")
+    var textFile: String?
+
+    @Option(help: "transformer: write the training text (UTF-8) to this file and exit, for the PyTorch peer.")
+    var dumpText: String?
+
+    @Option(help: "transformer and conv1d: save the initial weights (safetensors, PyTorch names) to this file, for the peer's --init.")
+    var saveInit: String?
 
     @Option(help: "GEMM backend: auto (OpenBLAS when installed), blas, or swift.")
     var backend: String = "auto"
@@ -59,6 +75,18 @@ struct BenchCommand: ParsableCommand {
         }
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
         if let steps, steps < 1 { throw ValidationError("--steps must be at least 1, got \(steps)") }
+        if let warmup {
+            guard warmup >= 0 else { throw ValidationError("--warmup must be at least 0, got \(warmup)") }
+            guard ["transformer", "conv1d"].contains(workload) else {
+                throw ValidationError("--warmup applies to the transformer and conv1d workloads only")
+            }
+        }
+        if dumpText != nil || textFile != nil, workload != "transformer" {
+            throw ValidationError("--dump-text and --text-file apply to the transformer workload only")
+        }
+        if saveInit != nil, !["transformer", "conv1d"].contains(workload) {
+            throw ValidationError("--save-init applies to the transformer and conv1d workloads only")
+        }
     }
 
     func run() throws {
@@ -81,6 +109,8 @@ struct BenchCommand: ParsableCommand {
         case "cnn": try runClassification(CNNWorkload.make(seed: seed))
         case "lstm": try runLSTM()
         case "tiny": runTiny()
+        case "transformer": try runTransformer()
+        case "conv1d": try runConv1d()
         default: try runGEMM()
         }
     }
@@ -118,6 +148,38 @@ struct BenchCommand: ParsableCommand {
                 ("seed", .integer(Int(seed))), ("steps", .integer(steps ?? 200)), ("text_chars", .integer(r.textCharacters)),
                 ("ms_per_step", .number(BenchSupport.rounded(r.millisecondsPerStep, 3))),
                 ("tokens_per_s", .number(r.tokensPerSecond.rounded())), ("loss", .number(BenchSupport.rounded(Double(r.loss), 4)))])
+        }
+    }
+
+    func runTransformer() throws {
+        let bytes = try TransformerWorkload.text(file: textFile)
+        if let dumpText {
+            try AtomicFile.write(Data(bytes), to: URL(fileURLWithPath: dumpText))
+            RunSupport.out("transformer: wrote \(bytes.count) bytes of text to \(dumpText)")
+            return
+        }
+        let n = steps ?? 20
+        let r = try TransformerWorkload.run(steps: n, warmup: warmup ?? TransformerWorkload.defaultWarmup, seed: seed, bytes: bytes, saveInitial: saveInit.map { URL(fileURLWithPath: $0) })
+        RunSupport.out("transformer text_bytes=\(r.textBytes) steps=\(n) ms_per_step=\(String(format: "%.2f", r.millisecondsPerStep)) tokens_per_s=\(Int(r.tokensPerSecond)) loss=\(String(format: "%.3f", r.loss)) first_losses=\(r.firstLosses.map { String(format: "%.4f", $0) }.joined(separator: ","))")
+        if json {
+            BenchSupport.printJSON(workload: "transformer", [
+                ("seed", .integer(Int(seed))), ("steps", .integer(n)), ("warmup", .integer(r.firstLosses.count)), ("text_bytes", .integer(r.textBytes)),
+                ("ms_per_step", .number(BenchSupport.rounded(r.millisecondsPerStep, 3))),
+                ("tokens_per_s", .number(r.tokensPerSecond.rounded())), ("loss", .number(BenchSupport.rounded(Double(r.loss), 4))),
+                ("first_losses", .numbers(r.firstLosses.map { BenchSupport.rounded(Double($0), 4) }))])
+        }
+    }
+
+    func runConv1d() throws {
+        let n = steps ?? 30
+        let r = try Conv1dWorkload.run(steps: n, warmup: warmup ?? Conv1dWorkload.defaultWarmup, seed: seed, saveInitial: saveInit.map { URL(fileURLWithPath: $0) })
+        RunSupport.out("conv1d steps=\(n) ms_per_step=\(String(format: "%.2f", r.millisecondsPerStep)) samples_per_s=\(String(format: "%.1f", r.samplesPerSecond)) loss=\(String(format: "%.3f", r.loss)) first_losses=\(r.firstLosses.map { String(format: "%.4f", $0) }.joined(separator: ","))")
+        if json {
+            BenchSupport.printJSON(workload: "conv1d", [
+                ("seed", .integer(Int(seed))), ("steps", .integer(n)), ("warmup", .integer(r.firstLosses.count)),
+                ("ms_per_step", .number(BenchSupport.rounded(r.millisecondsPerStep, 3))),
+                ("samples_per_s", .number(BenchSupport.rounded(r.samplesPerSecond, 1))), ("loss", .number(BenchSupport.rounded(Double(r.loss), 4))),
+                ("first_losses", .numbers(r.firstLosses.map { BenchSupport.rounded(Double($0), 4) }))])
         }
     }
 

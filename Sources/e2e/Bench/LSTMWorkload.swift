@@ -18,6 +18,22 @@ enum LSTMWorkload {
         let loss: Float
     }
 
+    /// The symbol ids of `bytes`: printable ASCII 32...126 are 0...94, newline 95, tab 96,
+    /// every other byte 97 (the transformer workload uses the same symbols).
+    static func symbols(_ bytes: some Collection<UInt8>) -> [Int32] {
+        var ids: [Int32] = []
+        ids.reserveCapacity(bytes.count)
+        for b in bytes {
+            switch b {
+            case 32...126: ids.append(Int32(b) - 32)
+            case 10: ids.append(95)
+            case 9: ids.append(96)
+            default: ids.append(97)
+            }
+        }
+        return ids
+    }
+
     /// The symbol ids of every non-gzip file in `directory`, in sorted name order, read as
     /// Latin-1 (one byte, one character), like the peer script.
     static func loadText(directory: String) throws -> [Int32] {
@@ -34,15 +50,7 @@ enum LSTMWorkload {
             guard let bytes = fm.contents(atPath: path) else {
                 throw BenchError("lstm: cannot read \(path)")
             }
-            ids.reserveCapacity(ids.count + bytes.count)
-            for b in bytes {
-                switch b {
-                case 32...126: ids.append(Int32(b) - 32)
-                case 10: ids.append(95)
-                case 9: ids.append(96)
-                default: ids.append(97)
-                }
-            }
+            ids += symbols(bytes)
         }
         guard ids.count > steps + 1 else {
             throw BenchError("lstm: the text in \(directory) has \(ids.count) characters, fewer than one window of \(steps + 1)")
