@@ -108,7 +108,7 @@ extension ExperimentContext {
 extension ExperimentContext {
     /// Runs the `count` independent cells of the experiment's grid (settings × strategies,
     /// one seed's grid of ``SeedRuns``) spread over the ranks of an MPI job, cell `i` on rank
-    /// `i mod N`, and gives every rank all the values in cell order; one process runs them in
+    /// ``Communicator/owner(of:)`` (snake order), and gives every rank all the values in cell order; one process runs them in
     /// order. A cell must derive its seeds from the root (``seed(_:)``), never from the cells
     /// before it, so the values equal one process's exactly (they travel as JSON, every number
     /// in its shortest round-trip form, non-finite ones as strings).

@@ -26,7 +26,7 @@ public struct Comparison: Sendable {
 
     /// Runs every strategy, spread over the ranks of an MPI job: an ensemble whose members can
     /// train apart (``EnsembleStrategy/spreadsMembers(over:)``) runs on every rank together, its
-    /// members spread over them; every other strategy runs whole on one rank, round robin.
+    /// members spread over them; every other strategy runs whole on one rank (snake order).
     /// Each starts from the same seeded weights and batches wherever it runs, so the results,
     /// in the listed order on every rank, equal one process's (timings aside).
     public func run() throws -> ComparisonResults {
