@@ -82,6 +82,10 @@ public struct EnsembleStrategy: Strategy {
         if let comm, !spreadsMembers(over: comm.size) {
             throw StrategyError("\(name): cannot spread \(members) members over \(comm.size) processes (needs lambda = 0 and a member per process)")
         }
+        if comm != nil && setup.checkpointing != nil {
+            // A rank's checkpoint would hold the other ranks' members as they started.
+            throw StrategyError("\(name): an ensemble whose members are spread over processes keeps no checkpoints; set checkpointing to nil")
+        }
         let owns: (Int) -> Bool = { m in comm.map { m % $0.size == $0.rank } ?? true }
         let models = try (0..<members).map { m in try setup.makeModel(identicalMembers ? setup.seed : setup.seed &+ UInt64(m)) }
         let objective = setup.task.objective

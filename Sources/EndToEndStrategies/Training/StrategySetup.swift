@@ -61,7 +61,8 @@ public struct StrategySetup: @unchecked Sendable {
     public var checkpointing: StrategyCheckpointing?
     /// The processes an ensemble spreads its members over (``EnsembleStrategy`` with
     /// ``EnsembleStrategy/spreadsMembers(over:)``), all of which must run the strategy
-    /// together; nil: this process trains every member. ``Comparison`` sets it under `mpirun`.
+    /// together, without ``checkpointing``; nil: this process trains every member.
+    /// ``Comparison`` sets it under `mpirun`.
     public var memberCommunicator: (any Communicator)?
 
     public init(makeModel: @escaping (UInt64) throws -> CompositeModel, task: Task, train: TrainingData, test: TrainingData,
