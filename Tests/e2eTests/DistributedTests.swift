@@ -138,18 +138,22 @@ final class DistributedTests: XCTestCase {
         XCTAssertEqual(names, ["c.json", "multi", "single"])
     }
 
-    func testCompareSpreadsItsStrategiesOverTheRanksWithTheSingleProcessResults() throws {
+    /// Strategies run whole on one rank each; an independent ensemble's members (3 over 2 ranks:
+    /// 0 and 2 on rank 0, 1 on rank 1) train on their ranks, exchanged before each evaluation.
+    func testCompareSpreadsItsStrategiesAndEnsembleMembersOverTheRanksWithTheSingleProcessResults() throws {
         try """
             name: tiny
-            data: {name: parity-lines, k: 2, train: 200, test: 100}
+            data: {name: parity-lines, k: 2, train: 100, test: 40}
             model: parity-lines
             optimizer: {type: adam, lr: 0.001}
             batch_size: 8
-            steps: 12
-            evaluate_every: 6
+            steps: 8
+            evaluate_every: 4
             seed: 1
             threads: 1
-            strategies: [end-to-end, step-by-step, decomposition]
+            strategies: [end-to-end, step-by-step, ensemble, ensemble-bagging]
+            ensemble: {members: 3}
+            diagnostics: {snr_examples: 4}
             """.write(to: dir.appendingPathComponent("tiny.yaml"), atomically: true, encoding: .utf8)
         let single = try run(["compare", "tiny.yaml", "--output", "single"])
         XCTAssertEqual(single.status, 0, single.out)
@@ -158,7 +162,7 @@ final class DistributedTests: XCTestCase {
         let s = try summary(single.out), m = try summary(multi.out)
         XCTAssertEqual(s["world_size"] as? Int, 1)
         XCTAssertEqual(m["world_size"] as? Int, 2)
-        // Every number but the timings is equal to the last digit (each strategy runs whole on one rank).
+        // Every number but the timings is equal to the last digit.
         func untimed(_ o: [String: Any]) -> [NSDictionary] {
             ((o["results"] as? [[String: Any]]) ?? []).map { r in
                 var r = r
@@ -166,7 +170,9 @@ final class DistributedTests: XCTestCase {
                 return r as NSDictionary
             }
         }
-        XCTAssertEqual(untimed(s).count, 3)
+        XCTAssertEqual(untimed(s).count, 4)
+        XCTAssertTrue(multi.out.contains("== ensemble (members spread over 2 processes)"), multi.out)
+        XCTAssertTrue(multi.out.contains("== ensemble-bagging (members spread over 2 processes)"), multi.out)
         XCTAssertEqual(untimed(s), untimed(m))
         // The learning curves in the reports too.
         func curves(_ report: String) throws -> [String] {

@@ -64,12 +64,14 @@ public struct DataSizeExperiment: Experiment {
             throw ExperimentError.invalidSetting("data-size task '\(bad)'; known: \(Self.taskNames.joined(separator: ", "))")
         }
         var rows: [ResultRow] = [], curves: [Curve] = [], notes: [String] = []
+        // Every task's data first (the same on every rank), then the grid (task, size, strategy)
+        // spread over the ranks of an MPI job; the results come back in grid order.
+        var pools: [(t: Int, task: String, pool: TrainingData, test: TrainingData)] = []
         for (t, task) in tasks.enumerated() {
-            let pool: TrainingData, test: TrainingData
             switch task {
             case "parity-lines":
-                pool = TrainingData(ParityLines(k: 2, count: largest, seed: context.seed(UInt64(t), 1)).materialized())
-                test = TrainingData(ParityLines(k: 2, count: testN, seed: context.seed(UInt64(t), 2)).materialized())
+                pools.append((t, task, TrainingData(ParityLines(k: 2, count: largest, seed: context.seed(UInt64(t), 1)).materialized()),
+                              TrainingData(ParityLines(k: 2, count: testN, seed: context.seed(UInt64(t), 2)).materialized())))
             default:
                 guard let f = try? FashionMNIST.load(directory: directory) else {
                     let note = "Fashion-MNIST pairs skipped: no Fashion-MNIST files in \(directory.path) (Debian package dataset-fashion-mnist)."
@@ -77,34 +79,40 @@ public struct DataSizeExperiment: Experiment {
                     notes.append("## Skipped\n\n" + note)
                     continue
                 }
-                pool = TrainingData(try FashionParityPairs.pairs(f.train, count: largest, seed: context.seed(UInt64(t), 1)))
-                test = TrainingData(try FashionParityPairs.pairs(f.test, count: min(testN, f.test.labels.count / 2), seed: context.seed(UInt64(t), 2)))
+                pools.append((t, task, TrainingData(try FashionParityPairs.pairs(f.train, count: largest, seed: context.seed(UInt64(t), 1))),
+                              TrainingData(try FashionParityPairs.pairs(f.test, count: min(testN, f.test.labels.count / 2),
+                                                                        seed: context.seed(UInt64(t), 2)))))
             }
-            for size in sizes {
-                let train = TrainingData(count: size) { pool.batch(at: $0) }
-                for strategyName in Self.strategyNames {
-                    let steps = strategyName == "end-to-end" ? e2eSteps : otherSteps
-                    var setup = StrategySetup(
-                        makeModel: { ParityLinesModel.make(k: 2, seed: $0) }, task: ParityLinesModel.task, train: train, test: test,
-                        batchSize: batchSize, steps: steps, evaluateEvery: max(1, steps / (q ? 3 : 10)),
-                        makeOptimizer: { Adam($0, learningRate: 1e-3, beta1: 0.9, beta2: 0.99, epsilon: 1e-5) },
-                        seed: context.seed(UInt64(t), 3),
-                        diagnostics: DiagnosticsOptions(gradientNormEvery: 0, snrExamples: 0),
-                        log: { context.log("\(task) n=\(size) \($0)") })
-                    setup.checkpointing = context.strategyCheckpointing("\(task)-n\(size)")
-                    let r = try setup.run(try StrategyCatalog.make(strategyName))
-                    let points = r.curve.filter { $0.split == "test" }.compactMap { rec in
-                        rec.values["test_accuracy"].map { Curve.Point(step: rec.step, wallSeconds: rec.wallSeconds, value: $0) }
-                    }
-                    curves.append(Curve(label: "\(r.strategy) n=\(size)", metric: "\(task)_test_accuracy", points: points))
-                    rows.append(ResultRow(
-                        strategy: r.strategy, testAccuracy: r.testAccuracy ?? .nan, steps: r.steps, wallSeconds: r.wallSeconds,
-                        parameters: [("task", .string(task)), ("train_size", .int(size))],
-                        metrics: [("image_accuracy", r.metrics["encoder_accuracy"].map { .double($0) } ?? .null),
-                                  ("best_test_accuracy", .double(points.map(\.value).max() ?? .nan)),
-                                  ("epochs", .double(Double(steps * batchSize) / Double(size)))]))
-                }
+        }
+        let cells = pools.indices.flatMap { p in sizes.flatMap { size in Self.strategyNames.map { (p, size, $0) } } }
+        let results = try context.spread(cells.count) { c -> StrategyResult in
+            let (p, size, strategyName) = cells[c]
+            let (t, task, pool, test) = pools[p]
+            let train = TrainingData(count: size) { pool.batch(at: $0) }
+            let steps = strategyName == "end-to-end" ? e2eSteps : otherSteps
+            var setup = StrategySetup(
+                makeModel: { ParityLinesModel.make(k: 2, seed: $0) }, task: ParityLinesModel.task, train: train, test: test,
+                batchSize: batchSize, steps: steps, evaluateEvery: max(1, steps / (q ? 3 : 10)),
+                makeOptimizer: { Adam($0, learningRate: 1e-3, beta1: 0.9, beta2: 0.99, epsilon: 1e-5) },
+                seed: context.seed(UInt64(t), 3),
+                diagnostics: DiagnosticsOptions(gradientNormEvery: 0, snrExamples: 0),
+                log: { context.log("\(task) n=\(size) \($0)") })
+            setup.checkpointing = context.strategyCheckpointing("\(task)-n\(size)")
+            return try setup.run(try StrategyCatalog.make(strategyName))
+        }
+        for ((p, size, strategyName), r) in zip(cells, results) {
+            let task = pools[p].task
+            let steps = strategyName == "end-to-end" ? e2eSteps : otherSteps
+            let points = r.curve.filter { $0.split == "test" }.compactMap { rec in
+                rec.values["test_accuracy"].map { Curve.Point(step: rec.step, wallSeconds: rec.wallSeconds, value: $0) }
             }
+            curves.append(Curve(label: "\(r.strategy) n=\(size)", metric: "\(task)_test_accuracy", points: points))
+            rows.append(ResultRow(
+                strategy: r.strategy, testAccuracy: r.testAccuracy ?? .nan, steps: r.steps, wallSeconds: r.wallSeconds,
+                parameters: [("task", .string(task)), ("train_size", .int(size))],
+                metrics: [("image_accuracy", r.metrics["encoder_accuracy"].map { .double($0) } ?? .null),
+                          ("best_test_accuracy", .double(points.map(\.value).max() ?? .nan)),
+                          ("epochs", .double(Double(steps * batchSize) / Double(size)))]))
         }
         var styles: [String: MetricStyle] = [:]
         for task in tasks { styles["\(task)_test_accuracy"] = MetricStyle(label: "test accuracy, \(task)", range: 0.4...1) }

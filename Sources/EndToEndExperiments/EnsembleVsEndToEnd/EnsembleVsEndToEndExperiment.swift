@@ -41,7 +41,12 @@ public struct EnsembleVsEndToEndExperiment: Experiment {
         let inputs = train.batch(at: [0]).inputs.count
         let stepsPerEpoch = train.count / batchSize
         var rows: [ResultRow] = [], curves: [Curve] = []
-        for (members, width) in configs {
+        // The grid (configuration, λ), spread over the ranks of an MPI job; the results come
+        // back in grid order. One network has no ensemble to blend: λ makes no difference, so
+        // it runs once.
+        let cells = configs.flatMap { c in (c.members == 1 ? [Float(0)] : lambdas).map { (c.members, c.width, $0) } }
+        let results = try context.spread(cells.count) { c -> StrategyResult in
+            let (members, width, lambda) = cells[c]
             var setup = StrategySetup(
                 makeModel: { BlockMLP.make(inputs: inputs, hidden: [width], classes: 10, seed: $0) },
                 task: Task(objective: .crossEntropy), train: train, test: test, batchSize: batchSize,
@@ -49,26 +54,25 @@ public struct EnsembleVsEndToEndExperiment: Experiment {
                 makeOptimizer: { Adam($0, learningRate: 1e-3) }, seed: context.seed(UInt64(members), UInt64(width)),
                 diagnostics: DiagnosticsOptions(gradientNormEvery: 0, snrExamples: 0), log: { context.log("\(members)×\(width) \($0)") })
             setup.checkpointing = context.strategyCheckpointing("\(members)x\(width)")
-            // One network has no ensemble to blend: λ makes no difference, so it runs once.
-            for lambda in members == 1 ? [Float(0)] : lambdas {
-                let strategy: any Strategy = members == 1
-                    ? EndToEndStrategy(name: "single network")
-                    : EnsembleStrategy(name: "λ=\(String(format: "%g", lambda))", members: members, lambda: lambda)
-                let r = try setup.run(strategy)
-                let label = "\(members)×\(width) \(r.strategy)"
-                let points = r.curve.filter { $0.split == "test" }.compactMap { rec in
-                    rec.values["test_accuracy"].map { Curve.Point(step: rec.step, wallSeconds: rec.wallSeconds, value: $0) }
-                }
-                curves.append(Curve(label: label, metric: "\(members)x\(width)_test_accuracy", points: points))
-                rows.append(ResultRow(
-                    strategy: members == 1 ? "single network" : "ensemble",
-                    testAccuracy: r.testAccuracy ?? .nan, steps: r.steps, wallSeconds: r.wallSeconds,
-                    parameters: [("members", .int(members)), ("width", .int(width)),
-                                 ("lambda", members == 1 ? .null : .double(Double(lambda)))],
-                    metrics: [("members_mean_accuracy", r.metrics["members_mean_accuracy"].map { .double($0) } ?? .null),
-                              ("test_loss", r.metrics["test_loss"].map { .double($0) } ?? .null),
-                              ("parameters", .int(r.parameterCount))]))
+            let strategy: any Strategy = members == 1
+                ? EndToEndStrategy(name: "single network")
+                : EnsembleStrategy(name: "λ=\(String(format: "%g", lambda))", members: members, lambda: lambda)
+            return try setup.run(strategy)
+        }
+        for ((members, width, lambda), r) in zip(cells, results) {
+            let label = "\(members)×\(width) \(r.strategy)"
+            let points = r.curve.filter { $0.split == "test" }.compactMap { rec in
+                rec.values["test_accuracy"].map { Curve.Point(step: rec.step, wallSeconds: rec.wallSeconds, value: $0) }
             }
+            curves.append(Curve(label: label, metric: "\(members)x\(width)_test_accuracy", points: points))
+            rows.append(ResultRow(
+                strategy: members == 1 ? "single network" : "ensemble",
+                testAccuracy: r.testAccuracy ?? .nan, steps: r.steps, wallSeconds: r.wallSeconds,
+                parameters: [("members", .int(members)), ("width", .int(width)),
+                             ("lambda", members == 1 ? .null : .double(Double(lambda)))],
+                metrics: [("members_mean_accuracy", r.metrics["members_mean_accuracy"].map { .double($0) } ?? .null),
+                          ("test_loss", r.metrics["test_loss"].map { .double($0) } ?? .null),
+                          ("parameters", .int(r.parameterCount))]))
         }
         var styles: [String: MetricStyle] = [:]
         for (m, w) in configs {

@@ -104,3 +104,42 @@ extension ExperimentContext {
         return try cells.run(key, log: log, compute)
     }
 }
+
+extension ExperimentContext {
+    /// Runs the `count` independent cells of the experiment's grid (settings × strategies,
+    /// one seed's grid of ``SeedRuns``) spread over the ranks of an MPI job, cell `i` on rank
+    /// ``Communicator/owner(of:)`` (snake order), and gives every rank all the values in cell order; one process runs them in
+    /// order. A cell must derive its seeds from the root (``seed(_:)``), never from the cells
+    /// before it, so the values equal one process's exactly (they travel as JSON, every number
+    /// in its shortest round-trip form, non-finite ones as strings).
+    public func spread<T: Codable>(_ count: Int, _ compute: (Int) throws -> T) throws -> [T] {
+        try communicator.spread(
+            count, encode: { [UInt8](try Self.cellEncoder.encode([$0])) },
+            decode: { bytes in
+                let values = try Self.cellDecoder.decode([T].self, from: Data(bytes))
+                guard values.count == 1 else { throw ExperimentError.invalidSetting("a grid cell from another rank is malformed") }
+                return values[0]
+            }, compute)
+    }
+
+    /// ``spread(_:_:)`` for cells that are one strategy run each (their results travel in the
+    /// strategy checkpoint's encoding).
+    public func spread(_ count: Int, _ compute: (Int) throws -> StrategyResult) throws -> [StrategyResult] {
+        try communicator.spread(
+            count, encode: { [UInt8](try $0.encoded()) },
+            decode: { try StrategyResult(decoding: Data($0), file: URL(fileURLWithPath: "(a grid cell from another rank)")) },
+            compute)
+    }
+
+    private static var cellEncoder: JSONEncoder {
+        let e = JSONEncoder()
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return e
+    }
+
+    private static var cellDecoder: JSONDecoder {
+        let d = JSONDecoder()
+        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return d
+    }
+}

@@ -58,8 +58,9 @@ public struct LocalLossesExperiment: Experiment {
         setup.checkpointing = context.strategyCheckpointing("all")
         var rows: [ResultRow] = [], curves: [Curve] = []
         let paper = ["global loss (end-to-end)": 8.37, "local losses (pred)": 8.60]
-        for s in strategies {
-            let r = try setup.run(s)
+        // The strategies, spread over the ranks of an MPI job (results in this order).
+        let results = try context.spread(strategies.count) { [setup] i -> StrategyResult in try setup.run(strategies[i]) }
+        for r in results {
             let points = r.curve.filter { $0.split == "test" }.compactMap { rec in
                 rec.values["test_accuracy"].map { Curve.Point(step: rec.step, wallSeconds: rec.wallSeconds, value: $0) }
             }

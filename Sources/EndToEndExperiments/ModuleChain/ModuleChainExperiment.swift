@@ -64,7 +64,11 @@ public struct ModuleChainExperiment: Experiment {
         }
         var rows: [ResultRow] = [], curves: [Curve] = []
 
-        for n in ns {
+        // The grid (n, strategy), spread over the ranks of an MPI job; cells come back in grid
+        // order. Each cell builds its n's teacher and data from the seed.
+        let grid = ns.flatMap { n in Strategy.allCases.map { (n, $0) } }
+        let cells = try context.spread(grid.count) { c -> ExperimentCell in
+            let (n, strategy) = grid[c]
             let teacher = TeacherChain(m: width, modules: n, fanIn: fanIn, seed: context.seed(UInt64(n), 1))
             var testRNG = RandomGenerator(seed: context.seed(UInt64(n), 2))
             let testX = TeacherChain.inputs(testCount, m: width, using: &testRNG)
@@ -72,95 +76,95 @@ public struct ModuleChainExperiment: Experiment {
             let validX = TeacherChain.inputs(1024, m: width, using: &testRNG)
             let (validCodes, validY) = teacher.codes(validX)
 
-            for strategy in Strategy.allCases {
-                let cell = try context.cell("\(strategy.rawValue) n=\(n)") { () throws -> ExperimentCell in
-                    var rows: [ResultRow] = [], curves: [Curve] = []
-                    Random.seed(context.seed(UInt64(n), 3))
-                    let student = StudentChain(m: width, modules: n)
-                    var rng = RandomGenerator(seed: context.seed(UInt64(n), 4))
-                    let label = "\(strategy.rawValue) n=\(n)"
-                    let snap = strategy == .moduleByModule
-                    let accuracy = {
-                        withNoGrad { Double(((snap ? student.snapped(testX) : student(testX)) * testY).gt(0).mean().item) }
-                    }
-                    var points: [Curve.Point] = [], steps = 0, wall = 0.0
-                    var moduleAccuracies: [Double] = []
-
-                    switch strategy {
-                    case .endToEnd:
-                        let optimizer = Adam(student.parameters(), learningRate: learningRate)
-                        let total = (n + 1) * perStage
-                        let batches = GeneratedBatches {
-                            let x = TeacherChain.inputs(batchSize, m: width, using: &rng)
-                            return Batch(inputs: x, targets: teacher.codes(x).label, indices: Array(0..<batchSize))
-                        }
-                        let run = try ExperimentStages(log: context.log).run([{ .init(
-                            label: label, optimizer: optimizer, batches: batches, steps: total, evaluateEvery: every, stopAt: 1,
-                            beforeStep: { optimizer.learningRate = cosine($0, total) },
-                            loss: { Loss.hinge(student($0.inputs), $0.targets!) }, evaluate: accuracy) }])[0]
-                        (points, steps, wall) = (run.curve, run.steps, run.wallSeconds)
-
-                    case .moduleByModule:
-                        // Stage i < n: module i on the teacher code z_{i+1}, from the frozen student code;
-                        // stage n: the readout on the label.
-                        // Each stage stops once its own output is perfect on a validation sample;
-                        // the curve tracks the whole chain's test accuracy at the same evaluations.
-                        var chains: [[Curve.Point]] = []
-                        let batches = GeneratedBatches {
-                            Batch(inputs: TeacherChain.inputs(batchSize, m: width, using: &rng), indices: Array(0..<batchSize))
-                        }
-                        let outcomes = try ExperimentStages(log: context.log).run((0...n).map { stage in {
-                            let trained: Module = stage < n ? student.stages[stage] : student.readout
-                            let optimizer = Adam(trained.parameters(), learningRate: learningRate)
-                            chains.append([])
-                            return .init(
-                                label: "\(label) stage \(stage + 1)/\(n + 1)", optimizer: optimizer, batches: batches,
-                                steps: perStage, evaluateEvery: every, stopAt: 1, progressLines: 2,
-                                beforeStep: { optimizer.learningRate = cosine($0, perStage) },
-                                onEnd: {
-                                    guard stage < n else { return }
-                                    // How well the trained prefix reproduces the teacher's code, per coordinate.
-                                    let code = withNoGrad { student.code(testX, upTo: stage + 1, snap: true) }
-                                    moduleAccuracies.append(Double((code * testCodes[stage + 1]).gt(0).mean().item))
-                                },
-                                loss: { batch in
-                                    let (codes, y) = teacher.codes(batch.inputs)
-                                    let input = withNoGrad { student.code(batch.inputs, upTo: stage, snap: true) }
-                                    return Loss.hinge(trained(input), stage < n ? codes[stage + 1] : y)
-                                },
-                                evaluate: {
-                                    chains[chains.count - 1].append(.init(step: 0, wallSeconds: 0, value: accuracy()))
-                                    return withNoGrad {
-                                        let out = stage < n ? student.code(validX, upTo: stage + 1, snap: true) : student.snapped(validX)
-                                        return Double((out * (stage < n ? validCodes[stage + 1] : validY)).gt(0).mean().item)
-                                    }
-                                })
-                        } })
-                        for (stage, run) in outcomes.enumerated() {
-                            var chain = chains[stage]
-                            for (i, p) in run.curve.enumerated() {
-                                chain[i].step = p.step
-                                chain[i].wallSeconds = p.wallSeconds
-                            }
-                            points += stage == 0 ? chain : Array(chain.dropFirst())
-                            steps += run.steps
-                            wall += run.wallSeconds
-                        }
-                    }
-
-                    let reached = points.first { $0.value >= target }?.step
-                    curves.append(Curve(label: label, metric: "test_accuracy", points: points))
-                    var metrics: [(String, JSONValue)] = [("steps_to_target", reached.map { .int($0) } ?? .null)]
-                    if !moduleAccuracies.isEmpty {
-                        metrics.append(("last_code_accuracy", .double(moduleAccuracies.last!)))
-                    }
-                    rows.append(ResultRow(strategy: strategy.rawValue, testAccuracy: points.last?.value ?? .nan, steps: steps,
-                                          wallSeconds: wall, parameters: [("n", .int(n))], metrics: metrics))
-                    return ExperimentCell(rows: rows, curves: curves)
+            return try context.cell("\(strategy.rawValue) n=\(n)") { () throws -> ExperimentCell in
+                var rows: [ResultRow] = [], curves: [Curve] = []
+                Random.seed(context.seed(UInt64(n), 3))
+                let student = StudentChain(m: width, modules: n)
+                var rng = RandomGenerator(seed: context.seed(UInt64(n), 4))
+                let label = "\(strategy.rawValue) n=\(n)"
+                let snap = strategy == .moduleByModule
+                let accuracy = {
+                    withNoGrad { Double(((snap ? student.snapped(testX) : student(testX)) * testY).gt(0).mean().item) }
                 }
-                rows += cell.rows
-                curves += cell.curves
+                var points: [Curve.Point] = [], steps = 0, wall = 0.0
+                var moduleAccuracies: [Double] = []
+
+                switch strategy {
+                case .endToEnd:
+                    let optimizer = Adam(student.parameters(), learningRate: learningRate)
+                    let total = (n + 1) * perStage
+                    let batches = GeneratedBatches {
+                        let x = TeacherChain.inputs(batchSize, m: width, using: &rng)
+                        return Batch(inputs: x, targets: teacher.codes(x).label, indices: Array(0..<batchSize))
+                    }
+                    let run = try ExperimentStages(log: context.log).run([{ .init(
+                        label: label, optimizer: optimizer, batches: batches, steps: total, evaluateEvery: every, stopAt: 1,
+                        beforeStep: { optimizer.learningRate = cosine($0, total) },
+                        loss: { Loss.hinge(student($0.inputs), $0.targets!) }, evaluate: accuracy) }])[0]
+                    (points, steps, wall) = (run.curve, run.steps, run.wallSeconds)
+
+                case .moduleByModule:
+                    // Stage i < n: module i on the teacher code z_{i+1}, from the frozen student code;
+                    // stage n: the readout on the label.
+                    // Each stage stops once its own output is perfect on a validation sample;
+                    // the curve tracks the whole chain's test accuracy at the same evaluations.
+                    var chains: [[Curve.Point]] = []
+                    let batches = GeneratedBatches {
+                        Batch(inputs: TeacherChain.inputs(batchSize, m: width, using: &rng), indices: Array(0..<batchSize))
+                    }
+                    let outcomes = try ExperimentStages(log: context.log).run((0...n).map { stage in {
+                        let trained: Module = stage < n ? student.stages[stage] : student.readout
+                        let optimizer = Adam(trained.parameters(), learningRate: learningRate)
+                        chains.append([])
+                        return .init(
+                            label: "\(label) stage \(stage + 1)/\(n + 1)", optimizer: optimizer, batches: batches,
+                            steps: perStage, evaluateEvery: every, stopAt: 1, progressLines: 2,
+                            beforeStep: { optimizer.learningRate = cosine($0, perStage) },
+                            onEnd: {
+                                guard stage < n else { return }
+                                // How well the trained prefix reproduces the teacher's code, per coordinate.
+                                let code = withNoGrad { student.code(testX, upTo: stage + 1, snap: true) }
+                                moduleAccuracies.append(Double((code * testCodes[stage + 1]).gt(0).mean().item))
+                            },
+                            loss: { batch in
+                                let (codes, y) = teacher.codes(batch.inputs)
+                                let input = withNoGrad { student.code(batch.inputs, upTo: stage, snap: true) }
+                                return Loss.hinge(trained(input), stage < n ? codes[stage + 1] : y)
+                            },
+                            evaluate: {
+                                chains[chains.count - 1].append(.init(step: 0, wallSeconds: 0, value: accuracy()))
+                                return withNoGrad {
+                                    let out = stage < n ? student.code(validX, upTo: stage + 1, snap: true) : student.snapped(validX)
+                                    return Double((out * (stage < n ? validCodes[stage + 1] : validY)).gt(0).mean().item)
+                                }
+                            })
+                    } })
+                    for (stage, run) in outcomes.enumerated() {
+                        var chain = chains[stage]
+                        for (i, p) in run.curve.enumerated() {
+                            chain[i].step = p.step
+                            chain[i].wallSeconds = p.wallSeconds
+                        }
+                        points += stage == 0 ? chain : Array(chain.dropFirst())
+                        steps += run.steps
+                        wall += run.wallSeconds
+                    }
+                }
+
+                let reached = points.first { $0.value >= target }?.step
+                curves.append(Curve(label: label, metric: "test_accuracy", points: points))
+                var metrics: [(String, JSONValue)] = [("steps_to_target", reached.map { .int($0) } ?? .null)]
+                if !moduleAccuracies.isEmpty {
+                    metrics.append(("last_code_accuracy", .double(moduleAccuracies.last!)))
+                }
+                rows.append(ResultRow(strategy: strategy.rawValue, testAccuracy: points.last?.value ?? .nan, steps: steps,
+                                      wallSeconds: wall, parameters: [("n", .int(n))], metrics: metrics))
+                return ExperimentCell(rows: rows, curves: curves)
             }
+        }
+        for cell in cells {
+            rows += cell.rows
+            curves += cell.curves
         }
 
         let setup = """

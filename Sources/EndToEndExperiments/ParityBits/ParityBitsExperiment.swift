@@ -41,8 +41,10 @@ public struct ParityBitsExperiment: Experiment {
         let tests = testCount ?? (context.quick ? 2_000 : 10_000)
 
         var rows: [ResultRow] = [], curves: [Curve] = []
-        for d in dims {
-            let cell = try context.cell("d=\(d)") { () throws -> ExperimentCell in
+        // One cell per d, spread over the ranks of an MPI job; cells come back in order of d.
+        let cells = try context.spread(dims.count) { i -> ExperimentCell in
+            let d = dims[i]
+            return try context.cell("d=\(d)") { () throws -> ExperimentCell in
                 var rows: [ResultRow] = [], curves: [Curve] = []
                 let test = ParityBits(d: d, count: tests, seed: context.seed(UInt64(d), 1))
                 let testBatch = test.batch(at: Array(0..<tests))
@@ -74,6 +76,8 @@ public struct ParityBitsExperiment: Experiment {
                               ("best_test_accuracy", .double(run.curve.map(\.value).max() ?? .nan))]))
                 return ExperimentCell(rows: rows, curves: curves)
             }
+        }
+        for cell in cells {
             rows += cell.rows
             curves += cell.curves
         }

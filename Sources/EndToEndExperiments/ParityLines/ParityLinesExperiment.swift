@@ -145,11 +145,11 @@ public struct ParityLinesExperiment: Experiment {
         guard inits >= 2, most >= 2, ks.allSatisfy({ $0 >= 1 && $0 <= 10 }) else {
             throw ExperimentError.invalidSetting("parity-lines SNR needs at least 2 initializations and 2 tuples, and k in 1...10")
         }
-        var snr: [ParityLinesSNR.Measurement] = []
-        for k in ks {
-            snr += ParityLinesSNR.measure(k: k, initializations: inits, chunk: min(256, most), maxExamples: most,
-                                          seed: context.seed, log: context.log)
-        }
+        // One k per cell, spread over the ranks of an MPI job (each k's models and tuples come from the seed).
+        let snr = try context.spread(ks.count) { i in
+            ParityLinesSNR.measure(k: ks[i], initializations: inits, chunk: min(256, most), maxExamples: most,
+                                   seed: context.seed, log: context.log)
+        }.flatMap { $0 }
         var result = combined
         let breakdown = Breakdown.find(rows: combined.rows, strategy: "end-to-end", parameter: "k", reachedMetric: "steps_to_90", target: 0.9)
         result.summaryFields = [("snr", .array(snr.map(\.json))), ("breakdown", breakdown.json)]

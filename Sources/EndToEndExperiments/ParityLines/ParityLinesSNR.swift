@@ -172,7 +172,7 @@ enum ParityLinesSNR {
     }
 
     /// One measured SNR: over initializations, the root of the mean SNR² with a 95 % interval.
-    struct Measurement: Sendable {
+    struct Measurement: Sendable, Codable {
         var strategy: String
         var k: Int
         /// √(mean SNR²) over initializations (0 when the mean is not positive).

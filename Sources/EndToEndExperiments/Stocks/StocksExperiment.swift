@@ -49,62 +49,65 @@ public struct StocksExperiment: Experiment {
         let situations = Tensor.eye(d)
 
         var rows: [ResultRow] = [], curves: [Curve] = []
-        for k in kValues {
-            for strategy in Strategy.allCases {
-                let cell = try context.cell("\(strategy.rawValue) k=\(k)") { () throws -> ExperimentCell in
-                    var rows: [ResultRow] = [], curves: [Curve] = []
-                    // Same task, same samples and same initial weights for both strategies.
-                    var task = StockPicking(d: d, k: k, taskSeed: context.seed(UInt64(k), 1), sampleSeed: context.seed(UInt64(k), 2))
-                    let correct = task.correct
-                    Random.seed(context.seed(UInt64(k), 3))
-                    let model = Linear(d, k)
-                    let optimizer = Adam(model.parameters(), learningRate: learningRate)
-                    var rewardCurve: [Curve.Point] = []
-                    let label = "\(strategy.rawValue) k=\(k)"
+        // The grid (k, strategy), spread over the ranks of an MPI job; cells come back in grid order.
+        let grid = kValues.flatMap { k in Strategy.allCases.map { (k, $0) } }
+        let cells = try context.spread(grid.count) { c -> ExperimentCell in
+            let (k, strategy) = grid[c]
+            return try context.cell("\(strategy.rawValue) k=\(k)") { () throws -> ExperimentCell in
+            var rows: [ResultRow] = [], curves: [Curve] = []
+            // Same task, same samples and same initial weights for both strategies.
+            var task = StockPicking(d: d, k: k, taskSeed: context.seed(UInt64(k), 1), sampleSeed: context.seed(UInt64(k), 2))
+            let correct = task.correct
+            Random.seed(context.seed(UInt64(k), 3))
+            let model = Linear(d, k)
+            let optimizer = Adam(model.parameters(), learningRate: learningRate)
+            var rewardCurve: [Curve.Point] = []
+            let label = "\(strategy.rawValue) k=\(k)"
 
-                    // The rewards travel as the batch's targets, the correct outputs as its labels.
-                    let batches = GeneratedBatches {
-                        let (x, target, rewards) = task.next(batchSize)
-                        return Batch(inputs: x, labels: target, targets: rewards, indices: Array(0..<batchSize))
-                    }
-                    let run = try ExperimentStages(log: context.log).run([{ .init(
-                        label: label, optimizer: optimizer, batches: batches, steps: totalSteps, evaluateEvery: every,
-                        loss: { batch in
-                            let logits = model(batch.inputs)
-                            switch strategy {
-                            case .endToEnd: return -(logits.softmax(axis: 1) * batch.targets!).sum(axis: 1).mean()
-                            case .decomposition: return Loss.crossEntropy(logits, batch.labels!)
-                            }
-                        }, evaluate: {
-                            // Every situation once: accuracy of the argmax, and the expected reward,
-                            // which is the probability given to the correct output.
-                            let (accuracy, reward) = withNoGrad { () -> (Double, Double) in
-                                let logits = model(situations)
-                                let picks = logits.argmax(axis: 1).scalars
-                                let p = logits.softmax(axis: 1).gather(axis: 1, IntTensor(shape: [d, 1], scalars: correct))
-                                let hits = zip(picks, correct).filter { $0 == $1 }.count
-                                return (Double(hits) / Double(d), Double(p.mean().item))
-                            }
-                            rewardCurve.append(.init(step: 0, wallSeconds: 0, value: reward))
-                            return accuracy
-                    }) }])[0]
-                    // The reward curve was sampled at the same evaluations as the accuracy curve.
-                    for (i, p) in run.curve.enumerated() {
-                        rewardCurve[i].step = p.step
-                        rewardCurve[i].wallSeconds = p.wallSeconds
-                    }
-                    curves.append(Curve(label: label, metric: "test_accuracy", points: run.curve))
-                    curves.append(Curve(label: label, metric: "expected_reward", points: rewardCurve))
-                    rows.append(ResultRow(
-                        strategy: strategy.rawValue, testAccuracy: run.final, steps: run.steps, wallSeconds: run.wallSeconds,
-                        parameters: [("k", .int(k)), ("d", .int(d))],
-                        metrics: [("expected_reward", .double(rewardCurve.last?.value ?? .nan)),
-                                  ("steps_to_90", run.firstStep(reaching: 0.9).map { .int($0) } ?? .null)]))
-                    return ExperimentCell(rows: rows, curves: curves)
-                }
-                rows += cell.rows
-                curves += cell.curves
+            // The rewards travel as the batch's targets, the correct outputs as its labels.
+            let batches = GeneratedBatches {
+                let (x, target, rewards) = task.next(batchSize)
+                return Batch(inputs: x, labels: target, targets: rewards, indices: Array(0..<batchSize))
             }
+            let run = try ExperimentStages(log: context.log).run([{ .init(
+                label: label, optimizer: optimizer, batches: batches, steps: totalSteps, evaluateEvery: every,
+                loss: { batch in
+                    let logits = model(batch.inputs)
+                    switch strategy {
+                    case .endToEnd: return -(logits.softmax(axis: 1) * batch.targets!).sum(axis: 1).mean()
+                    case .decomposition: return Loss.crossEntropy(logits, batch.labels!)
+                    }
+                }, evaluate: {
+                    // Every situation once: accuracy of the argmax, and the expected reward,
+                    // which is the probability given to the correct output.
+                    let (accuracy, reward) = withNoGrad { () -> (Double, Double) in
+                        let logits = model(situations)
+                        let picks = logits.argmax(axis: 1).scalars
+                        let p = logits.softmax(axis: 1).gather(axis: 1, IntTensor(shape: [d, 1], scalars: correct))
+                        let hits = zip(picks, correct).filter { $0 == $1 }.count
+                        return (Double(hits) / Double(d), Double(p.mean().item))
+                    }
+                    rewardCurve.append(.init(step: 0, wallSeconds: 0, value: reward))
+                    return accuracy
+            }) }])[0]
+            // The reward curve was sampled at the same evaluations as the accuracy curve.
+            for (i, p) in run.curve.enumerated() {
+                rewardCurve[i].step = p.step
+                rewardCurve[i].wallSeconds = p.wallSeconds
+            }
+            curves.append(Curve(label: label, metric: "test_accuracy", points: run.curve))
+            curves.append(Curve(label: label, metric: "expected_reward", points: rewardCurve))
+            rows.append(ResultRow(
+                strategy: strategy.rawValue, testAccuracy: run.final, steps: run.steps, wallSeconds: run.wallSeconds,
+                parameters: [("k", .int(k)), ("d", .int(d))],
+                metrics: [("expected_reward", .double(rewardCurve.last?.value ?? .nan)),
+                          ("steps_to_90", run.firstStep(reaching: 0.9).map { .int($0) } ?? .null)]))
+                return ExperimentCell(rows: rows, curves: curves)
+            }
+        }
+        for cell in cells {
+            rows += cell.rows
+            curves += cell.curves
         }
 
         let setup = """

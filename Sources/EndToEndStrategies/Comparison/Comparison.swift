@@ -24,9 +24,11 @@ public struct Comparison: Sendable {
         self.communicator = communicator
     }
 
-    /// Runs every strategy in order (spread over the ranks of an MPI job: each strategy
-    /// starts from the same seeded weights and batches on whichever rank runs it, so the
-    /// results equal one process's).
+    /// Runs every strategy, spread over the ranks of an MPI job: an ensemble whose members can
+    /// train apart (``EnsembleStrategy/spreadsMembers(over:)``) runs on every rank together, its
+    /// members spread over them; every other strategy runs whole on one rank (snake order).
+    /// Each starts from the same seeded weights and batches wherever it runs, so the results,
+    /// in the listed order on every rank, equal one process's (timings aside).
     public func run() throws -> ComparisonResults {
         _ = try setup.validate()
         var names = Set<String>()
@@ -34,14 +36,30 @@ public struct Comparison: Sendable {
             throw StrategyError("strategy '\(s.name)' is listed twice")
         }
         let start = Date()
-        let results = try communicator.spread(
-            strategies.count, encode: { [UInt8](try $0.encoded()) },
-            decode: { try StrategyResult(decoding: Data($0), file: URL(fileURLWithPath: "(a result from another rank)")) }
-        ) { i in
-            setup.log?("== \(strategies[i].name)")
-            return try setup.run(strategies[i])
+        let size = communicator.size
+        let together = strategies.indices.filter { (strategies[$0] as? EnsembleStrategy)?.spreadsMembers(over: size) == true }
+        let alone = strategies.indices.filter { !together.contains($0) }
+        let decode = { (bytes: [UInt8]) in
+            try StrategyResult(decoding: Data(bytes), file: URL(fileURLWithPath: "(a result from another rank)"))
         }
-        return ComparisonResults(results: results, wallSeconds: Date().timeIntervalSince(start))
+        var results = [StrategyResult?](repeating: nil, count: strategies.count)
+        for i in together {
+            setup.log?("== \(strategies[i].name) (members spread over \(size) processes)")
+            var s = setup
+            s.memberCommunicator = communicator
+            // A rank's checkpoint would hold the other ranks' members as they started; resuming
+            // under mpirun is refused anyway.
+            s.checkpointing = nil
+            let mine = try s.run(strategies[i])
+            // Rank 0's result (its diagnostics are those of member 0, which it trains) on every rank.
+            results[i] = try decode(try communicator.allgather([UInt8](try mine.encoded()))[0])
+        }
+        let spread = try communicator.spread(alone.count, encode: { [UInt8](try $0.encoded()) }, decode: decode) { j in
+            setup.log?("== \(strategies[alone[j]].name)")
+            return try setup.run(strategies[alone[j]])
+        }
+        for (j, r) in spread.enumerated() { results[alone[j]] = r }
+        return ComparisonResults(results: results.map { $0! }, wallSeconds: Date().timeIntervalSince(start))
     }
 }
 

@@ -55,6 +55,11 @@ public struct EnsembleStrategy: Strategy {
         return parts.joined(separator: "-")
     }
 
+    /// Whether the members can train on different processes of a job of `size` (then
+    /// ``StrategySetup/memberCommunicator`` spreads them): they must be independent (λ = 0: no
+    /// joint loss couples them) and at least one per process.
+    public func spreadsMembers(over size: Int) -> Bool { size > 1 && lambda == 0 && members >= size }
+
     /// The steps this ensemble takes under `setup`'s budget policy.
     public func steps(for setup: StrategySetup) -> Int {
         setup.policy == .equalSamples ? max(1, setup.steps / members) : setup.steps
@@ -69,6 +74,19 @@ public struct EnsembleStrategy: Strategy {
         guard setup.task.objective.isClassification || combination == .average else {
             throw StrategyError("\(name): \(combination.rawValue) needs a classification objective")
         }
+        // Spread over an MPI job, member m trains on rank m mod N alone: a rank computes only its
+        // members' losses and gradients, the ranks sum the members' loss values (so every rank
+        // logs the single process's loss), and before every evaluation each member's weights
+        // go from its rank to all (so every rank evaluates the whole ensemble).
+        let comm = setup.memberCommunicator.flatMap { $0.size > 1 ? $0 : nil }
+        if let comm, !spreadsMembers(over: comm.size) {
+            throw StrategyError("\(name): cannot spread \(members) members over \(comm.size) processes (needs lambda = 0 and a member per process)")
+        }
+        if comm != nil && setup.checkpointing != nil {
+            // A rank's checkpoint would hold the other ranks' members as they started.
+            throw StrategyError("\(name): an ensemble whose members are spread over processes keeps no checkpoints; set checkpointing to nil")
+        }
+        let owns: (Int) -> Bool = { m in comm.map { m % $0.size == $0.rank } ?? true }
         let models = try (0..<members).map { m in try setup.makeModel(identicalMembers ? setup.seed : setup.seed &+ UInt64(m)) }
         let objective = setup.task.objective
         let outputNode = models[0].outputNode
@@ -78,7 +96,34 @@ public struct EnsembleStrategy: Strategy {
         guard memberSteps >= 1 else { throw StrategyError("\(name): no steps left for the members after stacking") }
         let run = StrategyRun(name: name, setup: setup, budget: total)
         let groups = GradientDiagnostics.groups(for: models[0], options: setup.diagnostics)
-        let memberOutputs: (Tensor) -> [Tensor] = { x in models.map { $0.outputs(x)[outputNode]! } }
+        // Each member draws its randomness (dropout) from its own seed, derived per call, so a
+        // member's masks do not depend on which other members run in the same process.
+        let memberOutput: (Int, Tensor, UInt64) -> Tensor = { m, x, base in
+            Random.seed(SeedDerivation.derive(base, [UInt64(m)]))
+            return models[m].outputs(x)[outputNode]!
+        }
+        let memberOutputs: (Tensor) -> [Tensor] = { x in
+            let base = Random.withGenerator { $0.next() }
+            return models.indices.map { memberOutput($0, x, base) }
+        }
+        // The sum of the members' losses from those this process computed (member, loss), in
+        // member order. Spread over ranks: the same Float sum of every member's value, carrying
+        // the gradient of this rank's members only (x − x.detached() is exactly 0).
+        let summed: ([(Int, Tensor)]) -> Tensor = { local in
+            let mine = local.dropFirst().reduce(local[0].1) { $0 + $1.1 }
+            guard let comm else { return mine }
+            var values = [Float](repeating: 0, count: members)
+            for (m, l) in local { values[m] = l.item }
+            do { try values.withUnsafeMutableBufferPointer { try comm.allreduceSum($0) } } catch { Self.exchangeFailed(error) }
+            return (mine - mine.detached()) + Tensor(values.dropFirst().reduce(values[0], +))
+        }
+        // Every member's weights and buffers from the rank that trains it.
+        let synchronize: () -> Void = {
+            guard let comm else { return }
+            do { for (m, model) in models.enumerated() { try Self.broadcast(model, from: m % comm.size, over: comm) } } catch {
+                Self.exchangeFailed(error)
+            }
+        }
         func averaged(_ outs: [Tensor]) -> Tensor {
             let p = outs.dropFirst().reduce(objective.probabilities(outs[0])) { $0 + objective.probabilities($1) }
             return objective.output(fromProbabilities: p / Float(outs.count))
@@ -94,19 +139,25 @@ public struct EnsembleStrategy: Strategy {
                 return [outputNode: Self.stack(outs, s)]
             }
         }
-        let evaluateCombined = { evaluate(setup, modules: models, includeLoss: combination != .vote,
-                                          outputs: combined, outputNode: outputNode) }
+        let evaluateCombined = { () -> [String: Double] in
+            synchronize()
+            return evaluate(setup, modules: models, includeLoss: combination != .vote, outputs: combined, outputNode: outputNode)
+        }
 
         // The blended loss on one batch shared by all members.
         let task = setup.task
         let lambda = self.lambda, m = Float(members)
         let shared: (Batch) -> Tensor = { batch in
             let target = task.outputTarget(batch)
+            if comm != nil {
+                let base = Random.withGenerator { $0.next() }
+                let local = models.indices.filter(owns).map { m in (m, objective.loss(memberOutput(m, batch.inputs, base), target)) }
+                return summed(local) * (1 - lambda)
+            }
             let outs = memberOutputs(batch.inputs)
             var loss: Tensor?
             if lambda < 1 {
-                let independent = outs.dropFirst().reduce(objective.loss(outs[0], target)) { $0 + objective.loss($1, target) }
-                loss = independent * (1 - lambda)
+                loss = summed(outs.enumerated().map { ($0, objective.loss($1, target)) }) * (1 - lambda)
             }
             if lambda > 0 {
                 let joint = objective.loss(averaged(outs), target) * (lambda * m)
@@ -119,13 +170,11 @@ public struct EnsembleStrategy: Strategy {
                            bootstrap: true) { setup.train.batch(at: $0) }
         }
         let bagged: (Batch) -> Tensor = { _ in
-            var total: Tensor?
-            for (i, model) in models.enumerated() {
-                let b = samplers[i].next()
-                let l = objective.loss(model.outputs(b.inputs)[outputNode]!, task.outputTarget(b))
-                total = total.map { $0 + l } ?? l
-            }
-            return total!
+            let base = Random.withGenerator { $0.next() }
+            return summed(models.indices.filter(owns).map { m in
+                let b = samplers[m].next()
+                return (m, objective.loss(memberOutput(m, b.inputs, base), task.outputTarget(b)))
+            })
         }
         var stages: [() throws -> StrategyRun.Stage] = [{ .init(
             name: "members", steps: memberSteps, parameters: models.flatMap { $0.parameters() }, groups: groups,
@@ -133,6 +182,7 @@ public struct EnsembleStrategy: Strategy {
             diagnosticLoss: bagging ? shared : nil) }]
         if combination == .stacking {
             stages.append {
+                synchronize()
                 let features = withNoGrad { memberOutputs(setup.train.batch(at: [0]).inputs)[0].count }
                 let s = Self.averagingStacker(members: members, features: features)
                 stacker = s
@@ -148,6 +198,7 @@ public struct EnsembleStrategy: Strategy {
         }
         if bagging { for (i, s) in samplers.enumerated() { run.auxiliaryStreams["bagging.\(i)"] = s } }
         try run.run(stages, members: models)
+        synchronize()
         if combination == .stacking { for model in models { model.unfreeze() } }
 
         // Each member's own accuracy: what the combination adds over its parts.
@@ -161,6 +212,35 @@ public struct EnsembleStrategy: Strategy {
             if !accuracies.isEmpty { extra["members_mean_accuracy"] = accuracies.reduce(0, +) / Double(accuracies.count) }
         }
         return run.result(extra: extra)
+    }
+
+    /// Overwrites `model`'s parameters and buffers on every process with `root`'s (one message).
+    static func broadcast(_ model: CompositeModel, from root: Int, over comm: any Communicator) throws {
+        let parameters = model.parameters(), buffers = model.namedBuffers().map(\.1)
+        var flat: [Float] = []
+        if comm.rank == root {
+            for p in parameters { flat += p.value.scalars }
+            for b in buffers { flat += b.value.scalars }
+        } else {
+            flat = [Float](repeating: 0, count: parameters.reduce(0) { $0 + $1.count } + buffers.reduce(0) { $0 + $1.value.count })
+        }
+        try flat.withUnsafeMutableBufferPointer { try comm.broadcast($0, root: root) }
+        guard comm.rank != root else { return }
+        var at = 0
+        for p in parameters {
+            p.assign(Tensor(shape: p.shape, scalars: Array(flat[at..<(at + p.count)])))
+            at += p.count
+        }
+        for b in buffers {
+            b.value = Tensor(shape: b.shape, scalars: Array(flat[at..<(at + b.value.count)]))
+            at += b.value.count
+        }
+    }
+
+    /// A failed exchange between the ranks inside a loss or an evaluation (which cannot
+    /// throw): the rank ends, and `mpirun` ends the others.
+    static func exchangeFailed(_ error: Error) -> Never {
+        fatalError("ensemble: exchanging the members between the processes failed: \(error)")
     }
 
     /// Majority vote as an output whose argmax (or sign, for one output) is the winning class.

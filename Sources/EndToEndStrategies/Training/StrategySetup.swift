@@ -59,6 +59,11 @@ public struct StrategySetup: @unchecked Sendable {
     public var runObservers: ((String) -> [TrainingRunObserver])?
     /// Checkpoints that make each strategy run, and so a comparison, resumable (nil: none).
     public var checkpointing: StrategyCheckpointing?
+    /// The processes an ensemble spreads its members over (``EnsembleStrategy`` with
+    /// ``EnsembleStrategy/spreadsMembers(over:)``), all of which must run the strategy
+    /// together, without ``checkpointing``; nil: this process trains every member.
+    /// ``Comparison`` sets it under `mpirun`.
+    public var memberCommunicator: (any Communicator)?
 
     public init(makeModel: @escaping (UInt64) throws -> CompositeModel, task: Task, train: TrainingData, test: TrainingData,
                 batchSize: Int, steps: Int, policy: BudgetPolicy = .equalSteps, evaluateEvery: Int,

@@ -149,7 +149,8 @@ final class DataParallelTests: XCTestCase {
             }
         }
         XCTAssertEqual(ran.withLock { $0.sorted() }, [0, 1, 2, 3, 4])
-        XCTAssertEqual(out[0], ["piece 0 on rank 0", "piece 1 on rank 1", "piece 2 on rank 0", "piece 3 on rank 1", "piece 4 on rank 0"])
+        XCTAssertEqual(out[0], ["piece 0 on rank 0", "piece 1 on rank 1", "piece 2 on rank 1", "piece 3 on rank 0", "piece 4 on rank 0"],
+                       "snake order: 0 1 1 0 0")
         XCTAssertEqual(out[0], out[1])
         XCTAssertEqual(try LocalCommunicator().spread(2, encode: { _ in [] }, decode: { _ in -1 }) { $0 * 10 }, [0, 10])
     }
