@@ -81,3 +81,23 @@ extension CPUKernels {
         return isa != 0 && hidden <= Int(Int32.max) && e2e_lstm_cell_backward(isa, a, tanhC, gy, dh, cPrev, dc, d, Int32(hidden)) == 0
     }
 }
+
+extension CPUKernels {
+    /// Whether the C kernels run now (the CPU has them and ``isEnabled``).
+    public static var areActive: Bool { isa != 0 }
+
+    /// The exact GELU `x·Φ(x)` of `count` floats (erf from Abramowitz & Stegun 7.1.26,
+    /// absolute error below 1.5e-7). `false` when the C kernels are off or missing.
+    public static func gelu(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) -> Bool {
+        let isa = self.isa
+        return isa != 0 && e2e_gelu_forward(isa, x, y, count) == 0
+    }
+
+    /// `dx = g · (Φ(x) + x·φ(x))`, the exact GELU's gradient, for `count` floats. `false` when
+    /// the C kernels are off or missing.
+    public static func geluBackward(_ x: UnsafePointer<Float>, gradient g: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>,
+                                    count: Int) -> Bool {
+        let isa = self.isa
+        return isa != 0 && e2e_gelu_backward(isa, x, g, dx, count) == 0
+    }
+}

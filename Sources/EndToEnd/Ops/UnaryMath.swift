@@ -103,11 +103,39 @@ extension Tensor {
                 return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * c * (1 + 3 * 0.044715 * x * x)
             }
         }
+        if CPUKernels.areActive { return geluVectorized() }
         let invSqrt2 = Float(1 / 2.0.squareRoot())
         let invSqrt2Pi = Float(1 / (2 * Double.pi).squareRoot())
         return unary("gelu", { x in 0.5 * x * (1 + Foundation.erf(x * invSqrt2)) }) { x in
             0.5 * (1 + Foundation.erf(x * invSqrt2)) + x * invSqrt2Pi * Foundation.exp(-0.5 * x * x)
         }
+    }
+
+    /// The exact GELU through the C kernels (forward and gradient over whole buffers).
+    private func geluVectorized() -> Tensor {
+        let invSqrt2 = Float(1 / 2.0.squareRoot()), invSqrt2Pi = Float(1 / (2 * Double.pi).squareRoot())
+        var out = mapBuffer { x, y, n in
+            // The reference formula if the kernels were switched off since the check above.
+            if !CPUKernels.gelu(x, y, count: n) { for i in 0..<n { y[i] = 0.5 * x[i] * (1 + Foundation.erf(x[i] * invSqrt2)) } }
+        }
+        let x = isContiguous ? detached() : contiguousCopy()
+        out.recordUnary(self, op: "gelu") { g in
+            let gd = g.isContiguous ? g : g.contiguousCopy()
+            let px = UnsafePointer(x.storage.pointer + x.offset), pg = UnsafePointer(gd.storage.pointer + gd.offset)
+            let n = x.count
+            return Tensor(shape: x.shape) { dx, _ in
+                parallelFor(n, grain: 4096) { r in
+                    if !CPUKernels.geluBackward(px + r.lowerBound, gradient: pg + r.lowerBound, into: dx + r.lowerBound, count: r.count) {
+                        // Switched off between forward and backward: the reference derivative.
+                        for i in r {
+                            let v = px[i]
+                            dx[i] = pg[i] * (0.5 * (1 + Foundation.erf(v * invSqrt2)) + v * invSqrt2Pi * Foundation.exp(-0.5 * v * v))
+                        }
+                    }
+                }
+            }
+        }
+        return out
     }
 
     /// log(1 + e^(βx)) / β, linear above `threshold` (PyTorch's definition).

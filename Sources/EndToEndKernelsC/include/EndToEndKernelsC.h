@@ -57,6 +57,12 @@ int e2e_lstm_cell_forward(int isa, float *a, const float *c_prev, float *c, floa
 int e2e_lstm_cell_backward(int isa, const float *a, const float *tc, const float *gy, const float *dh,
                            const float *c_prev, float *dc, float *d, int hidden);
 
+/// The exact GELU, y = x * Phi(x) = 0.5 x (1 + erf(x / sqrt 2)), and its gradient,
+/// dx = g * (Phi(x) + x * phi(x)), over n floats, with erf from Abramowitz & Stegun 7.1.26
+/// (absolute error below 1.5e-7). Return 0, or -1 for an unknown `isa`.
+int e2e_gelu_forward(int isa, const float *x, float *y, long n);
+int e2e_gelu_backward(int isa, const float *x, const float *g, float *dx, long n);
+
 #ifdef __cplusplus
 }
 #endif
