@@ -34,8 +34,9 @@ public struct ParityLinesExperiment: Experiment {
     public var trainCount: Int?
     /// Test tuples per k; nil uses 2,000 (quick: 1,000).
     public var testCount: Int?
-    /// The most images per pool behind each SNR measurement (the pools double from 128 images (or this, if fewer)
-    /// until the estimate clears its noise floor); nil uses 4,096 (quick: 1,024).
+    /// The most images per pool behind each warm SNR measurement, a quarter of it at initialization
+    /// (the pools double from 128 images, or this if fewer, until the estimate clears its noise
+    /// floor); nil uses 4,096 (quick: 1,024).
     public var snrImages: Int?
     /// Initializations per SNR measurement; nil uses 20.
     public var snrInitializations: Int?
@@ -145,8 +146,7 @@ public struct ParityLinesExperiment: Experiment {
     }
 
     /// Adds the gradient SNR at initialization and at a warm per-image network (measured once, not
-    /// per seed), the SNR figure, the
-    /// breakdown in k and the figure of final accuracy against k.
+    /// per seed), the SNR figure, the breakdown in k and the figure of final accuracy against k.
     public func summarize(_ combined: ExperimentResult, runs: [ExperimentResult], context: ExperimentContext) throws -> ExperimentResult {
         let q = context.quick
         let ks = snrKs ?? (q ? [1, 2, 3, 4] : [1, 2, 3, 4, 5, 6])
