@@ -19,7 +19,8 @@ final class DistributedGridTests: XCTestCase {
     static func experiments() -> [(name: String, experiment: any Experiment)] {
         var parityLines = ParityLinesExperiment(ks: [1, 2], endToEndSteps: 6, decompositionSteps: 6,
                                                 labelledStrategies: ["decomposition"], batchSize: 8, trainCount: 48, testCount: 24)
-        parityLines.snrExamples = 8
+        parityLines.snrImages = 8
+        parityLines.snrWarmSteps = 2
         parityLines.snrKs = [1, 2]
         parityLines.snrInitializations = 2
         var local = LocalLossesExperiment(hidden: [8, 8], epochs: 1)

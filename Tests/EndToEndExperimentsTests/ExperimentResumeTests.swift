@@ -10,7 +10,7 @@ final class ExperimentResumeTests: XCTestCase {
     func experiment() -> ParityLinesExperiment {
         var e = ParityLinesExperiment(ks: [1, 2], endToEndSteps: 12, decompositionSteps: 12, labelledStrategies: ["decomposition"],
                                       batchSize: 8, trainCount: 64, testCount: 32)
-        e.snrExamples = 8
+        e.snrImages = 8
         return e
     }
 

@@ -9,8 +9,9 @@ final class ParityLinesExperimentTests: XCTestCase {
     func testRowsCurvesAndSNRForEachStrategyAndK() throws {
         var e = ParityLinesExperiment(ks: [1, 2], endToEndSteps: 4, decompositionSteps: 4, labelledStrategies: ["decomposition", "step-by-step"],
                                       batchSize: 8, trainCount: 64, testCount: 32)
-        e.snrExamples = 8
+        e.snrImages = 8
         e.snrInitializations = 3
+        e.snrWarmSteps = 2
         e.snrKs = [1, 2, 3]
         let result = try SeedRuns.run(e, ExperimentContext(seed: 3, outputDirectory: FileManager.default.temporaryDirectory), seeds: 2)
         XCTAssertEqual(result.rows.map(\.strategy), ["end-to-end", "decomposition", "step-by-step", "end-to-end", "decomposition", "step-by-step"])
@@ -25,16 +26,21 @@ final class ParityLinesExperimentTests: XCTestCase {
         XCTAssertEqual(Set(result.curves.map(\.metric)), ["k1_test_accuracy", "k2_test_accuracy"])
         XCTAssertNotNil(result.curves[0].points[0].low, "curves over two seeds carry a band")
         let snrSeries = result.figures.first { $0.filename == "snr_vs_k" }?.chart
-        XCTAssertEqual(snrSeries?.series.map(\.name), ["end-to-end", "decomposition"], "SNR against k for the two single-stage strategies")
+        XCTAssertEqual(snrSeries?.series.map(\.name),
+                       ["end-to-end, initialization", "decomposition, initialization", "end-to-end, warm", "decomposition, warm"],
+                       "SNR against k for the two single-stage strategies at both points")
         XCTAssertEqual(snrSeries?.logY, true)
         // The JSON summary: an "snr" list per (strategy, k) with an interval, and the breakdown in k.
         let fields = Dictionary(result.summaryFields, uniquingKeysWith: { a, _ in a })
         guard case .array(let snr)? = fields["snr"] else { return XCTFail("no snr list") }
-        XCTAssertEqual(snr.count, 6)
+        XCTAssertEqual(snr.count, 12, "3 k × 2 strategies × 2 points")
         for entry in snr {
             guard case .object(let o) = entry else { return XCTFail() }
             XCTAssertEqual(Array(o.map(\.0).prefix(5)), ["strategy", "k", "value", "ci_low", "ci_high"])
             let d = Dictionary(o, uniquingKeysWith: { a, _ in a })
+            if case .string(let point)? = d["point"] {
+                XCTAssertTrue(["initialization", "warm"].contains(point), point)
+            } else { XCTFail("no point in \(entry.encoded)") }
             if case .double(let v)? = d["value"], case .double(let lo)? = d["ci_low"], case .double(let hi)? = d["ci_high"] {
                 XCTAssertTrue(lo <= v + 1e-12 && v <= hi + 1e-12 && lo >= 0, "\(entry.encoded)")
             } else { XCTFail("\(entry.encoded)") }

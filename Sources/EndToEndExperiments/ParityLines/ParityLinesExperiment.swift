@@ -34,13 +34,23 @@ public struct ParityLinesExperiment: Experiment {
     public var trainCount: Int?
     /// Test tuples per k; nil uses 2,000 (quick: 1,000).
     public var testCount: Int?
-    /// The most tuples per initialization behind each SNR measurement (added 256 at a time until
-    /// the estimate clears its noise floor); nil uses 4,096 (quick: 512).
-    public var snrExamples: Int?
+    /// The most images per pool behind each warm SNR measurement, a quarter of it at initialization
+    /// (the pools double from 128 images, or this if fewer, until the estimate clears its noise
+    /// floor); nil uses 4,096 (quick: 1,024).
+    public var snrImages: Int?
     /// Initializations per SNR measurement; nil uses 20.
     public var snrInitializations: Int?
     /// Tuple sizes of the SNR measurement; nil uses 1 to 6 (quick: 1 to 4).
     public var snrKs: [Int]?
+    /// The most training steps of each warm per-image network (stopping once its held-out image
+    /// accuracy reaches 0.9); nil uses 400.
+    public var snrWarmSteps: Int?
+    /// Independent pools of images per initialization behind each SNR estimate.
+    static let snrPools = 4
+    /// Tuples drawn per pool image for k ≥ 2 (each with its 2^k mirror variants).
+    static let snrTuplesPerImage = 4
+    /// Held-out image accuracy at which the warm per-image networks stop training.
+    static let warmAccuracy = 0.9
 
     public init(ks: [Int]? = nil, endToEndSteps: Int? = nil, decompositionSteps: Int? = nil, labelledStrategies: [String]? = nil,
                 batchSize: Int? = nil, trainCount: Int? = nil, testCount: Int? = nil) {
@@ -135,44 +145,65 @@ public struct ParityLinesExperiment: Experiment {
         return ExperimentResult(rows: rows, curves: curves, styles: styles, setup: setup)
     }
 
-    /// Adds the gradient SNR at initialization (measured once, not per seed), the SNR figure, the
-    /// breakdown in k and the figure of final accuracy against k.
+    /// Adds the gradient SNR at initialization and at a warm per-image network (measured once, not
+    /// per seed), the SNR figure, the breakdown in k and the figure of final accuracy against k.
     public func summarize(_ combined: ExperimentResult, runs: [ExperimentResult], context: ExperimentContext) throws -> ExperimentResult {
         let q = context.quick
         let ks = snrKs ?? (q ? [1, 2, 3, 4] : [1, 2, 3, 4, 5, 6])
         let inits = snrInitializations ?? 20
-        let most = snrExamples ?? (q ? 512 : 4_096)
-        guard inits >= 2, most >= 2, ks.allSatisfy({ $0 >= 1 && $0 <= 10 }) else {
-            throw ExperimentError.invalidSetting("parity-lines SNR needs at least 2 initializations and 2 tuples, and k in 1...10")
+        let most = snrImages ?? (q ? 1_024 : 4_096)
+        let warmSteps = snrWarmSteps ?? 400
+        guard inits >= 2, most >= 8, warmSteps >= 0, ks.allSatisfy({ $0 >= 1 && $0 <= 10 }) else {
+            throw ExperimentError.invalidSetting(
+                "parity-lines SNR needs at least 2 initializations, at least 8 images per pool, warm steps ≥ 0 and k in 1...10")
         }
-        // One k per cell, spread over the ranks of an MPI job (each k's models and tuples come from the seed).
+        // At initialization the end-to-end signal for k ≥ 2 is below any affordable floor (see the
+        // page), so the pools there stop at a quarter of the warm point's.
+        let initMost = max(8, most / 4)
+        let warm = (0..<inits).map {
+            ParityLinesSNR.warmEncoder(seed: context.seed(9, UInt64($0)), targetAccuracy: Self.warmAccuracy, maxSteps: warmSteps)
+        }
+        let warmAccuracies = warm.map(\.accuracy)
+        context.log("SNR: warm per-image networks at image accuracy \(warmAccuracies.map { String(format: "%.3f", $0) }.joined(separator: " "))")
+        // One k per cell, spread over the ranks of an MPI job (each k's models and tuples come
+        // from the seed; every rank trains the same warm networks from their seeds).
         let snr = try context.spread(ks.count) { i in
-            ParityLinesSNR.measure(k: ks[i], initializations: inits, chunk: min(256, most), maxExamples: most,
-                                   seed: context.seed, log: context.log)
+            ParityLinesSNR.measure(k: ks[i], initializations: inits, pools: Self.snrPools, firstImages: min(128, initMost),
+                                   maxImages: initMost, tuplesPerImage: Self.snrTuplesPerImage, seed: context.seed, log: context.log)
+                + ParityLinesSNR.measure(k: ks[i], initializations: inits, pools: Self.snrPools, firstImages: min(128, most), maxImages: most,
+                                         tuplesPerImage: Self.snrTuplesPerImage, warm: warm, seed: context.seed, log: context.log)
         }.flatMap { $0 }
         var result = combined
         let breakdown = Breakdown.find(rows: combined.rows, strategy: "end-to-end", parameter: "k", reachedMetric: "steps_to_90", target: 0.9)
         result.summaryFields = [("snr", .array(snr.map(\.json))), ("breakdown", breakdown.json)]
         result.figures = [(filename: "snr_vs_k", chart: Self.snrChart(snr)),
                           (filename: "final_accuracy_by_k", chart: Self.accuracyChart(combined.rows))]
-        let decay = Self.decayPerK(snr.filter { $0.strategy == "end-to-end" })
+        let decay = Self.decayPerK(snr.filter { $0.strategy == "end-to-end" && $0.point == "warm" })
         result.setup += """
 
-            - SNR (end-to-end and decomposition), measured once at initialization: \(inits) initializations per k \
-            (models seeded apart from the training runs), each with its own tuples, added 256 at a time (at most \
-            \(most)) until the 95 % interval of the mean SNR² over initializations excludes 0 with its lower end at \
-            least a third of the mean. Exact per-example gradients of the strategy's loss at the last layer of the \
-            per-image network (FC 100 → 1, weight and bias); SNR² = ‖E g‖² / E‖g − E g‖² per initialization, with \
-            ‖E g‖² estimated without bias from the mean gradient over each tuple's 2^k mirror images (mirroring an image \
-            left to right gives an equally likely line with the opposite label, so the orbit mean has the same \
-            expectation and far less noise). Reported: √(mean SNR²) with the square roots of its 95 % normal interval.
+            - SNR (end-to-end and decomposition), measured once (not per seed) at two points, over \(inits) \
+            initializations per k (models seeded apart from the training runs): at initialization, and warm — the \
+            per-image network trained on single images against their own labels until its held-out accuracy reaches \
+            \(Self.warmAccuracy) (at most \(warmSteps) steps of 32; reached \(String(format: "%.3f", SampleStatistics.mean(warmAccuracies))) \
+            on average), the same network for every k, the aggregator at its initialization. Exact per-example \
+            gradients of the strategy's loss at the last layer of the per-image network (FC 100 → 1, weight and bias). \
+            Per initialization \(Self.snrPools) independent pools of single images (each also mirrored left to right, \
+            which flips its label); tuples of k distinct images of one pool, \(Self.snrTuplesPerImage) per pool image, each \
+            with its 2^k mirror variants; the pools start at 128 images and double with fresh images until the 95 % \
+            interval of the mean SNR² over initializations excludes 0 with its lower end at least a third of the mean, \
+            or at \(initMost) (initialization) and \(most) (warm) images per pool. SNR² = ‖E g‖² / E‖g − E g‖² per \
+            initialization, ‖E g‖² estimated without bias as the mean over pairs of pools of the products of their mean \
+            gradients. Reported: √(mean SNR²) with the square roots of its 95 % normal interval (detected: the interval \
+            excludes 0).
             """
         result.notes.append("## Breakdown\n\n" + breakdown.sentence)
-        var snrNote = "## Gradient SNR\n\n| strategy | k | SNR | 95 % CI | initializations × tuples |\n|---|---:|---:|---|---:|\n"
+        var snrNote = "## Gradient SNR\n\n| point | strategy | k | SNR | 95 % CI | detected | initializations × images per pool |\n|---|---|---:|---:|---|---|---:|\n"
         for m in snr {
-            snrNote += "| \(m.strategy) | \(m.k) | \(SVGChart.formatNumber(m.value)) | \(SVGChart.formatNumber(m.ciLow))…\(SVGChart.formatNumber(m.ciHigh)) | \(m.initializations) × \(m.examples) |\n"
+            snrNote += "| \(m.point) | \(m.strategy) | \(m.k) | \(SVGChart.formatNumber(m.value)) | \(SVGChart.formatNumber(m.ciLow))…\(SVGChart.formatNumber(m.ciHigh)) | \(m.detected ? "yes" : "no") | \(m.initializations) × \(m.images / Self.snrPools) |\n"
         }
-        if let decay { snrNote += "\nEnd-to-end SNR falls by a factor of \(String(format: "%.1f", decay)) per added image (least-squares fit of log SNR on k over the detected values)." }
+        if let decay {
+            snrNote += "\nAt the warm point the end-to-end SNR falls by a factor of \(String(format: "%.1f", decay)) per added image (least-squares fit of log SNR on k over the detected values)."
+        }
         result.notes.append(snrNote)
         return result
     }
@@ -188,18 +219,22 @@ public struct ParityLinesExperiment: Experiment {
         return exp(-sxy / sxx)
     }
 
-    /// SNR against k on a log axis with the 95 % interval as a band; values that did not clear the
-    /// noise floor are left out (their interval still reaches down to the axis).
+    /// SNR against k on a log axis with the 95 % interval as a band, per strategy and point; values
+    /// that did not clear the noise floor are left out (their interval still reaches down to the axis).
     static func snrChart(_ snr: [ParityLinesSNR.Measurement]) -> SVGChart {
         var series: [SVGChart.Series] = []
-        for strategy in ["end-to-end", "decomposition"] {
-            let of = snr.filter { $0.strategy == strategy }
-            var s = SVGChart.Series(name: strategy, xy: of.map { (Double($0.k), $0.detected ? $0.value : .nan) }, showMarkers: true)
-            s.band = of.map { SVGChart.BandPoint(x: Double($0.k), low: $0.ciLow, high: $0.ciHigh) }
-            series.append(s)
+        for point in ["initialization", "warm"] {
+            for strategy in ["end-to-end", "decomposition"] {
+                let of = snr.filter { $0.strategy == strategy && $0.point == point }
+                if of.isEmpty { continue }
+                var s = SVGChart.Series(name: "\(strategy), \(point)", xy: of.map { (Double($0.k), $0.detected ? $0.value : .nan) },
+                                        showMarkers: true)
+                s.band = of.map { SVGChart.BandPoint(x: Double($0.k), low: $0.ciLow, high: $0.ciHigh) }
+                series.append(s)
+            }
         }
-        return SVGChart(title: "Gradient SNR at the per-image network's last layer, at initialization", xLabel: "k (images per tuple)",
-                        yLabel: "SNR = |E g| / std g (log scale, 95 % CI)", series: series, logY: true)
+        return SVGChart(title: "Gradient SNR at the per-image network's last layer (at initialization; warm per-image network)",
+                        xLabel: "k (images per tuple)", yLabel: "SNR = |E g| / std g (log scale, 95 % CI)", series: series, logY: true)
     }
 
     /// Final test accuracy against k per strategy, mean with a min–max band over seeds.
