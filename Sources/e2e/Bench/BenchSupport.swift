@@ -1,5 +1,6 @@
 import EndToEnd
 import EndToEndKernels
+import EndToEndNN
 import Foundation
 
 /// What every benchmark workload shares: a monotonic clock, the peak resident memory, and
@@ -57,6 +58,26 @@ enum BenchSupport {
 
 /// A benchmark that cannot run (missing data, unreadable file); the message names the
 /// workload and the path.
+extension BenchSupport {
+    /// One training step of a character language model on the windows of `data` that begin at
+    /// `starts`: inputs `data[s ..< s + length]`, targets shifted by one symbol. Returns the loss.
+    static func languageModelStep(data: [Int32], starts: [Int], length T: Int, vocabulary V: Int,
+                                  logits: (IntTensor) -> Tensor, optimizer: Optimizer) -> Float {
+        var xs = [Int32](), ys = [Int32]()
+        xs.reserveCapacity(starts.count * T); ys.reserveCapacity(starts.count * T)
+        for start in starts {
+            xs += data[start..<(start + T)]
+            ys += data[(start + 1)...(start + T)]
+        }
+        let x = IntTensor(shape: [starts.count, T], scalars: xs), y = IntTensor(shape: [starts.count * T], scalars: ys)
+        let loss = Loss.crossEntropy(logits(x).reshaped([-1, V]), y)
+        optimizer.zeroGrad()
+        loss.backward()
+        optimizer.step()
+        return loss.item
+    }
+}
+
 struct BenchError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }

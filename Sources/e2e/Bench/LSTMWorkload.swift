@@ -76,19 +76,9 @@ enum LSTMWorkload {
         var rng = RandomGenerator(seed: seed &+ 1)
         let T = steps, B = batch, V = vocabulary
         func step() -> Float {
-            var xs = [Int32](), ys = [Int32]()
-            xs.reserveCapacity(B * T); ys.reserveCapacity(B * T)
-            for _ in 0..<B {
-                let start = rng.nextInt(below: data.count - T - 1)
-                xs += data[start..<(start + T)]
-                ys += data[(start + 1)...(start + T)]
-            }
-            let x = IntTensor(shape: [B, T], scalars: xs), y = IntTensor(shape: [B * T], scalars: ys)
-            let loss = Loss.crossEntropy(net.logits(x).reshaped([-1, V]), y)
-            optimizer.zeroGrad()
-            loss.backward()
-            optimizer.step()
-            return loss.item
+            let starts = (0..<B).map { _ in rng.nextInt(below: data.count - T - 1) }
+            return BenchSupport.languageModelStep(data: data, starts: starts, length: T, vocabulary: V,
+                                                  logits: net.logits, optimizer: optimizer)
         }
         for _ in 0..<warmup { _ = step() }
         let t0 = BenchSupport.now()

@@ -89,20 +89,12 @@ enum TransformerWorkload {
         let span = data.count - T - 1
         var window = 0
         func step() -> Float {
-            var xs = [Int32](), ys = [Int32]()
-            xs.reserveCapacity(B * T); ys.reserveCapacity(B * T)
-            for _ in 0..<B {
-                let start = (window * windowMultiplier) % span
-                window += 1
-                xs += data[start..<(start + T)]
-                ys += data[(start + 1)...(start + T)]
+            let starts = (0..<B).map { _ in
+                defer { window += 1 }
+                return (window * windowMultiplier) % span
             }
-            let x = IntTensor(shape: [B, T], scalars: xs), y = IntTensor(shape: [B * T], scalars: ys)
-            let loss = Loss.crossEntropy(net.logits(x).reshaped([-1, V]), y)
-            optimizer.zeroGrad()
-            loss.backward()
-            optimizer.step()
-            return loss.item
+            return BenchSupport.languageModelStep(data: data, starts: starts, length: T, vocabulary: V,
+                                                  logits: net.logits, optimizer: optimizer)
         }
         let first = (0..<warmup).map { _ in step() }
         let t0 = BenchSupport.now()
