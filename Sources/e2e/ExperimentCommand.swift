@@ -30,6 +30,8 @@ struct ExperimentCommand: ParsableCommand {
     var seeds: Int?
     @Option(help: "Training budget: standard (the experiment's defaults) or paper (the budget its paper states, where it states one).")
     var budget: String = "standard"
+    @Option(help: "Comma-separated values of the experiment's swept axis to run, instead of its whole sweep (parity-lines: k, parity-bits: d, module-chain: n), e.g. --grid 2,3.")
+    var grid: String?
     @Option(help: "Report directory (default: reports/<name>[-quick]-<timestamp>).") var output: String?
     @Option(help: "Continue the unfinished run whose report folder this is (parity-lines, local-losses, ensemble-vs-e2e and data-size keep finished strategies and continue the unfinished one from its checkpoint; parity-bits, stocks and module-chain keep finished grid cells and train the unfinished cell again).")
     var resume: String?
@@ -44,7 +46,7 @@ struct ExperimentCommand: ParsableCommand {
             RunSupport.err("error: give an experiment name or --list; available: \(ExperimentRegistry.names.joined(separator: ", "))")
             throw ExitCode(2)
         }
-        guard let experiment = ExperimentRegistry.experiment(named: name) else {
+        guard var experiment = ExperimentRegistry.experiment(named: name) else {
             RunSupport.err("error: unknown experiment '\(name)'; available: \(ExperimentRegistry.names.joined(separator: ", "))")
             throw ExitCode(2)
         }
@@ -68,14 +70,16 @@ struct ExperimentCommand: ParsableCommand {
             throw ValidationError("--budget paper: experiment \(name) has no budget stated by its paper; use --budget standard")
         }
         if let seeds, seeds < 1 { throw ValidationError("--seeds must be at least 1, got \(seeds)") }
-        var quick = self.quick, seed = self.seed
+        var quick = self.quick, seed = self.seed, grid = self.grid
         var seeds = self.seeds ?? (quick ? 1 : 3)
         let path = scratch.map { $0.appendingPathComponent("report").path } ?? resume ?? output ?? "reports/\(name)\(quick ? "-quick" : "")-\(TrainCommand.timestamp())"
         let directory = URL(fileURLWithPath: path).standardizedFileURL
         // Until it finishes, the run's strategy checkpoints and finished results live beside the report.
         let unfinished = UnfinishedRun(report: directory)
-        if let manifest = try RunSupport.checkUnfinished(unfinished, path: path, resuming: resume != nil, what: "run",
-                                                         resumeCommand: "e2e experiment \(name) --resume \(path)") {
+        let existing = try RunSupport.checkUnfinished(unfinished, path: path, resuming: resume != nil, what: "run",
+                                                         resumeCommand: "e2e experiment \(name) --resume \(path)")
+        let manifestless = existing == nil
+        if let manifest = existing {
             guard manifest["experiment"] == name else {
                 RunSupport.err("error: --resume: \(path) is an unfinished run of experiment '\(manifest["experiment"] ?? "?")', not \(name)")
                 throw ExitCode(1)
@@ -84,9 +88,17 @@ struct ExperimentCommand: ParsableCommand {
             seed = manifest["seed"].flatMap(UInt64.init) ?? seed
             seeds = manifest["seeds"].flatMap(Int.init) ?? 1
             budget = manifest["budget"].flatMap(ExperimentBudget.init) ?? .standard
-        } else {
-            try RunSupport.createUnfinished(unfinished, manifest: ["experiment": name, "quick": String(quick), "seed": String(seed),
-                                                                   "seeds": String(seeds), "budget": budget.rawValue])
+            if let g = manifest["grid"], self.grid != nil && self.grid != g {
+                RunSupport.err("error: --resume: \(path) runs --grid \(g); leave --grid out or give the same values")
+                throw ExitCode(1)
+            }
+            grid = manifest["grid"]
+        }
+        if let grid { experiment = try Self.narrowed(experiment, to: grid) }
+        if manifestless {
+            var manifest = ["experiment": name, "quick": String(quick), "seed": String(seed), "seeds": String(seeds), "budget": budget.rawValue]
+            if let grid { manifest["grid"] = grid }
+            try RunSupport.createUnfinished(unfinished, manifest: manifest)
         }
         let flag = InterruptFlag()
         let resumeLine = "resume with: e2e experiment \(name) --resume \(path)"
@@ -102,7 +114,7 @@ struct ExperimentCommand: ParsableCommand {
                                         log: { RunSupport.out("[\(name)] " + $0) },
                                         checkpointing: StrategyCheckpointing(directory: unfinished.directory, interrupt: flag),
                                         budget: budget, communicator: communicator)
-        RunSupport.out("e2e experiment \(name)\(quick ? " --quick" : "")\(budget == .paper ? " --budget paper" : ""): seed \(seed), \(seeds) seed(s), report \(path)")
+        RunSupport.out("e2e experiment \(name)\(quick ? " --quick" : "")\(budget == .paper ? " --budget paper" : "")\(grid.map { " --grid " + $0 } ?? ""): seed \(seed), \(seeds) seed(s), report \(path)")
         let start = Date()
         let result: ExperimentResult
         do { result = try SeedRuns.run(experiment, context, seeds: seeds) } catch let e as StrategyInterrupted {
@@ -136,5 +148,19 @@ struct ExperimentCommand: ParsableCommand {
                                                fields: result.summaryFields)
         if case .object(let fields) = summary { summary = .object(fields + [("world_size", .int(communicator.size))]) }
         RunSupport.out(summary.encoded)
+    }
+
+    /// The experiment narrowed to `--grid`'s values of its swept axis; a clear error otherwise.
+    static func narrowed(_ experiment: any Experiment, to grid: String) throws -> any Experiment {
+        guard let axis = experiment.sweptAxis else {
+            throw ValidationError("--grid: experiment \(experiment.name) has no swept axis whose values can be chosen")
+        }
+        let parts = grid.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        var values: [Int] = []
+        for p in parts {
+            guard let v = Int(p) else { throw ValidationError("--grid: '\(p)' in '\(grid)' is not a whole number (values of \(axis), comma-separated)") }
+            values.append(v)
+        }
+        do { return try experiment.sweeping(values) } catch { throw ValidationError("--grid: \(error)") }
     }
 }

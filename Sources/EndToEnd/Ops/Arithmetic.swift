@@ -17,24 +17,38 @@ extension Tensor {
         return out
     }
 
+    /// ``binary(_:_:op:_:grads:)`` with the op as a type: its loop is specialized (see ``ElementOp``).
+    @inline(__always)
+    static func binary<Op: ElementOp>(_ a: Tensor, _ b: Tensor, op: String, _ kind: Op,
+                                      grads: @escaping (Tensor) -> (Tensor?, Tensor?)) -> Tensor {
+        var out = a.zipElements(b, op: op, kind)
+        let sa = a.shape, sb = b.shape
+        let needA = a.requiresGrad, needB = b.requiresGrad
+        out.record(op: op, inputs: [a, b]) { g in
+            let (ga, gb) = grads(g)
+            return [needA ? ga?.sumToShape(sa) : nil, needB ? gb?.sumToShape(sb) : nil]
+        }
+        return out
+    }
+
     public static func + (a: Tensor, b: Tensor) -> Tensor {
-        binary(a, b, op: "add", +) { g in (g, g) }
+        binary(a, b, op: "add", AddOp()) { g in (g, g) }
     }
 
     public static func - (a: Tensor, b: Tensor) -> Tensor {
-        binary(a, b, op: "sub", -) { g in (g, -g) }
+        binary(a, b, op: "sub", SubOp()) { g in (g, -g) }
     }
 
     public static func * (a: Tensor, b: Tensor) -> Tensor {
         let (ad, bd) = (a.detached(), b.detached())
         let (na, nb) = (a.requiresGrad, b.requiresGrad)
-        return binary(a, b, op: "mul", *) { g in (na ? g * bd : nil, nb ? g * ad : nil) }
+        return binary(a, b, op: "mul", MulOp()) { g in (na ? g * bd : nil, nb ? g * ad : nil) }
     }
 
     public static func / (a: Tensor, b: Tensor) -> Tensor {
         let (ad, bd) = (a.detached(), b.detached())
         let (na, nb) = (a.requiresGrad, b.requiresGrad)
-        return binary(a, b, op: "div", /) { g in
+        return binary(a, b, op: "div", DivOp()) { g in
             (na ? g / bd : nil, nb ? -(g * ad) / (bd * bd) : nil)
         }
     }
@@ -65,14 +79,14 @@ extension Tensor {
 
     /// `self * self`.
     public func square() -> Tensor {
-        var out = mapElements { $0 * $0 }
+        var out = mapElements(0, SquareOp())
         let x = detached()
         out.recordUnary(self, op: "square") { g in g * x * 2 }
         return out
     }
 
     public static prefix func - (a: Tensor) -> Tensor {
-        var out = a.mapElements { -$0 }
+        var out = a.mapElements(0, NegateOp())
         out.recordUnary(a, op: "neg") { g in -g }
         return out
     }
@@ -80,7 +94,7 @@ extension Tensor {
     // Scalar forms avoid materializing a broadcast tensor.
 
     public static func + (a: Tensor, s: Float) -> Tensor {
-        var out = a.mapElements { $0 + s }
+        var out = a.mapElements(s, AddOp())
         out.recordUnary(a, op: "add") { g in g }
         return out
     }
@@ -88,25 +102,25 @@ extension Tensor {
 
     public static func - (a: Tensor, s: Float) -> Tensor { a + (-s) }
     public static func - (s: Float, a: Tensor) -> Tensor {
-        var out = a.mapElements { s - $0 }
+        var out = a.mapElements(s, ReverseSubOp())
         out.recordUnary(a, op: "rsub") { g in -g }
         return out
     }
 
     public static func * (a: Tensor, s: Float) -> Tensor {
-        var out = a.mapElements { $0 * s }
+        var out = a.mapElements(s, MulOp())
         out.recordUnary(a, op: "mul") { g in g * s }
         return out
     }
     public static func * (s: Float, a: Tensor) -> Tensor { a * s }
 
     public static func / (a: Tensor, s: Float) -> Tensor {
-        var out = a.mapElements { $0 / s }
+        var out = a.mapElements(s, DivOp())
         out.recordUnary(a, op: "div") { g in g / s }
         return out
     }
     public static func / (s: Float, a: Tensor) -> Tensor {
-        var out = a.mapElements { s / $0 }
+        var out = a.mapElements(s, ReverseDivOp())
         let x = a.detached()
         out.recordUnary(a, op: "rdiv") { g in g * x.mapElements { -s / ($0 * $0) } }
         return out

@@ -236,8 +236,8 @@ extension Tensor {
     public func maskedFill(_ mask: Tensor, _ value: Float) -> Tensor {
         check { () throws(TensorError) in try Tensor.validateMaskedFill(shape: shape, maskShape: mask.shape) }
         let m = mask.detached().expanded(to: shape)
-        var out = withNoGrad { zipElements(m, op: "maskedFill") { $1 != 0 ? value : $0 } }
-        out.recordUnary(self, op: "maskedFill") { g in g.zipElements(m, op: "maskedFill") { $1 != 0 ? 0 : $0 } }
+        var out = withNoGrad { zipElements(m, op: "maskedFill", MaskedFillOp(value: value)) }
+        out.recordUnary(self, op: "maskedFill") { g in g.zipElements(m, op: "maskedFill", MaskedZeroOp()) }
         return out
     }
 

@@ -27,16 +27,17 @@ extension Tensor {
     }
 
     /// A unary op computed by a vectorized buffer kernel, with a derivative from the output.
-    func vectorized(_ op: String, _ kernel: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void,
-                    derivative: @escaping (Float) -> Float) -> Tensor {
+    /// `gradient.apply(g, y)` is the input's gradient from the output's `g` and the output `y`.
+    func vectorized<Gradient: ElementOp>(_ op: String, _ kernel: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void,
+                                         gradient: Gradient) -> Tensor {
         var out = mapBuffer(kernel)
         let y = out.detached()
-        out.recordUnary(self, op: op) { g in g.zipElements(y, op: op) { $0 * derivative($1) } }
+        out.recordUnary(self, op: op) { g in g.zipElements(y, op: op, gradient) }
         return out
     }
 
     /// e^x.
-    public func exp() -> Tensor { vectorized("exp", { VectorMath.exp($0, $1, count: $2) }) { $0 } }
+    public func exp() -> Tensor { vectorized("exp", { VectorMath.exp($0, $1, count: $2) }, gradient: MulOp()) }
 
     /// Natural logarithm.
     public func log() -> Tensor {
@@ -50,10 +51,10 @@ extension Tensor {
     public func sqrt() -> Tensor { unaryFromOutput("sqrt", { $0.squareRoot() }) { 0.5 / $0 } }
 
     /// Hyperbolic tangent.
-    public func tanh() -> Tensor { vectorized("tanh", { VectorMath.tanh($0, $1, count: $2) }) { 1 - $0 * $0 } }
+    public func tanh() -> Tensor { vectorized("tanh", { VectorMath.tanh($0, $1, count: $2) }, gradient: TanhGradientOp()) }
 
     /// The logistic function 1 / (1 + e^-x), computed without overflow.
-    public func sigmoid() -> Tensor { vectorized("sigmoid", { VectorMath.sigmoid($0, $1, count: $2) }) { $0 * (1 - $0) } }
+    public func sigmoid() -> Tensor { vectorized("sigmoid", { VectorMath.sigmoid($0, $1, count: $2) }, gradient: SigmoidGradientOp()) }
 
     @inline(__always)
     static func sigmoidScalar(_ x: Float) -> Float {

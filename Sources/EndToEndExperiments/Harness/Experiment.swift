@@ -26,11 +26,22 @@ public protocol Experiment: Sendable {
     /// runs (`runs[0]` is the root seed's). The default keeps the aggregate as it is, with the
     /// first run's figures and notes when there is one run only.
     func summarize(_ combined: ExperimentResult, runs: [ExperimentResult], context: ExperimentContext) throws -> ExperimentResult
+    /// The name of the axis the experiment sweeps (`"k"`, `"d"`, `"n"`), when its grid can be
+    /// narrowed to chosen values with ``sweeping(_:)``; nil: it has no such axis.
+    var sweptAxis: String? { get }
+    /// The same experiment run only at the given values of ``sweptAxis`` (e.g. a paper-budget run
+    /// at the k where the claim bites). Throws ``ExperimentError/invalidSetting(_:)`` for values
+    /// outside the axis's range.
+    func sweeping(_ values: [Int]) throws(ExperimentError) -> any Experiment
 }
 
 extension Experiment {
     public var isResumable: Bool { false }
     public var paperBudget: String? { nil }
+    public var sweptAxis: String? { nil }
+    public func sweeping(_ values: [Int]) throws(ExperimentError) -> any Experiment {
+        throw .invalidSetting("\(name) has no swept axis whose values can be chosen")
+    }
     public func summarize(_ combined: ExperimentResult, runs: [ExperimentResult], context: ExperimentContext) throws -> ExperimentResult {
         combined
     }
@@ -141,5 +152,16 @@ extension ExperimentContext {
         let d = JSONDecoder()
         d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return d
+    }
+}
+
+/// Validation shared by the experiments' ``Experiment/sweeping(_:)``.
+enum SweptValues {
+    static func check(_ values: [Int], axis: String, of experiment: String, in range: ClosedRange<Int>) throws(ExperimentError) {
+        guard !values.isEmpty else { throw .invalidSetting("\(experiment): give at least one value of \(axis)") }
+        if let bad = values.first(where: { !range.contains($0) }) {
+            throw .invalidSetting("\(experiment): \(axis) = \(bad) is outside \(range.lowerBound)...\(range.upperBound)")
+        }
+        guard Set(values).count == values.count else { throw .invalidSetting("\(experiment): repeated value of \(axis) in \(values)") }
     }
 }

@@ -229,3 +229,14 @@ public struct ModuleChainExperiment: Experiment {
                 ["## Breakdown\n\n" + breakdown.sentence], [("breakdown", breakdown.json)])
     }
 }
+
+extension ModuleChainExperiment {
+    public var sweptAxis: String? { "n" }
+    /// Runs only the given chain lengths (1 to 16).
+    public func sweeping(_ values: [Int]) throws(ExperimentError) -> any Experiment {
+        try SweptValues.check(values, axis: "n", of: name, in: 1...16)
+        var e = self
+        e.lengths = values
+        return e
+    }
+}

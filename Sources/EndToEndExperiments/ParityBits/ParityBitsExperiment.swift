@@ -119,3 +119,14 @@ public struct ParityBitsExperiment: Experiment {
         return t
     }
 }
+
+extension ParityBitsExperiment {
+    public var sweptAxis: String? { "d" }
+    /// Runs only the given input dimensions (2 to 64).
+    public func sweeping(_ values: [Int]) throws(ExperimentError) -> any Experiment {
+        try SweptValues.check(values, axis: "d", of: name, in: 2...64)
+        var e = self
+        e.dimensions = values
+        return e
+    }
+}

@@ -244,3 +244,15 @@ public struct ParityLinesExperiment: Experiment {
                  referenceLines: [.init(y: 0.5, label: "chance"), .init(y: 0.9, label: "0.9")], showMarkers: true, yRange: 0.4...1)
     }
 }
+
+extension ParityLinesExperiment {
+    public var sweptAxis: String? { "k" }
+    /// Trains and measures the SNR only at the given k (1 to 10).
+    public func sweeping(_ values: [Int]) throws(ExperimentError) -> any Experiment {
+        try SweptValues.check(values, axis: "k", of: name, in: 1...10)
+        var e = self
+        e.ks = values
+        e.snrKs = values
+        return e
+    }
+}
