@@ -39,7 +39,9 @@ final class TrainResumeTests: XCTestCase {
     }
 
     /// Runs e2e in `dir`; `signal` is sent once `trigger` (a path in `dir`; `*` stands for the
-    /// default report's unfinished-run folder) exists.
+    /// default report's unfinished-run folder) exists. A trigger `…/step-N.safetensors` fires on
+    /// any checkpoint of step N or later in that folder: only the newest two are kept, so the
+    /// one named may already be pruned when the poll looks (CI missed a 5-step window so).
     @discardableResult
     func e2e(_ args: [String], signal: Int32? = nil, when trigger: String? = nil) throws -> (status: Int32, out: String) {
         let p = Process()
@@ -53,11 +55,21 @@ final class TrainResumeTests: XCTestCase {
         if let signal, let trigger {
             let deadline = Date().addingTimeInterval(120)
             func present() -> Bool {
-                let path = trigger.hasPrefix("*") ? defaultRun.map { $0 + trigger.dropFirst() } : trigger
-                return path.map { FileManager.default.fileExists(atPath: dir.appendingPathComponent($0).path) } ?? false
+                guard let path = trigger.hasPrefix("*") ? defaultRun.map({ $0 + trigger.dropFirst() }) : trigger else { return false }
+                let url = dir.appendingPathComponent(path)
+                let name = url.lastPathComponent
+                if name.hasPrefix("step-"), name.hasSuffix(".safetensors"),
+                   let step = Int(name.dropFirst(5).dropLast(".safetensors".count)) {
+                    let names = (try? FileManager.default.contentsOfDirectory(atPath: url.deletingLastPathComponent().path)) ?? []
+                    return names.contains { n in
+                        n.hasPrefix("step-") && n.hasSuffix(".safetensors")
+                            && (Int(n.dropFirst(5).dropLast(".safetensors".count)) ?? -1) >= step
+                    }
+                }
+                return FileManager.default.fileExists(atPath: url.path)
             }
             while !present(), p.isRunning, Date() < deadline {
-                Thread.sleep(forTimeInterval: 0.01)
+                Thread.sleep(forTimeInterval: 0.002)
             }
             if p.isRunning { kill(p.processIdentifier, signal) }
         }
@@ -129,7 +141,8 @@ final class TrainResumeTests: XCTestCase {
     }
 
     func testAFreshRunRefusesToOverwriteAnUnfinishedOneAndResumeNeedsOne() throws {
-        let interrupted = try e2e(["train", "c.json", "--output", "u", "--checkpoint-every", "5", "--quiet"],
+        // 400 epochs: a run that ends before the signal lands would exit 0.
+        let interrupted = try e2e(["train", "c.json", "--output", "u", "--epochs", "400", "--checkpoint-every", "5", "--quiet"],
                                   signal: SIGTERM, when: ".u.training/run/step-0000000005.safetensors")
         XCTAssertEqual(interrupted.status, 143, interrupted.out)
         let again = try e2e(["train", "c.json", "--output", "u", "--quiet"])

@@ -117,6 +117,13 @@ public enum GradCheckCatalog {
             c.append(GradCheckCase("softmax", "\(shapeString(s)) axis \(axis)", inputs: [normal(s, &rng) * 2]) { $0[0].softmax(axis: axis) })
             c.append(GradCheckCase("logSoftmax", "\(shapeString(s)) axis \(axis)", inputs: [normal(s, &rng) * 2]) { $0[0].logSoftmax(axis: axis) })
         }
+        // Batch-norm layout (per channel over batch and length), layer-norm layout (per row),
+        // and one group.
+        for (s, o, g, i) in [([3, 2, 4], 3, 2, 4), ([4, 6], 1, 4, 6), ([2, 5], 1, 1, 10)] {
+            c.append(GradCheckCase("standardized", "\(shapeString(s)) as [\(o), \(g), \(i)]", inputs: [normal(s, &rng) * 2]) {
+                $0[0].standardized(outer: o, groups: g, inner: i, epsilon: 1e-3).output
+            })
+        }
         return c
     }
 

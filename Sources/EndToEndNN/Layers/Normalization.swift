@@ -38,23 +38,23 @@ public class BatchNorm: Module, @unchecked Sendable {
         var statShape = [Int](repeating: 1, count: x.rank)
         statShape[1] = features
         let axes = [0] + Array(2..<x.rank)
-        let mean: Tensor, variance: Tensor
+        var y: Tensor
         if isTraining {
             let n = axes.reduce(1) { $0 * x.shape[$1] }
             precondition(n > 1, "\(summary): training needs more than one value per channel, got input \(shapeText(x.shape))")
-            mean = x.mean(axes: axes, keepDims: true)
-            variance = (x - mean).square().mean(axes: axes, keepDims: true)
+            let s = x.standardized(outer: x.shape[0], groups: features, inner: n / x.shape[0], epsilon: epsilon)
+            y = s.output
             withNoGrad {
-                let m = mean.detached().reshaped([features]), v = variance.detached().reshaped([features]) * (Float(n) / Float(n - 1))
-                runningMean.value = runningMean.value * (1 - momentum) + m * momentum
+                let v = s.variance * (Float(n) / Float(n - 1))
+                runningMean.value = runningMean.value * (1 - momentum) + s.mean * momentum
                 runningVar.value = runningVar.value * (1 - momentum) + v * momentum
                 numBatchesTracked.value = numBatchesTracked.value + 1
             }
         } else {
-            mean = runningMean.value.reshaped(statShape)
-            variance = runningVar.value.reshaped(statShape)
+            let mean = runningMean.value.reshaped(statShape)
+            let variance = runningVar.value.reshaped(statShape)
+            y = (x - mean) / (variance + epsilon).sqrt()
         }
-        var y = (x - mean) / (variance + epsilon).sqrt()
         if let weight, let bias { y = y * weight.value.reshaped(statShape) + bias.value.reshaped(statShape) }
         return y
     }
@@ -104,10 +104,8 @@ public final class LayerNorm: Module, @unchecked Sendable {
         guard x.rank >= normalizedShape.count, Array(x.shape.suffix(normalizedShape.count)) == normalizedShape else {
             fatalError("LayerNorm(\(normalizedShape)): input of shape \(shapeText(x.shape)) does not end with \(shapeText(normalizedShape))")
         }
-        let axes = Array((x.rank - normalizedShape.count)..<x.rank)
-        let mean = x.mean(axes: axes, keepDims: true)
-        let centered = x - mean
-        var y = centered / (centered.square().mean(axes: axes, keepDims: true) + epsilon).sqrt()
+        let d = normalizedShape.reduce(1, *)
+        var y = x.standardized(outer: 1, groups: x.count / d, inner: d, epsilon: epsilon).output
         if let weight, let bias { y = y * weight.value + bias.value }
         return y
     }
