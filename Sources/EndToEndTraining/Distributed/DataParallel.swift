@@ -120,65 +120,89 @@ public final class DataParallel: GradientHook {
     /// Sums the ranks' gradients (already scaled by each rank's share of the batch) in
     /// buckets, so every rank holds the gradient of the whole batch. A parameter without a
     /// gradient on every rank keeps none.
+    ///
+    /// The buckets' buffers persist from step to step (rebuilt only when the parameter list
+    /// changes, as at a new stage), and the summed values are written back into each
+    /// gradient's own storage: a fresh 4 MiB buffer and a new tensor per parameter every step
+    /// cost more than a third of the allreduce on the MLP (perf, 2 ranks).
     public func gradientsReady(_ parameters: [Parameter], run: TrainingRun) throws {
         guard size > 1 else { return }
         let start = DispatchTime.now().uptimeNanoseconds
         defer {
             allreduceSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         }
+        let counts = parameters.map(\.count)
+        if counts != layout { plan(counts) }
+        // Which parameters have a gradient is known after the last bucket (it carries one
+        // presence flag per parameter), so values are written back after all buckets.
+        for (b, range) in buckets.enumerated() {
+            let last = b == buckets.count - 1
+            try buffers[b].withUnsafeMutableBufferPointer { buffer in
+                let dst = buffer.baseAddress!
+                var offset = 0
+                for i in range {
+                    let p = parameters[i]
+                    if let g = p.grad {
+                        g.withContiguousData { (dst + offset).update(from: $0, count: p.count) }
+                        if last { dst[buffer.count - parameters.count + i] = 1 }
+                    } else {
+                        (dst + offset).update(repeating: 0, count: p.count)
+                        if last { dst[buffer.count - parameters.count + i] = 0 }
+                    }
+                    offset += p.count
+                }
+                if last {
+                    // Flags of the parameters in earlier buckets.
+                    for i in 0..<range.lowerBound { dst[buffer.count - parameters.count + i] = parameters[i].grad == nil ? 0 : 1 }
+                }
+                try communicator.allreduceSum(buffer)
+            }
+            allreduceCalls += 1
+        }
+        let flags = buffers[buckets.count - 1].suffix(parameters.count)
+        for (b, range) in buckets.enumerated() {
+            buffers[b].withUnsafeBufferPointer { buffer in
+                let src = buffer.baseAddress!
+                var offset = 0
+                for i in range {
+                    let p = parameters[i]
+                    if flags[flags.startIndex + i] > 0 {
+                        // Taken out of the parameter first, so the storage is uniquely held and
+                        // the write is in place.
+                        var g = p.grad ?? Tensor.zeros(p.shape)
+                        p.grad = nil
+                        g.withUnsafeMutableData { d, n in d.update(from: src + offset, count: n) }
+                        p.grad = g
+                    }
+                    offset += p.count
+                }
+            }
+        }
+    }
+
+    /// Splits parameters of `counts` elements into buckets of consecutive parameters of at
+    /// most ``bucketBytes`` (a larger parameter gets a bucket of its own) and allocates their
+    /// buffers; the last bucket has room for the presence flags.
+    private func plan(_ counts: [Int]) {
         let capacity = max(1, bucketBytes / 4)
-        // Buckets of consecutive parameters; the last carries one presence flag per parameter.
-        var buckets: [Range<Int>] = []
+        buckets = []
         var first = 0, filled = 0
-        for (i, p) in parameters.enumerated() {
-            if filled > 0 && filled + p.count > capacity {
+        for (i, c) in counts.enumerated() {
+            if filled > 0 && filled + c > capacity {
                 buckets.append(first..<i)
                 (first, filled) = (i, 0)
             }
-            filled += p.count
+            filled += c
         }
-        buckets.append(first..<parameters.count)
-        var present = [Float](repeating: 0, count: parameters.count)
-        for (b, range) in buckets.enumerated() {
-            let last = b == buckets.count - 1
-            let elements = parameters[range].reduce(0) { $0 + $1.count }
-            var buffer = [Float](repeating: 0, count: elements + (last ? parameters.count : 0))
-            var offset = 0
-            for i in range {
-                let p = parameters[i]
-                if let g = p.grad {
-                    present[i] = 1
-                    g.withContiguousData { src in
-                        buffer.withUnsafeMutableBufferPointer { dst in (dst.baseAddress! + offset).update(from: src, count: p.count) }
-                    }
-                }
-                offset += p.count
-            }
-            if last {
-                for i in parameters.indices { buffer[elements + i] = present[i] }
-            }
-            try buffer.withUnsafeMutableBufferPointer { try communicator.allreduceSum($0) }
-            allreduceCalls += 1
-            if last {
-                for i in parameters.indices { present[i] = buffer[elements + i] }
-            }
-            // Which parameters have a gradient is known after the last bucket; keep the values until then.
-            pending.append((range, buffer))
+        buckets.append(first..<counts.count)
+        buffers = buckets.enumerated().map { b, range in
+            let elements = counts[range].reduce(0, +)
+            return [Float](repeating: 0, count: elements + (b == buckets.count - 1 ? counts.count : 0))
         }
-        for (range, buffer) in pending {
-            var offset = 0
-            for i in range {
-                let p = parameters[i]
-                if present[i] > 0 {
-                    p.grad = Tensor(shape: p.shape) { dst, n in
-                        buffer.withUnsafeBufferPointer { src in dst.update(from: src.baseAddress! + offset, count: n) }
-                    }
-                }
-                offset += p.count
-            }
-        }
-        pending.removeAll(keepingCapacity: true)
+        layout = counts
     }
 
-    private var pending: [(Range<Int>, [Float])] = []
+    private var layout: [Int]?
+    private var buckets: [Range<Int>] = []
+    private var buffers: [[Float]] = []
 }

@@ -117,6 +117,36 @@ final class DataParallelTests: XCTestCase {
         }
     }
 
+    func testReusedBucketsForgetTheLastStepAndHeldGradientsAreNotWrittenThrough() throws {
+        let out = try pair { c -> [[[Float]?]] in
+            let ps = [Parameter(Tensor.zeros([2])), Parameter(Tensor.zeros([3]))]
+            let dp = DataParallel(communicator: c, bucketBytes: 12)
+            let r = Float(c.rank + 1)
+            var steps: [[[Float]?]] = []
+            // Step 1: both have gradients; a copy of one is held elsewhere (as a user might).
+            ps[0].grad = Tensor([r, 2 * r])
+            ps[1].grad = Tensor([3 * r, 4 * r, 5 * r])
+            let held = ps[0].grad!
+            try dp.gradientsReady(ps, run: TrainingRun(stages: [TrainingStage]()))
+            XCTAssertEqual(held.scalars, [r, 2 * r], "the allreduce wrote into a tensor the parameter no longer owned alone")
+            steps.append(ps.map { $0.grad?.scalars })
+            // Step 2, same parameters: the first has no gradient anywhere, the second only on rank 0.
+            for p in ps { p.zeroGrad() }
+            ps[0].grad = nil
+            ps[1].grad = c.rank == 0 ? Tensor([1, 1, 1]) : nil
+            try dp.gradientsReady(ps, run: TrainingRun(stages: [TrainingStage]()))
+            steps.append(ps.map { $0.grad?.scalars })
+            XCTAssertEqual(dp.allreduceCalls, 4)
+            return steps
+        }
+        for steps in out {
+            XCTAssertEqual(steps[0][0], [3, 6])
+            XCTAssertEqual(steps[0][1], [9, 12, 15])
+            XCTAssertNil(steps[1][0])
+            XCTAssertEqual(steps[1][1], [1, 1, 1])
+        }
+    }
+
     func testGatherConcatenatesOutputsAndWeightsTheLossBySliceSize() throws {
         let out = try pair { c -> ([Int], [Float], Double) in
             let rows = c.rank == 0 ? 3 : 1
