@@ -136,7 +136,7 @@ struct ExperimentCommand: ParsableCommand {
         }
         do {
             try ExperimentReport(directory: directory).write(result, experiment: experiment, quick: quick, seed: seed,
-                                                             wallSeconds: wall, seeds: seeds, budget: budget)
+                                                             wallSeconds: wall, seeds: seeds, budget: budget, grid: grid)
         } catch {
             RunSupport.err("error: cannot write the report to \(path): \(error)")
             throw ExitCode(1)
@@ -145,7 +145,7 @@ struct ExperimentCommand: ParsableCommand {
         for line in result.table.split(separator: "\n") { RunSupport.out(String(line)) }
         var summary = ExperimentReport.summary(experiment: name, quick: quick, seed: seed, rows: result.rows,
                                                wallSeconds: wall, report: path, seeds: seeds, budget: budget,
-                                               fields: result.summaryFields)
+                                               grid: grid, fields: result.summaryFields)
         if case .object(let fields) = summary { summary = .object(fields + [("world_size", .int(communicator.size))]) }
         RunSupport.out(summary.encoded)
     }

@@ -19,16 +19,19 @@ public struct ExperimentReport: Sendable {
         self.directory = directory
     }
 
-    /// The summary object: `{"experiment", "quick", "seed", ["seeds", "budget",] "results": [rows],
-    /// <fields>, "wall_seconds"}`, plus `"report"` when given.
+    /// The summary object: `{"experiment", "quick", "seed", ["seeds", "budget", "grid",] "results": [rows],
+    /// <fields>, "wall_seconds"}`, plus `"report"` when given. `grid` is the `--grid` text: the
+    /// values of the swept axis the run was narrowed to.
     public static func summary(experiment: String, quick: Bool, seed: UInt64, rows: [ResultRow],
                                wallSeconds: Double, report: String? = nil, seeds: Int? = nil,
-                               budget: ExperimentBudget? = nil, fields: [(String, JSONValue)] = []) -> JSONValue {
+                               budget: ExperimentBudget? = nil, grid: String? = nil,
+                               fields: [(String, JSONValue)] = []) -> JSONValue {
         var o: [(String, JSONValue)] = [
             ("experiment", .string(experiment)), ("quick", .bool(quick)), ("seed", ResultRow.seedJSON(seed)),
         ]
         if let seeds { o.append(("seeds", .int(seeds))) }
         if let budget { o.append(("budget", .string(budget.rawValue))) }
+        if let grid { o.append(("grid", .string(grid))) }
         o.append(("results", .array(rows.map(\.json))))
         o += fields
         if let report { o.append(("report", .string(report))) }
@@ -42,7 +45,8 @@ public struct ExperimentReport: Sendable {
     ///   or a figure name is not a plain file name; ``ReportWriterError`` on I/O failure.
     @discardableResult
     public func write(_ result: ExperimentResult, experiment: Experiment, quick: Bool, seed: UInt64,
-                      wallSeconds: Double, seeds: Int? = nil, budget: ExperimentBudget? = nil) throws -> URL {
+                      wallSeconds: Double, seeds: Int? = nil, budget: ExperimentBudget? = nil,
+                      grid: String? = nil) throws -> URL {
         for row in result.rows {
             var seen = Set<String>()
             for key in row.parameters.map(\.0) + row.metrics.map(\.0) {
@@ -51,7 +55,8 @@ public struct ExperimentReport: Sendable {
             }
         }
         let summary = Self.summary(experiment: experiment.name, quick: quick, seed: seed, rows: result.rows,
-                                   wallSeconds: wallSeconds, seeds: seeds, budget: budget, fields: result.summaryFields)
+                                   wallSeconds: wallSeconds, seeds: seeds, budget: budget, grid: grid,
+                                   fields: result.summaryFields)
 
         // The curves travel as a metrics log, one "split" per curve label.
         var records: [MetricsRecord] = []
@@ -69,7 +74,7 @@ public struct ExperimentReport: Sendable {
         for r in result.rows { final[r.label + ": test_accuracy"] = r.testAccuracy }
 
         var sections: [String] = []
-        sections.append("## Experiment\n\n\(experiment.summary)\n\n- mode: \(quick ? "quick (`--quick`)" : "full")\n- seed: \(seed)\(seeds.map { $0 > 1 ? " (\($0) seeds derived from it; means ± sample std)" : "" } ?? "")\(budget == .paper ? "\n- budget: the paper's" : "")\n- wall time: \(String(format: "%.1f", wallSeconds)) s")
+        sections.append("## Experiment\n\n\(experiment.summary)\n\n- mode: \(quick ? "quick (`--quick`)" : "full")\n- seed: \(seed)\(seeds.map { $0 > 1 ? " (\($0) seeds derived from it; means ± sample std)" : "" } ?? "")\(budget == .paper ? "\n- budget: the paper's" : "")\(grid.map { "\n- swept axis narrowed to: \($0) (`--grid`)" } ?? "")\n- wall time: \(String(format: "%.1f", wallSeconds)) s")
         if !result.setup.isEmpty { sections.append("## Setup\n\n" + result.setup) }
         sections.append("## Results\n\n" + result.table)
         if let perSeed = result.perSeedTable { sections.append("## Per seed\n\n" + perSeed) }
