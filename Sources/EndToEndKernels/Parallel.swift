@@ -8,6 +8,7 @@ import Musl
 import Darwin
 #endif
 import Dispatch
+import EndToEndKernelsC
 
 // MARK: - Lock
 
@@ -110,7 +111,7 @@ public enum Threading {
 // MARK: - parallelFor
 
 /// Splits `0..<n` into at most ``Threading/threadCount`` contiguous chunks and calls `body`
-/// once per chunk, concurrently, using `DispatchQueue.concurrentPerform`.
+/// once per chunk, concurrently, on the calling thread and a pool of spinning workers.
 ///
 /// The chunks are disjoint, cover `0..<n` exactly once and are issued in roughly equal
 /// sizes. Each chunk holds at least `grain` indices (except when `n < grain`), so pass a
@@ -155,16 +156,50 @@ public func parallelFor(_ n: Int, chunks: Int, _ body: (Range<Int>) -> Void) {
 
 /// Implementation detail of ``parallelFor(_:grain:_:)``; kept out of line so the inlinable
 /// fast path stays small.
+///
+/// The chunks run on the calling thread and `EndToEndKernelsC`'s worker pool, whose idle
+/// workers spin briefly (`E2E_SPIN_US`, default 200 µs) before sleeping: libdispatch woke a
+/// sleeping worker for every call, which on this VM cost as much as the small per-step products
+/// it split. `E2E_POOL=dispatch` restores `DispatchQueue.concurrentPerform`.
 @usableFromInline
 func _parallelForChunks(_ n: Int, chunks: Int, _ body: (Range<Int>) -> Void) {
-    // Balanced split: sizes differ by at most one index.
-    // concurrentPerform returns only after every iteration ran, so `body` never escapes.
+    // Balanced split: sizes differ by at most one index. Both paths return only after every
+    // chunk ran, so `body` never escapes.
     withoutActuallyEscaping(body) { body in
-        nonisolated(unsafe) let run = body
-        DispatchQueue.concurrentPerform(iterations: chunks) { c in
-            let lo = c * n / chunks
-            let hi = (c + 1) * n / chunks
-            if lo < hi { run(lo..<hi) }
+        if ParallelPool.useDispatch {
+            nonisolated(unsafe) let run = body
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                let lo = c * n / chunks
+                let hi = (c + 1) * n / chunks
+                if lo < hi { run(lo..<hi) }
+            }
+            return
         }
+        var job = ParallelPool.Job(n: n, chunks: chunks, body: body)
+        withUnsafeMutablePointer(to: &job) { p in
+            _ = e2e_pool_run(chunks, Int32(Swift.min(Swift.max(Threading.threadCount, 1), 64)), { ctx, c in
+                let job = ctx!.assumingMemoryBound(to: ParallelPool.Job.self)
+                let n = job.pointee.n, chunks = job.pointee.chunks, c = Int(c)
+                let lo = c * n / chunks
+                let hi = (c + 1) * n / chunks
+                if lo < hi { job.pointee.body(lo..<hi) }
+            }, p)
+        }
+    }
+}
+
+/// The worker pool's switch and the job record passed through its C interface.
+@usableFromInline
+enum ParallelPool {
+    /// `E2E_POOL=dispatch`: libdispatch instead of the spinning pool (for A/B measurements).
+    static let useDispatch: Bool = {
+        guard let v = getenv("E2E_POOL") else { return false }
+        return String(cString: v) == "dispatch"
+    }()
+
+    struct Job {
+        let n: Int
+        let chunks: Int
+        let body: (Range<Int>) -> Void
     }
 }

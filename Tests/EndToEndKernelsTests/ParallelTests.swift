@@ -1,4 +1,8 @@
+import Dispatch
 import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
 @testable import EndToEndKernels
 
 final class ParallelTests: XCTestCase {
@@ -81,5 +85,64 @@ final class ParallelTests: XCTestCase {
         var s = 0.0
         for i in 0..<n { s += partials[i] }
         XCTAssertEqual(s, data.reduce(0.0) { $0 + Double($1) } * 2)
+    }
+
+    // MARK: - The worker pool
+
+    static var threadID: UInt {
+        #if os(Linux)
+        UInt(pthread_self())
+        #else
+        UInt(bitPattern: pthread_self())
+        #endif
+    }
+
+    func testChunksRunOnSeveralThreads() {
+        let lock = KernelLock()
+        var threads = Set<UInt>()
+        Threading.withThreadCount(4) {
+            parallelFor(8, chunks: 8) { _ in
+                usleep(30_000)  // long enough that the pool's workers take chunks too
+                lock.withLock { _ = threads.insert(Self.threadID) }
+            }
+        }
+        XCTAssertGreaterThan(threads.count, 1, "every chunk ran on the calling thread")
+    }
+
+    func testNestedCallsRunInlineAndCoverEveryIndex() {
+        let n = 64, inner = 100
+        let counts = UnsafeMutablePointer<Int>.allocate(capacity: n * inner)
+        counts.initialize(repeating: 0, count: n * inner)
+        defer { counts.deallocate() }
+        Threading.withThreadCount(2) {
+            parallelFor(n) { outer in
+                for o in outer {
+                    parallelFor(inner) { r in for i in r { counts[o * inner + i] += 1 } }
+                }
+            }
+        }
+        XCTAssertTrue(UnsafeBufferPointer(start: counts, count: n * inner).allSatisfy { $0 == 1 })
+    }
+
+    func testManyShortCallsFromConcurrentCallersEachCoverTheirIndicesOnce() {
+        let callers = 4, calls = 500, n = 257
+        let counts = UnsafeMutablePointer<Int>.allocate(capacity: callers * n)
+        counts.initialize(repeating: 0, count: callers * n)
+        defer { counts.deallocate() }
+        nonisolated(unsafe) let shared = counts
+        Threading.withThreadCount(3) {
+            DispatchQueue.concurrentPerform(iterations: callers) { t in
+                let counts = shared
+                for _ in 0..<calls {
+                    parallelFor(n, chunks: 7) { r in for i in r { counts[t * n + i] += 1 } }
+                }
+            }
+            // And back-to-back calls from one thread, where the workers are still spinning.
+            for _ in 0..<2000 { parallelFor(n, chunks: 3) { r in for i in r { counts[i] += 1 } } }
+        }
+        for t in 0..<callers {
+            let expected = calls + (t == 0 ? 2000 : 0)
+            XCTAssertTrue(UnsafeBufferPointer(start: counts + t * n, count: n).allSatisfy { $0 == expected }, "caller \(t)")
+        }
     }
 }

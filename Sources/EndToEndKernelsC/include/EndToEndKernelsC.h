@@ -32,6 +32,16 @@ void e2e_pack_b(int k, int n, const float *b, int ldb, int trans_b, float *packe
 int e2e_packed_gemm(int isa, int m, int n, int k, const float *a, int lda, int trans_a, const float *packed,
                     float *c, int ldc, int accumulate, int panel_lo, int panel_hi);
 
+/// One chunk of a parallel loop: `fn(ctx, chunk)`.
+typedef void (*e2e_chunk_fn)(void *ctx, long chunk);
+
+/// Runs `fn(ctx, c)` for every c in 0 ..< chunks on the calling thread and up to `threads - 1`
+/// pool workers (started on first use; idle workers spin for E2E_SPIN_US microseconds, default
+/// 200, yielding the CPU each round, then sleep), and returns when all have run. Each chunk runs
+/// exactly once. A call made while another runs (from a chunk, or from another thread) runs its
+/// chunks inline, in order. Returns the number of workers that helped.
+int e2e_pool_run(long chunks, int threads, e2e_chunk_fn fn, void *ctx);
+
 /// y[i] = f(x[i]) for i < n with f = exp, tanh or the logistic sigmoid; the algorithms of
 /// Swift's `VectorMath` (same polynomials and ranges), 16 (AVX-512) or 8 (AVX2) lanes at a
 /// time with FMA. x and y may be the same buffer. Return 0, or -1 for an unknown `isa`.
