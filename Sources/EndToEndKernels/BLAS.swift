@@ -159,6 +159,18 @@ final class BLASLibrary: @unchecked Sendable {
         }
     }
 
+    /// Makes OpenBLAS run the next calls on the calling thread only, so that several of our
+    /// workers can each run one product; the next ``syncThreads()`` restores the pool size.
+    func runOnCallingThreadOnly() {
+        guard let setNumThreads else { return }
+        appliedThreads.update { applied in
+            if applied != 1 {
+                setNumThreads(1)
+                applied = 1
+            }
+        }
+    }
+
     private static func getenvString(_ name: String) -> String? {
         guard let p = getenv(name) else { return nil }
         return String(cString: p)

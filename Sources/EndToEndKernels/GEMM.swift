@@ -37,8 +37,9 @@ public func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Flo
 /// (strides in elements; a stride of 0 broadcasts that operand across the batch, which is
 /// allowed for A and B but not C).
 ///
-/// Small matrices (≤ 64³ multiply-adds each) are parallelised over the batch with each
-/// product single-threaded; larger ones run one after another, each using all threads.
+/// Small matrices (≤ 64³ multiply-adds each, or ≤ 2²² when there are at least two per thread)
+/// are parallelised over the batch with each product single-threaded; larger ones run one
+/// after another, each using all threads.
 public func sgemmBatched(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                          a: UnsafePointer<Float>, lda: Int, strideA: Int,
                          b: UnsafePointer<Float>, ldb: Int, strideB: Int,
@@ -52,10 +53,13 @@ public func sgemmBatched(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alp
     }
     let work = m * n * max(k, 1)
     let useSwift = GEMM.preference == .swift || BLASLibrary.shared == nil
-    // 64^3 is below OpenBLAS's own multithreading threshold, so concurrent BLAS calls from
-    // our workers stay single-threaded inside OpenBLAS (no oversubscription).
-    if work <= 64 * 64 * 64 && Threading.threadCount > 1 {
-        BLASLibrary.shared?.syncThreads()
+    // Up to 2^22 multiply-adds a product, with at least two products per thread, the batch is
+    // split over our workers and each product runs on one thread: OpenBLAS threading each
+    // product instead woke its sleeping workers for every call (the transformer's 128 attention
+    // products of 2^19 per layer). Below 64^3 OpenBLAS stays single-threaded by itself.
+    let threads = Threading.threadCount
+    if threads > 1 && (work <= 64 * 64 * 64 || (work <= 1 << 22 && batch >= 2 * threads)) {
+        if work <= 64 * 64 * 64 { BLASLibrary.shared?.syncThreads() } else { BLASLibrary.shared?.runOnCallingThreadOnly() }
         // Enough products per chunk to amortise dispatch (~2^17 multiply-adds per chunk).
         let grain = max(1, (1 << 17) / work)
         parallelFor(batch, grain: grain) { range in

@@ -201,6 +201,30 @@ final class GEMMTests: XCTestCase {
                 }
             }
         }
+        // Attention-sized products (2^19 multiply-adds), two or more per thread: split over the
+        // batch with OpenBLAS on the calling thread only; then a whole-pool product again.
+        for pref in [GEMM.BackendPreference.automatic, .swift] {
+            let bs = 8, m = 128, n = 128, k = 32
+            let a = rng.array(bs * m * k), b = rng.array(bs * n * k)
+            var c = [Float](repeating: .nan, count: bs * m * n)
+            Threading.withThreadCount(2) {
+                GEMM.withBackend(pref) {
+                    sgemmBatched(transA: false, transB: true, m: m, n: n, k: k, alpha: 1, a: a, lda: k,
+                                 strideA: m * k, b: b, ldb: k, strideB: n * k, beta: 0, c: &c, ldc: n,
+                                 strideC: m * n, batch: bs)
+                }
+            }
+            for i in 0..<bs {
+                var expected = [Float](repeating: 0, count: m * n)
+                referenceGEMM(transA: false, transB: true, m: m, n: n, k: k, alpha: 1,
+                              a: Array(a[i * m * k..<(i + 1) * m * k]), lda: k,
+                              b: Array(b[i * n * k..<(i + 1) * n * k]), ldb: k, beta: 0, c: &expected, ldc: n)
+                for j in 0..<(m * n) where abs(c[i * m * n + j] - expected[j]) > 1e-3 {
+                    XCTFail("\(pref) batch \(i) element \(j): \(c[i * m * n + j]) vs \(expected[j])")
+                    break
+                }
+            }
+        }
         // Broadcast B (stride 0) and a large-ish batch element (sequential path).
         let m2 = 80, k2 = 70, n2 = 90
         let a2 = rng.array(3 * m2 * k2), b2 = rng.array(k2 * n2)
