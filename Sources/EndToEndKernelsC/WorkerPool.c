@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -95,8 +96,18 @@ static int ensure_workers(int count) {
     pthread_mutex_lock(&grow);
     if (spin_ns < 0) {
         const char *s = getenv("E2E_SPIN_US");
-        long us = s ? strtol(s, NULL, 10) : 200;
-        spin_ns = (us < 0 ? 0 : us) * 1000L;
+        long us = 200;
+        if (s) {
+            char *end = NULL;
+            long v = strtol(s, &end, 10);
+            if (end == s || *end != '\0' || v < 0 || v > 1000000) {
+                fprintf(stderr, "warning: E2E_SPIN_US='%s' is not a whole number of microseconds in 0...1000000; "
+                                "idle workers spin for the default 200 us\n", s);
+            } else {
+                us = v;
+            }
+        }
+        spin_ns = us * 1000L;
     }
     int n = atomic_load(&started);
     while (n < count) {
