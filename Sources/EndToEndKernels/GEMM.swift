@@ -57,9 +57,9 @@ public func sgemmBatched(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alp
     // split over our workers and each product runs on one thread: OpenBLAS threading each
     // product instead woke its sleeping workers for every call (the transformer's 128 attention
     // products of 2^19 per layer). Below 64^3 OpenBLAS stays single-threaded by itself.
-    let threads = Threading.threadCount
-    if threads > 1 && (work <= 64 * 64 * 64 || (work <= 1 << 22 && batch >= 2 * threads)) {
-        if work <= 64 * 64 * 64 { BLASLibrary.shared?.syncThreads() } else { BLASLibrary.shared?.runOnCallingThreadOnly() }
+    let threads = Threading.threadCount, small = work <= 64 * 64 * 64
+    if threads > 1 && (small || (work <= 1 << 22 && batch >= 2 * threads)) {
+        if small { BLASLibrary.shared?.syncThreads() } else { BLASLibrary.shared?.runOnCallingThreadOnly() }
         // Enough products per chunk to amortise dispatch (~2^17 multiply-adds per chunk).
         let grain = max(1, (1 << 17) / work)
         parallelFor(batch, grain: grain) { range in

@@ -169,9 +169,8 @@ func _parallelForChunks(_ n: Int, chunks: Int, _ body: (Range<Int>) -> Void) {
         if ParallelPool.useDispatch {
             nonisolated(unsafe) let run = body
             DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                let lo = c * n / chunks
-                let hi = (c + 1) * n / chunks
-                if lo < hi { run(lo..<hi) }
+                let r = ParallelPool.chunk(c, of: n, chunks: chunks)
+                if !r.isEmpty { run(r) }
             }
             return
         }
@@ -179,10 +178,8 @@ func _parallelForChunks(_ n: Int, chunks: Int, _ body: (Range<Int>) -> Void) {
         withUnsafeMutablePointer(to: &job) { p in
             _ = e2e_pool_run(chunks, Int32(Swift.min(Swift.max(Threading.threadCount, 1), 64)), { ctx, c in
                 let job = ctx!.assumingMemoryBound(to: ParallelPool.Job.self)
-                let n = job.pointee.n, chunks = job.pointee.chunks, c = Int(c)
-                let lo = c * n / chunks
-                let hi = (c + 1) * n / chunks
-                if lo < hi { job.pointee.body(lo..<hi) }
+                let r = ParallelPool.chunk(Int(c), of: job.pointee.n, chunks: job.pointee.chunks)
+                if !r.isEmpty { job.pointee.body(r) }
             }, p)
         }
     }
@@ -196,6 +193,10 @@ enum ParallelPool {
         guard let v = getenv("E2E_POOL") else { return false }
         return String(cString: v) == "dispatch"
     }()
+
+    /// Chunk `c` of `0..<n` split into `chunks` (sizes differ by at most one index).
+    @inline(__always)
+    static func chunk(_ c: Int, of n: Int, chunks: Int) -> Range<Int> { (c * n / chunks)..<((c + 1) * n / chunks) }
 
     struct Job {
         let n: Int

@@ -154,6 +154,32 @@ final class GEMMTests: XCTestCase {
         }
     }
 
+    /// `C_i = A_i · B_iᵀ` for every product of a batch, with 2 threads and both backends,
+    /// against the reference; C starts as NaN, so a product left out fails.
+    private func checkBatchedABtOnTwoThreads(batch bs: Int, m: Int, n: Int, k: Int, accuracy: Float) {
+        for pref in [GEMM.BackendPreference.automatic, .swift] {
+            let a = rng.array(bs * m * k), b = rng.array(bs * n * k)
+            var c = [Float](repeating: .nan, count: bs * m * n)
+            Threading.withThreadCount(2) {
+                GEMM.withBackend(pref) {
+                    sgemmBatched(transA: false, transB: true, m: m, n: n, k: k, alpha: 1, a: a, lda: k,
+                                 strideA: m * k, b: b, ldb: k, strideB: n * k, beta: 0, c: &c, ldc: n,
+                                 strideC: m * n, batch: bs)
+                }
+            }
+            for i in 0..<bs {
+                var expected = [Float](repeating: 0, count: m * n)
+                referenceGEMM(transA: false, transB: true, m: m, n: n, k: k, alpha: 1,
+                              a: Array(a[i * m * k..<(i + 1) * m * k]), lda: k,
+                              b: Array(b[i * n * k..<(i + 1) * n * k]), ldb: k, beta: 0, c: &expected, ldc: n)
+                for j in 0..<(m * n) where !(abs(c[i * m * n + j] - expected[j]) <= accuracy) {
+                    XCTFail("\(pref) \(m)x\(n)x\(k) batch \(i) element \(j): \(c[i * m * n + j]) vs \(expected[j])")
+                    break
+                }
+            }
+        }
+    }
+
     func testBatched() {
         let batch = 5, m = 7, n = 9, k = 11
         for pref in [GEMM.BackendPreference.automatic, .swift] {
@@ -180,51 +206,10 @@ final class GEMMTests: XCTestCase {
             }
         }
         // Many small products: exercises the parallel-over-batch path (concurrent BLAS calls).
-        for pref in [GEMM.BackendPreference.automatic, .swift] {
-            let bs = 64, s = 16
-            let a = rng.array(bs * s * s), b = rng.array(bs * s * s)
-            var c = [Float](repeating: .nan, count: bs * s * s)
-            Threading.withThreadCount(2) {
-                GEMM.withBackend(pref) {
-                    sgemmBatched(transA: false, transB: true, m: s, n: s, k: s, alpha: 1, a: a, lda: s,
-                                 strideA: s * s, b: b, ldb: s, strideB: s * s, beta: 0, c: &c, ldc: s,
-                                 strideC: s * s, batch: bs)
-                }
-            }
-            for i in 0..<bs {
-                var expected = [Float](repeating: 0, count: s * s)
-                referenceGEMM(transA: false, transB: true, m: s, n: s, k: s, alpha: 1,
-                              a: Array(a[i * s * s..<(i + 1) * s * s]), lda: s,
-                              b: Array(b[i * s * s..<(i + 1) * s * s]), ldb: s, beta: 0, c: &expected, ldc: s)
-                for j in 0..<(s * s) {
-                    XCTAssertEqual(c[i * s * s + j], expected[j], accuracy: 1e-4, "\(pref) batch \(i)")
-                }
-            }
-        }
+        checkBatchedABtOnTwoThreads(batch: 64, m: 16, n: 16, k: 16, accuracy: 1e-4)
         // Attention-sized products (2^19 multiply-adds), two or more per thread: split over the
-        // batch with OpenBLAS on the calling thread only; then a whole-pool product again.
-        for pref in [GEMM.BackendPreference.automatic, .swift] {
-            let bs = 8, m = 128, n = 128, k = 32
-            let a = rng.array(bs * m * k), b = rng.array(bs * n * k)
-            var c = [Float](repeating: .nan, count: bs * m * n)
-            Threading.withThreadCount(2) {
-                GEMM.withBackend(pref) {
-                    sgemmBatched(transA: false, transB: true, m: m, n: n, k: k, alpha: 1, a: a, lda: k,
-                                 strideA: m * k, b: b, ldb: k, strideB: n * k, beta: 0, c: &c, ldc: n,
-                                 strideC: m * n, batch: bs)
-                }
-            }
-            for i in 0..<bs {
-                var expected = [Float](repeating: 0, count: m * n)
-                referenceGEMM(transA: false, transB: true, m: m, n: n, k: k, alpha: 1,
-                              a: Array(a[i * m * k..<(i + 1) * m * k]), lda: k,
-                              b: Array(b[i * n * k..<(i + 1) * n * k]), ldb: k, beta: 0, c: &expected, ldc: n)
-                for j in 0..<(m * n) where abs(c[i * m * n + j] - expected[j]) > 1e-3 {
-                    XCTFail("\(pref) batch \(i) element \(j): \(c[i * m * n + j]) vs \(expected[j])")
-                    break
-                }
-            }
-        }
+        // batch with OpenBLAS on the calling thread only.
+        checkBatchedABtOnTwoThreads(batch: 8, m: 128, n: 128, k: 32, accuracy: 1e-3)
         // Broadcast B (stride 0) and a large-ish batch element (sequential path).
         let m2 = 80, k2 = 70, n2 = 90
         let a2 = rng.array(3 * m2 * k2), b2 = rng.array(k2 * n2)

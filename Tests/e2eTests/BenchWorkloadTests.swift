@@ -16,18 +16,7 @@ final class BenchWorkloadTests: XCTestCase {
 
     override func tearDownWithError() throws { if let dir { try? FileManager.default.removeItem(at: dir) } }
 
-    func e2e(_ args: [String]) throws -> (status: Int32, out: String) {
-        let p = Process()
-        p.executableURL = TrainResumeTests.e2e
-        p.arguments = args
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
+    func e2e(_ args: [String]) throws -> (status: Int32, out: String) { try E2ECommand.run(args) }
 
     /// The last line of `out`, parsed as a JSON object.
     func lastJSON(_ out: String) throws -> [String: Any] {

@@ -14,19 +14,7 @@ final class ExperimentGridTests: XCTestCase {
 
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
 
-    func e2e(_ args: [String]) throws -> (status: Int32, out: String) {
-        let p = Process()
-        p.executableURL = TrainResumeTests.e2e
-        p.arguments = args
-        p.currentDirectoryURL = dir
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
+    func e2e(_ args: [String]) throws -> (status: Int32, out: String) { try E2ECommand.run(args, in: dir) }
 
     func testANarrowedExperimentRunsAndRecordsOnlyTheChosenValues() throws {
         let run = try e2e(["experiment", "module-chain", "--quick", "--seeds", "1", "--grid", "2", "--output", "g"])

@@ -5,12 +5,7 @@ import XCTest
 /// child process, on a small generated data set.
 final class TrainResumeTests: XCTestCase {
     /// The `e2e` executable built beside the test bundle.
-    static var e2e: URL {
-        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("e2e")
-        if FileManager.default.isExecutableFile(atPath: beside.path) { return beside }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent(".build/debug/e2e")
-    }
+    static var e2e: URL { E2ECommand.executable }
 
     var dir: URL!
 
@@ -44,19 +39,12 @@ final class TrainResumeTests: XCTestCase {
     /// one named may already be pruned when the poll looks (CI missed a 5-step window so).
     @discardableResult
     func e2e(_ args: [String], signal: Int32? = nil, when trigger: String? = nil) throws -> (status: Int32, out: String) {
-        let p = Process()
-        p.executableURL = Self.e2e
-        p.arguments = args
-        p.currentDirectoryURL = dir
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        if let signal, let trigger {
+        try E2ECommand.run(args, in: dir) { p in
+            guard let signal, let trigger else { return }
             let deadline = Date().addingTimeInterval(120)
             func present() -> Bool {
-                guard let path = trigger.hasPrefix("*") ? defaultRun.map({ $0 + trigger.dropFirst() }) : trigger else { return false }
-                let url = dir.appendingPathComponent(path)
+                guard let path = trigger.hasPrefix("*") ? self.defaultRun.map({ $0 + trigger.dropFirst() }) : trigger else { return false }
+                let url = self.dir.appendingPathComponent(path)
                 let name = url.lastPathComponent
                 if name.hasPrefix("step-"), name.hasSuffix(".safetensors"),
                    let step = Int(name.dropFirst(5).dropLast(".safetensors".count)) {
@@ -73,9 +61,6 @@ final class TrainResumeTests: XCTestCase {
             }
             if p.isRunning { kill(p.processIdentifier, signal) }
         }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
     /// The model tensors of a checkpoint, as raw bytes by name (metadata such as wall times aside).

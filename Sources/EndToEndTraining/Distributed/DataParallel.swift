@@ -144,16 +144,13 @@ public final class DataParallel: GradientHook {
                     let p = parameters[i]
                     if let g = p.grad {
                         g.withContiguousData { (dst + offset).update(from: $0, count: p.count) }
-                        if last { dst[buffer.count - parameters.count + i] = 1 }
                     } else {
                         (dst + offset).update(repeating: 0, count: p.count)
-                        if last { dst[buffer.count - parameters.count + i] = 0 }
                     }
                     offset += p.count
                 }
                 if last {
-                    // Flags of the parameters in earlier buckets.
-                    for i in 0..<range.lowerBound { dst[buffer.count - parameters.count + i] = parameters[i].grad == nil ? 0 : 1 }
+                    for (i, p) in parameters.enumerated() { dst[offset + i] = p.grad == nil ? 0 : 1 }
                 }
                 try communicator.allreduceSum(buffer)
             }
