@@ -31,7 +31,7 @@ let package = Package(
         // Layer 2: neural-network modules, layers, initializers and optimizers.
         .target(name: "EndToEndNN", dependencies: ["EndToEnd"], path: "Sources/EndToEndNN"),
         // Layer 3: data sets, readers, loaders and transforms.
-        .target(name: "EndToEndData", dependencies: ["EndToEnd"], path: "Sources/EndToEndData"),
+        .target(name: "EndToEndData", dependencies: ["EndToEnd", "EndToEndKernels"], path: "Sources/EndToEndData"),
         // Layer 4: training loop, metrics, callbacks and reports.
         .target(
             name: "EndToEndTraining",

@@ -73,6 +73,24 @@ int e2e_lstm_cell_backward(int isa, const float *a, const float *tc, const float
 int e2e_gelu_forward(int isa, const float *x, float *y, long n);
 int e2e_gelu_backward(int isa, const float *x, const float *g, float *dx, long n);
 
+/// Whether the system's zlib 1.x (libz.so.1) could be loaded; it is looked for once.
+int e2e_zlib_available(void);
+/// zlib's version string, or NULL without it.
+const char *e2e_zlib_version(void);
+
+/// A gzip decode in progress through the system's zlib.
+typedef struct e2e_gunzip e2e_gunzip;
+/// Starts decoding the n bytes at `in` (one or more gzip members, optionally followed by zero
+/// padding), which must stay valid until `e2e_gunzip_end`. NULL without zlib or for n = 0.
+e2e_gunzip *e2e_gunzip_begin(const unsigned char *in, size_t n);
+/// Decodes up to `space` bytes into `out` (`*written` says how many). Returns 1 when the input
+/// is fully decoded, 0 when `out` is full and more output follows, and -1 when zlib does not
+/// accept the input as it stands (corrupt, truncated, or followed by bytes that are neither a
+/// gzip member nor zero padding): the caller's own decoder then says why.
+int e2e_gunzip_step(e2e_gunzip *g, unsigned char *out, size_t space, size_t *written);
+/// Frees the decode (NULL is allowed).
+void e2e_gunzip_end(e2e_gunzip *g);
+
 #ifdef __cplusplus
 }
 #endif

@@ -15,8 +15,9 @@ import Foundation
 /// - scales each rank's loss by its share of the batch before backward, so the sum of the
 ///   ranks' gradients is the gradient of the mean over the whole batch, even for unequal
 ///   slices;
-/// - sums the gradients with allreduce in buckets of ``bucketBytes`` between backward and the
-///   optimizer step (as a ``GradientHook``). The tape has no per-parameter completion hook, so
+/// - sums the gradients with allreduce between backward and the optimizer step (as a
+///   ``GradientHook``): large ones in their own storage, small ones in buckets of
+///   ``bucketBytes``. The tape has no per-parameter completion hook, so
 ///   the allreduce follows backward instead of overlapping it; ``allreduceSeconds`` measures
 ///   what that costs;
 /// - gathers the outputs and the batch-weighted loss, so observers, metrics and the watchdog
@@ -34,10 +35,15 @@ public final class DataParallel: GradientHook {
     /// Gradient allreduce calls so far.
     public private(set) var allreduceCalls = 0
 
-    public init(communicator: Communicator, bucketBytes: Int = 4 << 20) {
+    /// Smallest gradient, in bytes, reduced in its own storage instead of a bucket.
+    public let inPlaceBytes: Int
+
+    public init(communicator: Communicator, bucketBytes: Int = 4 << 20, inPlaceBytes: Int = 256 << 10) {
         precondition(bucketBytes >= 4, "DataParallel: bucketBytes must hold one Float")
+        precondition(inPlaceBytes >= 4, "DataParallel: inPlaceBytes must hold one Float")
         self.communicator = communicator
         self.bucketBytes = bucketBytes
+        self.inPlaceBytes = inPlaceBytes
     }
 
     public var rank: Int { communicator.rank }
@@ -117,14 +123,17 @@ public final class DataParallel: GradientHook {
         return (header, piece[(8 + n * 8)...])
     }
 
-    /// Sums the ranks' gradients (already scaled by each rank's share of the batch) in
-    /// buckets, so every rank holds the gradient of the whole batch. A parameter without a
-    /// gradient on every rank keeps none.
+    /// Sums the ranks' gradients (already scaled by each rank's share of the batch), so every
+    /// rank holds the gradient of the whole batch. A parameter without a gradient on every rank
+    /// keeps none.
     ///
-    /// The buckets' buffers persist from step to step (rebuilt only when the parameter list
-    /// changes, as at a new stage), and the summed values are written back into each
-    /// gradient's own storage: a fresh 4 MiB buffer and a new tensor per parameter every step
-    /// cost more than a third of the allreduce on the MLP (perf, 2 ranks).
+    /// Gradients of at least ``inPlaceBytes`` are reduced in their own storage, one allreduce
+    /// each: copying them into a bucket and back cost about a third of the allreduce's time on
+    /// the MLP (perf, 2 ranks), and at that size one message per tensor costs no latency worth
+    /// saving. Smaller ones share buckets of at most ``bucketBytes``, whose buffers persist from
+    /// step to step (rebuilt only when the parameter list changes, as at a new stage); the last
+    /// bucket also carries one presence flag per parameter, so it is reduced first and every
+    /// rank knows which in-place gradients to reduce (a rank without one contributes zeros).
     public func gradientsReady(_ parameters: [Parameter], run: TrainingRun) throws {
         guard size > 1 else { return }
         let start = DispatchTime.now().uptimeNanoseconds
@@ -133,14 +142,14 @@ public final class DataParallel: GradientHook {
         }
         let counts = parameters.map(\.count)
         if counts != layout { plan(counts) }
-        // Which parameters have a gradient is known after the last bucket (it carries one
-        // presence flag per parameter), so values are written back after all buckets.
-        for (b, range) in buckets.enumerated() {
-            let last = b == buckets.count - 1
+        // The flags' bucket goes first: what follows depends on them.
+        for b in buckets.indices.reversed() {
+            let members = buckets[b]
+            let flagged = b == buckets.count - 1
             try buffers[b].withUnsafeMutableBufferPointer { buffer in
                 let dst = buffer.baseAddress!
                 var offset = 0
-                for i in range {
+                for i in members {
                     let p = parameters[i]
                     if let g = p.grad {
                         g.withContiguousData { (dst + offset).update(from: $0, count: p.count) }
@@ -149,57 +158,68 @@ public final class DataParallel: GradientHook {
                     }
                     offset += p.count
                 }
-                if last {
+                if flagged {
                     for (i, p) in parameters.enumerated() { dst[offset + i] = p.grad == nil ? 0 : 1 }
                 }
                 try communicator.allreduceSum(buffer)
             }
             allreduceCalls += 1
         }
-        let flags = buffers[buckets.count - 1].suffix(parameters.count)
-        for (b, range) in buckets.enumerated() {
+        let flags = Array(buffers[buckets.count - 1].suffix(parameters.count))
+        for (b, members) in buckets.enumerated() {
             buffers[b].withUnsafeBufferPointer { buffer in
                 let src = buffer.baseAddress!
                 var offset = 0
-                for i in range {
-                    let p = parameters[i]
-                    if flags[flags.startIndex + i] > 0 {
-                        // Taken out of the parameter first, so the storage is uniquely held and
-                        // the write is in place.
-                        var g = p.grad ?? Tensor.zeros(p.shape)
-                        p.grad = nil
-                        g.withUnsafeMutableData { d, n in d.update(from: src + offset, count: n) }
-                        p.grad = g
-                    }
-                    offset += p.count
+                for i in members {
+                    if flags[i] > 0 { Self.write(parameters[i]) { $0.update(from: src + offset, count: $1) } }
+                    offset += parameters[i].count
                 }
             }
         }
+        for i in inPlace where flags[i] > 0 {
+            try Self.write(parameters[i]) { d, n in try communicator.allreduceSum(UnsafeMutableBufferPointer(start: d, count: n)) }
+            allreduceCalls += 1
+        }
     }
 
-    /// Splits parameters of `counts` elements into buckets of consecutive parameters of at
-    /// most ``bucketBytes`` (a larger parameter gets a bucket of its own) and allocates their
-    /// buffers; the last bucket has room for the presence flags.
+    /// Runs `body` on `p`'s gradient storage (zeros when it has none). The gradient is taken
+    /// out of the parameter first, so its storage is uniquely held and the write is in place
+    /// unless another holder shares it (then the tensor is copied, and the holder keeps its
+    /// values).
+    private static func write(_ p: Parameter, _ body: (UnsafeMutablePointer<Float>, Int) throws -> Void) rethrows {
+        var g = p.grad ?? Tensor.zeros(p.shape)
+        p.grad = nil
+        defer { p.grad = g }
+        try g.withUnsafeMutableData { d, n in try body(d, n) }
+    }
+
+    /// Splits parameters of `counts` elements into those reduced in place (at least
+    /// ``inPlaceBytes``) and buckets of consecutive others of at most ``bucketBytes`` (a larger
+    /// one gets a bucket of its own), and allocates the buckets' buffers; the last bucket (empty
+    /// of parameters when all are reduced in place) has room for the presence flags.
     private func plan(_ counts: [Int]) {
         let capacity = max(1, bucketBytes / 4)
+        inPlace = counts.indices.filter { counts[$0] * 4 >= inPlaceBytes }
         buckets = []
-        var first = 0, filled = 0
-        for (i, c) in counts.enumerated() {
+        var current: [Int] = [], filled = 0
+        for (i, c) in counts.enumerated() where c * 4 < inPlaceBytes {
             if filled > 0 && filled + c > capacity {
-                buckets.append(first..<i)
-                (first, filled) = (i, 0)
+                buckets.append(current)
+                (current, filled) = ([], 0)
             }
+            current.append(i)
             filled += c
         }
-        buckets.append(first..<counts.count)
-        buffers = buckets.enumerated().map { b, range in
-            let elements = counts[range].reduce(0, +)
+        buckets.append(current)
+        buffers = buckets.enumerated().map { b, members in
+            let elements = members.reduce(0) { $0 + counts[$1] }
             return [Float](repeating: 0, count: elements + (b == buckets.count - 1 ? counts.count : 0))
         }
         layout = counts
     }
 
     private var layout: [Int]?
-    private var buckets: [Range<Int>] = []
+    private var inPlace: [Int] = []
+    private var buckets: [[Int]] = []
     private var buffers: [[Float]] = []
 }

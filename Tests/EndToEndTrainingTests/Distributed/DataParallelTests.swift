@@ -147,6 +147,48 @@ final class DataParallelTests: XCTestCase {
         }
     }
 
+    func testLargeGradientsAreReducedInTheirOwnStorageAndAgreeWithBuckets() throws {
+        // Gradients of at least 16 bytes are reduced in place: [0] and [2] here; [1] and [3]
+        // share a bucket with the flags. [2] has a gradient on rank 1 only, [3] on no rank.
+        let out = try pair { c -> ([[Float]?], Bool, Int) in
+            let ps = [Parameter(Tensor.zeros([5])), Parameter(Tensor.zeros([2])), Parameter(Tensor.zeros([4])), Parameter(Tensor.zeros([1]))]
+            let r = Float(c.rank + 1)
+            ps[0].grad = Tensor((1...5).map { Float($0) * r })
+            ps[1].grad = Tensor([10 * r, 20 * r])
+            if c.rank == 1 { ps[2].grad = Tensor([1, 2, 3, 4]) }
+            let storage = ps[0].grad!.withContiguousData { UnsafeRawPointer($0) }
+            let dp = DataParallel(communicator: c, bucketBytes: 1 << 20, inPlaceBytes: 16)
+            try dp.gradientsReady(ps, run: TrainingRun(stages: [TrainingStage]()))
+            let inPlace = ps[0].grad!.withContiguousData { UnsafeRawPointer($0) } == storage
+            return (ps.map { $0.grad?.scalars }, inPlace, dp.allreduceCalls)
+        }
+        for (grads, inPlace, calls) in out {
+            XCTAssertEqual(grads[0], [3, 6, 9, 12, 15])
+            XCTAssertEqual(grads[1], [30, 60])
+            XCTAssertEqual(grads[2], [1, 2, 3, 4], "a rank without the gradient contributes zeros")
+            XCTAssertNil(grads[3])
+            XCTAssertTrue(inPlace, "the large gradient was copied instead of reduced in its storage")
+            XCTAssertEqual(calls, 3, "one bucket, then the two in-place gradients")
+        }
+        // A held copy of an in-place gradient keeps its values (copy on write).
+        let held = try pair { c -> [Float] in
+            let p = Parameter(Tensor.zeros([8]))
+            p.grad = Tensor([Float](repeating: Float(c.rank + 1), count: 8))
+            let copy = p.grad!
+            try DataParallel(communicator: c, inPlaceBytes: 4).gradientsReady([p], run: TrainingRun(stages: [TrainingStage]()))
+            XCTAssertEqual(p.grad!.scalars, [Float](repeating: 3, count: 8))
+            return copy.scalars
+        }
+        XCTAssertEqual(held, [[Float](repeating: 1, count: 8), [Float](repeating: 2, count: 8)])
+    }
+
+    func testOneHostAsksForSharedMemoryUnlessThePMLIsChosen() {
+        XCTAssertEqual(MPICommunicator.pointToPointLayer(["OMPI_COMM_WORLD_LOCAL_SIZE": "2", "OMPI_COMM_WORLD_SIZE": "2"]), "ob1")
+        XCTAssertNil(MPICommunicator.pointToPointLayer(["OMPI_COMM_WORLD_LOCAL_SIZE": "2", "OMPI_COMM_WORLD_SIZE": "4"]), "several hosts")
+        XCTAssertNil(MPICommunicator.pointToPointLayer(["OMPI_COMM_WORLD_LOCAL_SIZE": "2", "OMPI_COMM_WORLD_SIZE": "2", "OMPI_MCA_pml": "ucx"]))
+        XCTAssertNil(MPICommunicator.pointToPointLayer([:]))
+    }
+
     func testGatherConcatenatesOutputsAndWeightsTheLossBySliceSize() throws {
         let out = try pair { c -> ([Int], [Float], Double) in
             let rows = c.rank == 0 ? 3 : 1
