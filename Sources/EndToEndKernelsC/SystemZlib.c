@@ -1,8 +1,8 @@
 // gzip decoding through the system's zlib (libz.so.1), loaded at run time with dlopen.
 //
 // Why: the Swift inflate in EndToEndData is the reference decoder (it names the byte of every
-// error), but it decodes Fashion-MNIST's 26 MB of training images in about 0.45 s, a sixth of a
-// one-epoch MLP run, and every MPI rank pays it again. zlib decodes the same bytes 4-5x faster.
+// error), but decoding is a large part of a short run's start (Fashion-MNIST's 47 MB of
+// training images; every MPI rank decodes them again), and zlib's hand-tuned inflate is faster.
 // The default build links nothing: without libz.so.1 the caller keeps the Swift decoder. Any
 // input zlib does not accept as it stands is handed back, so the Swift decoder reports it.
 //
