@@ -40,9 +40,25 @@ public enum CPUKernels {
         set { enabled.set(newValue) }
     }
 
+    private static let avx2Ceiling = LockedValue<Bool>({
+        guard let p = getenv("E2E_C_KERNELS") else { return false }
+        return String(cString: p).lowercased() == "avx2"
+    }())
+
+    /// Whether the AVX2 + FMA kernels are used even on a CPU with AVX-512 (`E2E_C_KERNELS=avx2`
+    /// sets it at launch): the tests run both kernel families on an AVX-512 machine with it,
+    /// and it reproduces an AVX2-only CPU's arithmetic. Thread-safe; a global switch.
+    public static var limitedToAVX2: Bool {
+        get { avx2Ceiling.get() }
+        set { avx2Ceiling.set(newValue) }
+    }
+
     /// The instruction set to call the C kernels with now, or 0 for the reference path.
     @inline(__always)
-    static var isa: Int32 { detected != 0 && isEnabled ? detected : 0 }
+    static var isa: Int32 {
+        guard detected != 0 && isEnabled else { return 0 }
+        return limitedToAVX2 ? E2E_CPU_AVX2_FMA : detected
+    }
 }
 
 extension CPUKernels {

@@ -33,7 +33,15 @@ public final class PackedMatrix: @unchecked Sendable {
         panels = (n + nr - 1) / nr
         let count = e2e_packed_count(Int32(k), Int32(n))
         storage = .allocate(capacity: count)
-        e2e_pack_b(Int32(k), Int32(n), b, Int32(ldb), transposed ? 1 : 0, storage)
+        // Panels are independent: pack them on the worker threads (the LSTM packs 4-5 MiB of
+        // weights and states per step, which ran on one thread).
+        let (panels, storage) = (self.panels, self.storage)
+        let t: Int32 = transposed ? 1 : 0
+        parallelFor(panels, grain: Swift.max(1, (1 << 16) / (k * nr))) { range in
+            let n0 = range.lowerBound * nr, n1 = Swift.min(n, range.upperBound * nr)
+            e2e_pack_b(Int32(k), Int32(n1 - n0), b + (transposed ? n0 * ldb : n0), Int32(ldb), t,
+                       storage + range.lowerBound * k * nr)
+        }
     }
 
     deinit { storage.deallocate() }
@@ -52,6 +60,20 @@ public final class PackedMatrix: @unchecked Sendable {
         let (isa, k, n, panels, packed) = (self.isa, Int32(self.k), Int32(self.n), self.panels, UnsafePointer(storage))
         let mm = Int32(m), la = Int32(lda), lc = Int32(ldc), acc: Int32 = accumulate ? 1 : 0
         // About 2^18 multiply-adds per chunk (~3 us) pay for a dispatch.
+        let rowBlock = 48
+        if m >= 2 * rowBlock && Threading.threadCount > 1 {
+            // Tall A: split the rows (in the kernels' blocks of 48), every thread on all panels.
+            // Split by panels, each thread would copy the whole of a transposed A into its
+            // kernel order (a memory-bound pass over megabytes) for half the work.
+            let perBlock = rowBlock * Int(k) * Int(self.n)
+            let blocks = (m + rowBlock - 1) / rowBlock
+            parallelFor(blocks, grain: Swift.max(1, (1 << 18) / Swift.max(perBlock, 1))) { range in
+                let r0 = range.lowerBound * rowBlock, r1 = Swift.min(m, range.upperBound * rowBlock)
+                _ = e2e_packed_gemm(isa, Int32(r1 - r0), n, k, a + (transposedA ? r0 : r0 * lda), la, ta, packed,
+                                    c + r0 * ldc, lc, acc, 0, Int32(panels))
+            }
+            return
+        }
         let perPanel = m * Int(k) * Int(E2E_PACK_NR)
         parallelFor(panels, grain: Swift.max(1, (1 << 18) / Swift.max(perPanel, 1))) { range in
             _ = e2e_packed_gemm(isa, mm, n, k, a, la, ta, packed, c, lc, acc, Int32(range.lowerBound), Int32(range.upperBound))

@@ -1,7 +1,9 @@
 // GEMM against a matrix packed once and reused: the LSTM's recurrent weight is multiplied by
 // every time step's small hidden state, and a BLAS re-packs it on every one of those calls.
-// Panels of 32 columns; AVX-512: 8 rows x 2 zmm accumulators; AVX2: 3 rows x 4 ymm.
+// Panels of 32 columns; AVX-512: 8 rows x 2 zmm accumulators; AVX2: 6 rows x 2 ymm, twice per panel.
 #include "EndToEndKernelsC.h"
+#include <stdlib.h>
+#include <string.h>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -37,6 +39,16 @@ void e2e_pack_b(int k, int n, const float *b, int ldb, int trans_b, float *packe
 }
 
 #if defined(__x86_64__)
+
+// Both kernels walk the panels in groups of about 128 KiB: within a group, row blocks outside
+// and panels inside, so a row block of A stays in L1 while the group's panels stay in L2. Row
+// blocks outside over all the panels streamed the whole packed matrix from L3 once per row
+// block when it outgrew L2 (the LSTM's 1 MiB recurrent weight against Zen 3's 512 KiB L2,
+// 11 row blocks of 3 for a batch of 32).
+static inline int panel_group(int k) {
+    int g = (128 << 10) / (k * NR * 4);
+    return g > 0 ? g : 1;
+}
 
 // ---- AVX-512: MR = 8 rows, 2 x 16 columns --------------------------------------------------
 
@@ -103,12 +115,11 @@ static void kernel512_1(int k, const float *a, long aks, const float *bp, float 
 __attribute__((target("avx512f,fma")))
 static void gemm512(int m, int n, int k, const float *a, long ars, long aks, const float *packed, float *c, int ldc,
                     int accumulate, int panel_lo, int panel_hi) {
-    // Row blocks outside, panels inside: the 8 rows of A stay in L1 while the panels stream
-    // from L2 (a packed weight of a few hundred KiB), which also suits tall A.
-    int i = 0;
-    for (; i < m; i += 8) {
+    for (int g = panel_lo; g < panel_hi; g += panel_group(k)) {
+      int g_hi = g + panel_group(k) < panel_hi ? g + panel_group(k) : panel_hi;
+      for (int i = 0; i < m; i += 8) {
         int rows = m - i < 8 ? m - i : 8;
-        for (int p = panel_lo; p < panel_hi; p++) {
+        for (int p = g; p < g_hi; p++) {
             int n0 = p * NR, w = n - n0 < NR ? n - n0 : NR;
             __mmask16 m0 = w >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << w) - 1);
             __mmask16 m1 = w >= 32 ? (__mmask16)0xFFFF : (w > 16 ? (__mmask16)((1u << (w - 16)) - 1) : (__mmask16)0);
@@ -120,10 +131,14 @@ static void gemm512(int m, int n, int k, const float *a, long ars, long aks, con
                     kernel512_1(k, a + (i + r) * ars, aks, bp, c + (size_t)(i + r) * ldc + n0, m0, m1, accumulate);
             }
         }
+      }
     }
 }
 
-// ---- AVX2 + FMA: MR = 3 rows, 4 x 8 columns --------------------------------------------------
+// ---- AVX2 + FMA: MR = 6 rows, 2 x 8 columns (half a panel) ----------------------------------
+// AVX2 has 16 ymm registers: 12 accumulators, 2 B vectors and the broadcast A value fit; the
+// earlier 3 x 32 kernel needed 17 (12 + 4 + 1) and spilled in its inner loop (perf: 87 % of the
+// LSTM benchmark in it, about 25 % of the FMA peak on Zen 3).
 
 __attribute__((target("avx2,fma")))
 static inline void store256(float *c, __m256 v, int w, int accumulate) {
@@ -138,37 +153,101 @@ static inline void store256(float *c, __m256 v, int w, int accumulate) {
     }
 }
 
+// R rows (R = 6, 4 or 2) x 16 columns of the panel half at `b` (row stride NR). Rows past
+// `rows` re-read the last real row and are not stored.
+#define E2E_KERNEL256(R)                                                                             \
+__attribute__((target("avx2,fma")))                                                                 \
+static void kernel256_##R(int rows, int k, const float *a, long ars, long aks, const float *b,       \
+                          float *c, int ldc, int w, int accumulate) {                                \
+    __m256 lo[R], hi[R];                                                                             \
+    const float *ar[R];                                                                              \
+    for (int r = 0; r < R; r++) {                                                                    \
+        lo[r] = _mm256_setzero_ps(); hi[r] = _mm256_setzero_ps();                                    \
+        ar[r] = a + (r < rows ? r : rows - 1) * ars;                                                 \
+    }                                                                                                \
+    for (int kk = 0; kk < k; kk++) {                                                                 \
+        __m256 b0 = _mm256_loadu_ps(b + (size_t)kk * NR), b1 = _mm256_loadu_ps(b + (size_t)kk * NR + 8); \
+        long o = kk * aks;                                                                           \
+        for (int r = 0; r < R; r++) {                                                                \
+            __m256 x = _mm256_broadcast_ss(ar[r] + o);                                               \
+            lo[r] = _mm256_fmadd_ps(x, b0, lo[r]);                                                   \
+            hi[r] = _mm256_fmadd_ps(x, b1, hi[r]);                                                   \
+        }                                                                                            \
+    }                                                                                                \
+    for (int r = 0; r < rows; r++) {                                                                 \
+        store256(c + (size_t)r * ldc, lo[r], w, accumulate);                                         \
+        store256(c + (size_t)r * ldc + 8, hi[r], w - 8, accumulate);                                 \
+    }                                                                                                \
+}
+E2E_KERNEL256(6)
+E2E_KERNEL256(4)
+E2E_KERNEL256(2)
+
+// A stored transposed (the weight gradients' dGatesᵀ · h, K of thousands): each step of k is
+// a new row of A, a new cache line and, for wide A, a new page, so the kernel above ran at a
+// fifth of the peak. Here blocks of KC steps of k and MC rows of A are copied into the kernel's
+// order first ([row block][k][6], rows past m zero), GotoBLAS-style: the block stays in L2 while
+// every panel half's KC x 16 slice stays in L1 across its row blocks.
+enum { E2E_KC = 256, E2E_MC = 48 };
+
 __attribute__((target("avx2,fma")))
-static void kernel256(int rows, int k, const float *a, long ars, long aks, const float *bp, float *c, int ldc, int w, int accumulate) {
-    __m256 acc[3][4];
-    for (int r = 0; r < 3; r++) for (int j = 0; j < 4; j++) acc[r][j] = _mm256_setzero_ps();
-    const float *a0 = a, *a1 = a + (rows > 1 ? ars : 0), *a2 = a + (rows > 2 ? 2 * ars : 0);
-    for (int kk = 0; kk < k; kk++) {
-        const float *b = bp + (size_t)kk * NR;
-        __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8), b2 = _mm256_loadu_ps(b + 16), b3 = _mm256_loadu_ps(b + 24);
-        long o = kk * aks;
-        __m256 x = _mm256_broadcast_ss(a0 + o);
-        acc[0][0] = _mm256_fmadd_ps(x, b0, acc[0][0]); acc[0][1] = _mm256_fmadd_ps(x, b1, acc[0][1]);
-        acc[0][2] = _mm256_fmadd_ps(x, b2, acc[0][2]); acc[0][3] = _mm256_fmadd_ps(x, b3, acc[0][3]);
-        x = _mm256_broadcast_ss(a1 + o);
-        acc[1][0] = _mm256_fmadd_ps(x, b0, acc[1][0]); acc[1][1] = _mm256_fmadd_ps(x, b1, acc[1][1]);
-        acc[1][2] = _mm256_fmadd_ps(x, b2, acc[1][2]); acc[1][3] = _mm256_fmadd_ps(x, b3, acc[1][3]);
-        x = _mm256_broadcast_ss(a2 + o);
-        acc[2][0] = _mm256_fmadd_ps(x, b0, acc[2][0]); acc[2][1] = _mm256_fmadd_ps(x, b1, acc[2][1]);
-        acc[2][2] = _mm256_fmadd_ps(x, b2, acc[2][2]); acc[2][3] = _mm256_fmadd_ps(x, b3, acc[2][3]);
+static int gemm256_packed_a(int m, int n, int k, const float *a, long aks, const float *packed, float *c, int ldc,
+                            int accumulate, int panel_lo, int panel_hi) {
+    float *buf = malloc(sizeof(float) * E2E_MC * E2E_KC);
+    if (!buf) return -1;
+    for (int k0 = 0; k0 < k; k0 += E2E_KC) {
+        int kc = k - k0 < E2E_KC ? k - k0 : E2E_KC;
+        int acc = k0 == 0 ? accumulate : 1;
+        for (int i0 = 0; i0 < m; i0 += E2E_MC) {
+            int mc = m - i0 < E2E_MC ? m - i0 : E2E_MC, blocks = (mc + 5) / 6;
+            for (int kk = 0; kk < kc; kk++) {
+                const float *src = a + (k0 + kk) * aks + i0;
+                for (int rb = 0; rb < blocks; rb++) {
+                    float *dst = buf + (size_t)rb * 6 * kc + kk * 6;
+                    int have = mc - rb * 6;
+                    if (have >= 6) memcpy(dst, src + rb * 6, 6 * sizeof(float));
+                    else for (int r = 0; r < 6; r++) dst[r] = r < have ? src[rb * 6 + r] : 0.0f;
+                }
+            }
+            for (int p = panel_lo; p < panel_hi; p++) {
+                for (int half = 0; half < 2; half++) {
+                    int n0 = p * NR + 16 * half, w = n - n0 < 16 ? n - n0 : 16;
+                    if (w <= 0) break;
+                    const float *bp = packed + (size_t)p * k * NR + (size_t)k0 * NR + 16 * half;
+                    for (int rb = 0; rb < blocks; rb++) {
+                        int rows = mc - rb * 6 < 6 ? mc - rb * 6 : 6;
+                        kernel256_6(rows, kc, buf + rb * 6 * kc, 1, 6, bp, c + (size_t)(i0 + rb * 6) * ldc + n0, ldc, w, acc);
+                    }
+                }
+            }
+        }
     }
-    for (int r = 0; r < rows; r++)
-        for (int j = 0; j < 4; j++) store256(c + (size_t)r * ldc + 8 * j, acc[r][j], w - 8 * j, accumulate);
+    free(buf);
+    return 0;
 }
 
 __attribute__((target("avx2,fma")))
 static void gemm256(int m, int n, int k, const float *a, long ars, long aks, const float *packed, float *c, int ldc,
                     int accumulate, int panel_lo, int panel_hi) {
-    for (int i = 0; i < m; i += 3) {
-        int rows = m - i < 3 ? m - i : 3;
-        for (int p = panel_lo; p < panel_hi; p++) {
-            int n0 = p * NR, w = n - n0 < NR ? n - n0 : NR;
-            kernel256(rows, k, a + i * ars, ars, aks, packed + (size_t)p * k * NR, c + (size_t)i * ldc + n0, ldc, w, accumulate);
+    if (ars == 1 && aks != 1 && gemm256_packed_a(m, n, k, a, aks, packed, c, ldc, accumulate, panel_lo, panel_hi) == 0) return;
+    for (int g = panel_lo; g < panel_hi; g += panel_group(k)) {
+        int g_hi = g + panel_group(k) < panel_hi ? g + panel_group(k) : panel_hi;
+        for (int i = 0, rows; i < m; i += rows) {
+            // Blocks of 6, but 7 or 8 left go as 4 + 3 or 4 + 4 (a batch of 32: 6 x 4 + 4 x 2).
+            int rem = m - i;
+            rows = rem > 8 ? 6 : rem > 6 ? 4 : rem;
+            for (int p = g; p < g_hi; p++) {
+                for (int half = 0; half < 2; half++) {
+                    int n0 = p * NR + 16 * half, w = n - n0 < 16 ? n - n0 : 16;
+                    if (w <= 0) break;
+                    const float *bp = packed + (size_t)p * k * NR + 16 * half;
+                    const float *ai = a + i * ars;
+                    float *ci = c + (size_t)i * ldc + n0;
+                    if (rows > 4) kernel256_6(rows, k, ai, ars, aks, bp, ci, ldc, w, accumulate);
+                    else if (rows > 2) kernel256_4(rows, k, ai, ars, aks, bp, ci, ldc, w, accumulate);
+                    else kernel256_2(rows, k, ai, ars, aks, bp, ci, ldc, w, accumulate);
+                }
+            }
         }
     }
 }

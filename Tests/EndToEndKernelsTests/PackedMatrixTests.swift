@@ -2,7 +2,7 @@ import XCTest
 @testable import EndToEndKernels
 
 /// The packed-panel C kernels against the reference `sgemm`, on every tail case of the
-/// 32-column panels and of the kernels' row blocks (8 with AVX-512, 3 with AVX2).
+/// 32-column panels and of the kernels' row blocks (8 with AVX-512, 6, 4 and 2 with AVX2).
 final class PackedMatrixTests: XCTestCase {
     func values(_ n: Int, seed: UInt64) -> [Float] {
         var s = seed &* 6364136223846793005 &+ 1442695040888963407
@@ -14,7 +14,19 @@ final class PackedMatrixTests: XCTestCase {
 
     func testProductsEqualTheReferenceGEMM() throws {
         try XCTSkipIf(CPUKernels.instructionSet == nil, "this CPU has neither AVX-512 nor AVX2 + FMA")
-        for (m, n, k) in [(1, 1, 1), (3, 5, 7), (8, 32, 16), (9, 33, 17), (32, 1024, 256), (32, 256, 1024), (17, 47, 3), (2, 64, 1)] {
+        // Every kernel family the CPU has: AVX2 + FMA also on an AVX-512 CPU.
+        let families = CPUKernels.instructionSet == "avx512f" ? [false, true] : [false]
+        let saved = CPUKernels.limitedToAVX2
+        defer { CPUKernels.limitedToAVX2 = saved }
+        // Row tails of both kernels (6 / 4 / 2 rows with AVX2, 8 with AVX-512; 7 and 8 left over
+        // go as 4 + 3 and 4 + 4), panel tails of 32 and half-panel tails of 16, K beyond one
+        // K block of 256 (the AVX2 kernel's copied A), and more than 96 rows (split over threads
+        // by rows instead of panels).
+        let shapes = [(1, 1, 1), (3, 5, 7), (7, 40, 5), (8, 16, 9), (8, 32, 16), (9, 33, 17), (32, 1024, 256), (32, 256, 1024),
+                      (17, 47, 3), (2, 64, 1), (100, 70, 300), (151, 48, 513)]
+        for avx2 in families {
+        CPUKernels.limitedToAVX2 = avx2
+        for (m, n, k) in shapes {
             for (transposed, transposedA) in [(false, false), (true, false), (false, true), (true, true)] {
                 for accumulate in [false, true] {
                     for threads in [1, 2] {
@@ -40,10 +52,11 @@ final class PackedMatrixTests: XCTestCase {
                         }
                         let worst = zip(want, got).map { abs($0 - $1) / max(1, abs($0)) }.max() ?? 0
                         // Rounding grows with the inner dimension; both sides sum in different orders.
-                        XCTAssertLessThan(worst, 1e-5 * Float(max(1, k / 64)), "m \(m) n \(n) k \(k) transposed \(transposed) A transposed \(transposedA) accumulate \(accumulate) threads \(threads)")
+                        XCTAssertLessThan(worst, 1e-5 * Float(max(1, k / 64)), "avx2 \(avx2) m \(m) n \(n) k \(k) transposed \(transposed) A transposed \(transposedA) accumulate \(accumulate) threads \(threads)")
                     }
                 }
             }
+        }
         }
     }
 

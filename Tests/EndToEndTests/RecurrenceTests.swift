@@ -58,25 +58,39 @@ final class RecurrenceTests: XCTestCase {
     }
 
     /// The C kernels (packed recurrent weight, vector tanh and sigmoid) against the reference
-    /// path (BLAS and Swift), outputs and every gradient, on sizes with row and panel tails.
+    /// path (BLAS and Swift), outputs and every gradient, on sizes with row and panel tails, in
+    /// each kernel family the CPU has (AVX2 also on an AVX-512 CPU) and on 1 and 2 threads. The
+    /// second size has more than 96 rows and a weight gradient whose K, (T − 1)·B, spans two of
+    /// the AVX2 kernel's K blocks of 256, so the row split and the K blocking both run.
     func testCKernelsMatchTheReferencePath() throws {
         try XCTSkipIf(CPUKernels.instructionSet == nil, "this CPU has neither AVX-512 nor AVX2 + FMA")
-        let (T, B, F, H) = (7, 11, 5, 37)
-        func run(_ fast: Bool) -> [[Float]] {
-            let saved = CPUKernels.isEnabled
-            CPUKernels.isEnabled = fast
-            defer { CPUKernels.isEnabled = saved }
-            let x = Tensor.randn([B, T, F], seed: 21).requiringGrad(), wih = (Tensor.randn([4 * H, F], seed: 22) * 0.3).requiringGrad()
-            let whh = (Tensor.randn([4 * H, H], seed: 23) * 0.3).requiringGrad(), b = Tensor.randn([4 * H], seed: 24).requiringGrad()
-            let h0 = Tensor.randn([B, H], seed: 25).requiringGrad(), c0 = Tensor.randn([B, H], seed: 26).requiringGrad()
-            let r = Tensor.lstm(x, weightIH: wih, weightHH: whh, biasIH: b, biasHH: nil, h0: h0, c0: c0, batchFirst: true)
-            ((r.output * Tensor.randn([B, T, H], seed: 27)).sum() + r.c.sum() + r.h.sum()).backward()
-            return [r.output.scalars, r.c.scalars] + [x, wih, whh, b, h0, c0].map { $0.grad!.scalars }
-        }
-        let fast = run(true), reference = run(false)
-        for (i, (f, r)) in zip(fast, reference).enumerated() {
-            let worst = zip(f, r).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? 0
-            XCTAssertLessThan(worst, 1e-5, "result \(i) (output, c, then the gradients of x, W_ih, W_hh, b, h0, c0)")
+        let families = CPUKernels.instructionSet == "avx512f" ? [false, true] : [false]
+        for (T, B, F, H) in [(7, 11, 5, 37), (30, 12, 9, 21)] {
+            func run(_ fast: Bool, avx2: Bool, threads: Int) -> [[Float]] {
+                let saved = (CPUKernels.isEnabled, CPUKernels.limitedToAVX2)
+                CPUKernels.isEnabled = fast
+                CPUKernels.limitedToAVX2 = avx2
+                defer { (CPUKernels.isEnabled, CPUKernels.limitedToAVX2) = saved }
+                return Threading.withThreadCount(threads) {
+                    let x = Tensor.randn([B, T, F], seed: 21).requiringGrad(), wih = (Tensor.randn([4 * H, F], seed: 22) * 0.3).requiringGrad()
+                    let whh = (Tensor.randn([4 * H, H], seed: 23) * 0.3).requiringGrad(), b = Tensor.randn([4 * H], seed: 24).requiringGrad()
+                    let b2 = Tensor.randn([4 * H], seed: 28).requiringGrad()
+                    let h0 = Tensor.randn([B, H], seed: 25).requiringGrad(), c0 = Tensor.randn([B, H], seed: 26).requiringGrad()
+                    let r = Tensor.lstm(x, weightIH: wih, weightHH: whh, biasIH: b, biasHH: b2, h0: h0, c0: c0, batchFirst: true)
+                    ((r.output * Tensor.randn([B, T, H], seed: 27)).sum() + r.c.sum() + r.h.sum()).backward()
+                    return [r.output.scalars, r.c.scalars] + [x, wih, whh, b, b2, h0, c0].map { $0.grad!.scalars }
+                }
+            }
+            let reference = run(false, avx2: false, threads: 1)
+            for avx2 in families {
+                for threads in [1, 2] {
+                    let fast = run(true, avx2: avx2, threads: threads)
+                    for (i, (f, r)) in zip(fast, reference).enumerated() {
+                        let worst = zip(f, r).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? 0
+                        XCTAssertLessThan(worst, 1e-5, "T \(T) B \(B) H \(H) avx2 \(avx2) threads \(threads): result \(i) (output, c, then the gradients of x, W_ih, W_hh, b_ih, b_hh, h0, c0)")
+                    }
+                }
+            }
         }
     }
 
