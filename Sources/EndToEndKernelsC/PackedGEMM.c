@@ -116,22 +116,22 @@ __attribute__((target("avx512f,fma")))
 static void gemm512(int m, int n, int k, const float *a, long ars, long aks, const float *packed, float *c, int ldc,
                     int accumulate, int panel_lo, int panel_hi) {
     for (int g = panel_lo; g < panel_hi; g += panel_group(k)) {
-      int g_hi = g + panel_group(k) < panel_hi ? g + panel_group(k) : panel_hi;
-      for (int i = 0; i < m; i += 8) {
-        int rows = m - i < 8 ? m - i : 8;
-        for (int p = g; p < g_hi; p++) {
-            int n0 = p * NR, w = n - n0 < NR ? n - n0 : NR;
-            __mmask16 m0 = w >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << w) - 1);
-            __mmask16 m1 = w >= 32 ? (__mmask16)0xFFFF : (w > 16 ? (__mmask16)((1u << (w - 16)) - 1) : (__mmask16)0);
-            const float *bp = packed + (size_t)p * k * NR;
-            if (rows == 8) {
-                kernel512_8(k, a + i * ars, ars, aks, bp, c + (size_t)i * ldc + n0, ldc, m0, m1, accumulate);
-            } else {
-                for (int r = 0; r < rows; r++)
-                    kernel512_1(k, a + (i + r) * ars, aks, bp, c + (size_t)(i + r) * ldc + n0, m0, m1, accumulate);
+        int g_hi = g + panel_group(k) < panel_hi ? g + panel_group(k) : panel_hi;
+        for (int i = 0; i < m; i += 8) {
+            int rows = m - i < 8 ? m - i : 8;
+            for (int p = g; p < g_hi; p++) {
+                int n0 = p * NR, w = n - n0 < NR ? n - n0 : NR;
+                __mmask16 m0 = w >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << w) - 1);
+                __mmask16 m1 = w >= 32 ? (__mmask16)0xFFFF : (w > 16 ? (__mmask16)((1u << (w - 16)) - 1) : (__mmask16)0);
+                const float *bp = packed + (size_t)p * k * NR;
+                if (rows == 8) {
+                    kernel512_8(k, a + i * ars, ars, aks, bp, c + (size_t)i * ldc + n0, ldc, m0, m1, accumulate);
+                } else {
+                    for (int r = 0; r < rows; r++)
+                        kernel512_1(k, a + (i + r) * ars, aks, bp, c + (size_t)(i + r) * ldc + n0, m0, m1, accumulate);
+                }
             }
         }
-      }
     }
 }
 
