@@ -29,35 +29,36 @@ public enum CPUKernels {
         return 0
     }()
 
-    private static let enabled = LockedValue<Bool>({
-        guard let p = getenv("E2E_C_KERNELS") else { return true }
-        return !["0", "false", "no", "off"].contains(String(cString: p).lowercased())
+    /// Both switches in one value, so ``isa`` (called per LSTM row, per pooling plane, ...)
+    /// takes one lock. `E2E_C_KERNELS` sets them at launch: `0`, `false`, `no` or `off` turns
+    /// the kernels off, `avx2` limits them to AVX2 + FMA.
+    private struct Switches { var enabled: Bool; var avx2Only: Bool }
+    private static let switches = LockedValue<Switches>({
+        guard let p = getenv("E2E_C_KERNELS") else { return Switches(enabled: true, avx2Only: false) }
+        let v = String(cString: p).lowercased()
+        return Switches(enabled: !["0", "false", "no", "off"].contains(v), avx2Only: v == "avx2")
     }())
 
     /// Whether the C kernels are used where the CPU has them. Thread-safe; a global switch.
     public static var isEnabled: Bool {
-        get { enabled.get() }
-        set { enabled.set(newValue) }
+        get { switches.get().enabled }
+        set { switches.update { $0.enabled = newValue } }
     }
-
-    private static let avx2Ceiling = LockedValue<Bool>({
-        guard let p = getenv("E2E_C_KERNELS") else { return false }
-        return String(cString: p).lowercased() == "avx2"
-    }())
 
     /// Whether the AVX2 + FMA kernels are used even on a CPU with AVX-512 (`E2E_C_KERNELS=avx2`
     /// sets it at launch): the tests run both kernel families on an AVX-512 machine with it,
     /// and it reproduces an AVX2-only CPU's arithmetic. Thread-safe; a global switch.
     public static var limitedToAVX2: Bool {
-        get { avx2Ceiling.get() }
-        set { avx2Ceiling.set(newValue) }
+        get { switches.get().avx2Only }
+        set { switches.update { $0.avx2Only = newValue } }
     }
 
     /// The instruction set to call the C kernels with now, or 0 for the reference path.
     @inline(__always)
     static var isa: Int32 {
-        guard detected != 0 && isEnabled else { return 0 }
-        return limitedToAVX2 ? E2E_CPU_AVX2_FMA : detected
+        let s = switches.get()
+        guard detected != 0 && s.enabled else { return 0 }
+        return s.avx2Only ? E2E_CPU_AVX2_FMA : detected
     }
 }
 

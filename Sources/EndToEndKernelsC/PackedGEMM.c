@@ -115,8 +115,9 @@ static void kernel512_1(int k, const float *a, long aks, const float *bp, float 
 __attribute__((target("avx512f,fma")))
 static void gemm512(int m, int n, int k, const float *a, long ars, long aks, const float *packed, float *c, int ldc,
                     int accumulate, int panel_lo, int panel_hi) {
-    for (int g = panel_lo; g < panel_hi; g += panel_group(k)) {
-        int g_hi = g + panel_group(k) < panel_hi ? g + panel_group(k) : panel_hi;
+    const int group = panel_group(k);
+    for (int g = panel_lo; g < panel_hi; g += group) {
+        int g_hi = g + group < panel_hi ? g + group : panel_hi;
         for (int i = 0; i < m; i += 8) {
             int rows = m - i < 8 ? m - i : 8;
             for (int p = g; p < g_hi; p++) {
@@ -183,6 +184,15 @@ E2E_KERNEL256(6)
 E2E_KERNEL256(4)
 E2E_KERNEL256(2)
 
+// The narrowest of the three kernels that covers `rows` (1...6).
+__attribute__((target("avx2,fma")))
+static inline void kernel256_rows(int rows, int k, const float *a, long ars, long aks, const float *b, float *c, int ldc,
+                                  int w, int accumulate) {
+    if (rows > 4) kernel256_6(rows, k, a, ars, aks, b, c, ldc, w, accumulate);
+    else if (rows > 2) kernel256_4(rows, k, a, ars, aks, b, c, ldc, w, accumulate);
+    else kernel256_2(rows, k, a, ars, aks, b, c, ldc, w, accumulate);
+}
+
 // A stored transposed (the weight gradients' dGatesᵀ · h, K of thousands): each step of k is
 // a new row of A, a new cache line and, for wide A, a new page, so the kernel above ran at a
 // fifth of the peak. Here blocks of KC steps of k and MC rows of A are copied into the kernel's
@@ -216,7 +226,7 @@ static int gemm256_packed_a(int m, int n, int k, const float *a, long aks, const
                     const float *bp = packed + (size_t)p * k * NR + (size_t)k0 * NR + 16 * half;
                     for (int rb = 0; rb < blocks; rb++) {
                         int rows = mc - rb * 6 < 6 ? mc - rb * 6 : 6;
-                        kernel256_6(rows, kc, buf + rb * 6 * kc, 1, 6, bp, c + (size_t)(i0 + rb * 6) * ldc + n0, ldc, w, acc);
+                        kernel256_rows(rows, kc, buf + rb * 6 * kc, 1, 6, bp, c + (size_t)(i0 + rb * 6) * ldc + n0, ldc, w, acc);
                     }
                 }
             }
@@ -230,8 +240,9 @@ __attribute__((target("avx2,fma")))
 static void gemm256(int m, int n, int k, const float *a, long ars, long aks, const float *packed, float *c, int ldc,
                     int accumulate, int panel_lo, int panel_hi) {
     if (ars == 1 && aks != 1 && gemm256_packed_a(m, n, k, a, aks, packed, c, ldc, accumulate, panel_lo, panel_hi) == 0) return;
-    for (int g = panel_lo; g < panel_hi; g += panel_group(k)) {
-        int g_hi = g + panel_group(k) < panel_hi ? g + panel_group(k) : panel_hi;
+    const int group = panel_group(k);
+    for (int g = panel_lo; g < panel_hi; g += group) {
+        int g_hi = g + group < panel_hi ? g + group : panel_hi;
         for (int i = 0, rows; i < m; i += rows) {
             // Blocks of 6, but 7 or 8 left go as 4 + 3 or 4 + 4 (a batch of 32: 6 x 4 + 4 x 2).
             int rem = m - i;
@@ -240,12 +251,8 @@ static void gemm256(int m, int n, int k, const float *a, long ars, long aks, con
                 for (int half = 0; half < 2; half++) {
                     int n0 = p * NR + 16 * half, w = n - n0 < 16 ? n - n0 : 16;
                     if (w <= 0) break;
-                    const float *bp = packed + (size_t)p * k * NR + 16 * half;
-                    const float *ai = a + i * ars;
-                    float *ci = c + (size_t)i * ldc + n0;
-                    if (rows > 4) kernel256_6(rows, k, ai, ars, aks, bp, ci, ldc, w, accumulate);
-                    else if (rows > 2) kernel256_4(rows, k, ai, ars, aks, bp, ci, ldc, w, accumulate);
-                    else kernel256_2(rows, k, ai, ars, aks, bp, ci, ldc, w, accumulate);
+                    kernel256_rows(rows, k, a + i * ars, ars, aks, packed + (size_t)p * k * NR + 16 * half,
+                                   c + (size_t)i * ldc + n0, ldc, w, accumulate);
                 }
             }
         }

@@ -25,38 +25,38 @@ final class PackedMatrixTests: XCTestCase {
         let shapes = [(1, 1, 1), (3, 5, 7), (7, 40, 5), (8, 16, 9), (8, 32, 16), (9, 33, 17), (32, 1024, 256), (32, 256, 1024),
                       (17, 47, 3), (2, 64, 1), (100, 70, 300), (151, 48, 513)]
         for avx2 in families {
-        CPUKernels.limitedToAVX2 = avx2
-        for (m, n, k) in shapes {
-            for (transposed, transposedA) in [(false, false), (true, false), (false, true), (true, true)] {
-                for accumulate in [false, true] {
-                    for threads in [1, 2] {
-                        let a = values(m * k, seed: 1), b = values(k * n, seed: 2), c0 = values(m * n, seed: 3)
-                        var want = c0, got = c0
-                        let ldb = transposed ? k : n, lda = transposedA ? m : k
-                        a.withUnsafeBufferPointer { pa in
-                            b.withUnsafeBufferPointer { pb in
-                                want.withUnsafeMutableBufferPointer { pc in
-                                    GEMM.withBackend(.swift) {
-                                        sgemm(transA: transposedA, transB: transposed, m: m, n: n, k: k, alpha: 1, a: pa.baseAddress!, lda: lda,
-                                              b: pb.baseAddress!, ldb: ldb, beta: accumulate ? 1 : 0, c: pc.baseAddress!, ldc: n)
+            CPUKernels.limitedToAVX2 = avx2
+            for (m, n, k) in shapes {
+                for (transposed, transposedA) in [(false, false), (true, false), (false, true), (true, true)] {
+                    for accumulate in [false, true] {
+                        for threads in [1, 2] {
+                            let a = values(m * k, seed: 1), b = values(k * n, seed: 2), c0 = values(m * n, seed: 3)
+                            var want = c0, got = c0
+                            let ldb = transposed ? k : n, lda = transposedA ? m : k
+                            a.withUnsafeBufferPointer { pa in
+                                b.withUnsafeBufferPointer { pb in
+                                    want.withUnsafeMutableBufferPointer { pc in
+                                        GEMM.withBackend(.swift) {
+                                            sgemm(transA: transposedA, transB: transposed, m: m, n: n, k: k, alpha: 1, a: pa.baseAddress!, lda: lda,
+                                                  b: pb.baseAddress!, ldb: ldb, beta: accumulate ? 1 : 0, c: pc.baseAddress!, ldc: n)
+                                        }
                                     }
-                                }
-                                let packed = PackedMatrix(k: k, n: n, b: pb.baseAddress!, ldb: ldb, transposed: transposed)!
-                                got.withUnsafeMutableBufferPointer { pc in
-                                    Threading.withThreadCount(threads) {
-                                        packed.multiply(m: m, a: pa.baseAddress!, lda: lda, transposedA: transposedA, c: pc.baseAddress!, ldc: n,
-                                                        accumulate: accumulate)
+                                    let packed = PackedMatrix(k: k, n: n, b: pb.baseAddress!, ldb: ldb, transposed: transposed)!
+                                    got.withUnsafeMutableBufferPointer { pc in
+                                        Threading.withThreadCount(threads) {
+                                            packed.multiply(m: m, a: pa.baseAddress!, lda: lda, transposedA: transposedA, c: pc.baseAddress!, ldc: n,
+                                                            accumulate: accumulate)
+                                        }
                                     }
                                 }
                             }
+                            let worst = zip(want, got).map { abs($0 - $1) / max(1, abs($0)) }.max() ?? 0
+                            // Rounding grows with the inner dimension; both sides sum in different orders.
+                            XCTAssertLessThan(worst, 1e-5 * Float(max(1, k / 64)), "avx2 \(avx2) m \(m) n \(n) k \(k) transposed \(transposed) A transposed \(transposedA) accumulate \(accumulate) threads \(threads)")
                         }
-                        let worst = zip(want, got).map { abs($0 - $1) / max(1, abs($0)) }.max() ?? 0
-                        // Rounding grows with the inner dimension; both sides sum in different orders.
-                        XCTAssertLessThan(worst, 1e-5 * Float(max(1, k / 64)), "avx2 \(avx2) m \(m) n \(n) k \(k) transposed \(transposed) A transposed \(transposedA) accumulate \(accumulate) threads \(threads)")
                     }
                 }
             }
-        }
         }
     }
 
