@@ -10,6 +10,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import EndToEndKernelsC
 
 /// The implementation ``sgemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)`` uses.
 public enum GEMMBackend: Sendable, Equatable, CustomStringConvertible {
@@ -78,9 +79,10 @@ public enum BLAS {
 public enum GEMM {
     /// Which implementation a caller wants.
     public enum BackendPreference: Sendable, Equatable {
-        /// Use the loaded BLAS if any, otherwise Swift.
+        /// The packed C kernels where they serve the call (``GEMM/packedKernels``), else the
+        /// loaded BLAS if any, otherwise Swift.
         case automatic
-        /// Use the loaded BLAS; falls back to Swift when none is loaded.
+        /// Use the loaded BLAS (never the packed C kernels); falls back to Swift when none is loaded.
         case blas
         /// Always use the pure-Swift kernels.
         case swift
@@ -100,6 +102,21 @@ public enum GEMM {
         case .swift: return .swift
         case .automatic, .blas: return BLAS.backend
         }
+    }
+
+    /// The packed C kernels' instruction set (`"avx512f"`, `"avx2+fma"`) when ``sgemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``
+    /// under the current preference sends the calls they serve to them, else `nil`
+    /// (``CPUKernels/isEnabled`` off, a CPU without either, or a `.blas` / `.swift` preference).
+    public static var packedKernels: String? {
+        guard preference == .automatic, CPUKernels.isa != 0 else { return nil }
+        return CPUKernels.isa == E2E_CPU_AVX512F ? "avx512f" : "avx2+fma"
+    }
+
+    /// ``effectiveBackend``, with the packed C kernels in front when they take calls, e.g.
+    /// `"packed avx512f, else openblas (SkylakeX, ...)"`.
+    public static var effectiveDescription: String {
+        guard let isa = packedKernels else { return effectiveBackend.description }
+        return "packed \(isa), else \(effectiveBackend.description)"
     }
 
     /// Runs `body` with GEMM calls issued from the current task/thread routed according to

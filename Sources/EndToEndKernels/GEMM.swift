@@ -10,8 +10,10 @@
 /// - `m == 0 || n == 0`: no-op. `k == 0` (or `alpha == 0`): `C = beta * C`.
 /// - `beta == 0`: `C` is write-only (existing NaNs are not propagated).
 ///
-/// Uses the BLAS reported by ``BLAS/backend`` when one is loaded (honouring
-/// ``GEMM/withBackend(_:_:)`` overrides), otherwise
+/// Under ``GEMM/BackendPreference/automatic`` the packed C kernels of ``PackedMatrix`` take the
+/// calls they serve (`alpha = 1`, `beta` 0 or 1, at least 16 rows, a width that fills their
+/// column panels; see ``GEMM/packedKernels``). The rest go to the BLAS reported by
+/// ``BLAS/backend`` when one is loaded (honouring ``GEMM/withBackend(_:_:)`` overrides), otherwise
 /// ``sgemmSwift(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``. Thread use is bounded by
 /// ``Threading/threadCount``.
 public func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
@@ -21,6 +23,11 @@ public func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Flo
     if k <= 0 || alpha == 0 {
         // Handled here so BLAS never sees degenerate leading dimensions (lda = 0 etc.).
         scaleMatrix(m: m, n: n, beta: beta, c: c, ldc: ldc)
+        return
+    }
+    if GEMM.preference == .automatic,
+       sgemmPacked(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+                   b: b, ldb: ldb, beta: beta, c: c, ldc: ldc) {
         return
     }
     if GEMM.preference != .swift,

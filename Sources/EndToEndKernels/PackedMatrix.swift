@@ -16,7 +16,6 @@ public final class PackedMatrix: @unchecked Sendable {
     public let k: Int
     /// Columns of `B` and of every product.
     public let n: Int
-    private let panels: Int
     private let storage: UnsafeMutablePointer<Float>
     private let isa: Int32
 
@@ -29,13 +28,14 @@ public final class PackedMatrix: @unchecked Sendable {
         self.k = k
         self.n = n
         self.isa = isa
-        let nr = Int(E2E_PACK_NR)
-        panels = (n + nr - 1) / nr
-        let count = e2e_packed_count(Int32(k), Int32(n))
-        storage = .allocate(capacity: count)
-        // Panels are independent: pack them on the worker threads (the LSTM packs 4-5 MiB of
-        // weights and states per step, which ran on one thread).
-        let (panels, storage) = (self.panels, self.storage)
+        storage = .allocate(capacity: e2e_packed_count(Int32(k), Int32(n)))
+        Self.pack(k: k, n: n, b: b, ldb: ldb, transposed: transposed, into: storage)
+    }
+
+    /// Packs `B` into `storage` (``e2e_packed_count`` floats), the panels split over the worker
+    /// threads: the LSTM packs 4-5 MiB of weights and states per step, which ran on one thread.
+    static func pack(k: Int, n: Int, b: UnsafePointer<Float>, ldb: Int, transposed: Bool, into storage: UnsafeMutablePointer<Float>) {
+        let nr = Int(E2E_PACK_NR), panels = (n + nr - 1) / nr
         let t: Int32 = transposed ? 1 : 0
         parallelFor(panels, grain: Swift.max(1, (1 << 16) / (k * nr))) { range in
             let n0 = range.lowerBound * nr, n1 = Swift.min(n, range.upperBound * nr)
@@ -56,27 +56,42 @@ public final class PackedMatrix: @unchecked Sendable {
         if m <= 0 { return }
         precondition(lda >= (transposedA ? m : k) && ldc >= n && m <= Int(Int32.max),
                      "PackedMatrix.multiply: lda \(lda), ldc \(ldc) too small for m \(m), k \(k), n \(n)")
+        Self.multiply(isa: isa, k: k, n: n, packed: storage, m: m, a: a, lda: lda, transposedA: transposedA, c: c, ldc: ldc,
+                      accumulate: accumulate)
+    }
+
+    /// The threaded product against packed panels (see ``multiply(m:a:lda:transposedA:c:ldc:accumulate:)``).
+    static func multiply(isa: Int32, k: Int, n: Int, packed: UnsafePointer<Float>, m: Int, a: UnsafePointer<Float>, lda: Int,
+                         transposedA: Bool, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+        let nr = Int(E2E_PACK_NR), panels = (n + nr - 1) / nr
         let ta: Int32 = transposedA ? 1 : 0
-        let (isa, k, n, panels, packed) = (self.isa, Int32(self.k), Int32(self.n), self.panels, UnsafePointer(storage))
-        let mm = Int32(m), la = Int32(lda), lc = Int32(ldc), acc: Int32 = accumulate ? 1 : 0
+        let (k32, n32, la, lc) = (Int32(k), Int32(n), Int32(lda), Int32(ldc))
+        let acc: Int32 = accumulate ? 1 : 0
+        let threads = Threading.threadCount
         // About 2^18 multiply-adds per chunk (~3 us) pay for a dispatch.
-        let rowBlock = 48
-        if m >= 2 * rowBlock && Threading.threadCount > 1 {
-            // Tall A: split the rows (in the kernels' blocks of 48), every thread on all panels.
-            // Split by panels, each thread would copy the whole of a transposed A into its
-            // kernel order (a memory-bound pass over megabytes) for half the work.
-            let perBlock = rowBlock * Int(k) * Int(self.n)
-            let blocks = (m + rowBlock - 1) / rowBlock
-            parallelFor(blocks, grain: Swift.max(1, (1 << 18) / Swift.max(perBlock, 1))) { range in
-                let r0 = range.lowerBound * rowBlock, r1 = Swift.min(m, range.upperBound * rowBlock)
-                _ = e2e_packed_gemm(isa, Int32(r1 - r0), n, k, a + (transposedA ? r0 : r0 * lda), la, ta, packed,
+        let work = m * k * n
+        if threads == 1 || work < 1 << 19 {
+            _ = e2e_packed_gemm(isa, Int32(m), n32, k32, a, la, ta, packed, c, lc, acc, 0, Int32(panels))
+            return
+        }
+        // A transposed A (or too few panels to share): split the rows, every thread on all
+        // panels. Split by panels, each thread would copy the whole of a transposed A into its
+        // kernel order (a memory-bound pass over megabytes) for half the work. Rows go in units
+        // of the kernel's row block, so the chunks stay balanced (a batch of 128: 8 + 8 units,
+        // where blocks of 48 split 2 : 1).
+        let unit = isa == E2E_CPU_AVX512F ? 8 : 6
+        let units = (m + unit - 1) / unit
+        if (transposedA || panels < 2 * threads) && units >= 2 {
+            parallelFor(units, grain: Swift.max(1, (1 << 18) / Swift.max(unit * k * n, 1))) { range in
+                let r0 = range.lowerBound * unit, r1 = Swift.min(m, range.upperBound * unit)
+                _ = e2e_packed_gemm(isa, Int32(r1 - r0), n32, k32, a + (transposedA ? r0 : r0 * lda), la, ta, packed,
                                     c + r0 * ldc, lc, acc, 0, Int32(panels))
             }
             return
         }
-        let perPanel = m * Int(k) * Int(E2E_PACK_NR)
+        let perPanel = m * k * nr
         parallelFor(panels, grain: Swift.max(1, (1 << 18) / Swift.max(perPanel, 1))) { range in
-            _ = e2e_packed_gemm(isa, mm, n, k, a, la, ta, packed, c, lc, acc, Int32(range.lowerBound), Int32(range.upperBound))
+            _ = e2e_packed_gemm(isa, Int32(m), n32, k32, a, la, ta, packed, c, lc, acc, Int32(range.lowerBound), Int32(range.upperBound))
         }
     }
 }

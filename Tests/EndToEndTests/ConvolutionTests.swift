@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import EndToEnd
+import EndToEndKernels
 
 final class ConvolutionTests: XCTestCase {
     /// Direct (seven nested loops) 2-D convolution, the definition the fast path must match.
@@ -102,6 +103,46 @@ final class ConvolutionTests: XCTestCase {
             let want = Self.naiveConv2d(x.reshaped([n, c, 1, l]), w.reshaped([o, c / groups, 1, k]), b, stride: (1, s),
                                         padding: (0, p), dilation: (1, d), groups: groups)
             assertClose(got, want.reshaped([n, o, want.shape[3]]), "conv1d x \(x.shape) w \(w.shape) s \(s) p \(p) d \(d) g \(groups)")
+        }
+    }
+
+    /// Convolutions the packed kernels take as `colsᵀ · Wᵀ` (forward) and `cols · dYᵀ` (the
+    /// weight gradient): output and every gradient against the reference path (C kernels off:
+    /// `W · cols` through the BLAS or Swift), both kernel families, one and two threads.
+    func testTransposedProductsMatchTheReferencePath() throws {
+        try XCTSkipIf(CPUKernels.instructionSet == nil, "this CPU has neither AVX-512 nor AVX2 + FMA")
+        let families = CPUKernels.instructionSet == "avx512f" ? [false, true] : [false]
+        // (x, weight, stride, padding): 2-D with bias and padding, strided, one sample, and 1-D.
+        let cases: [([Int], [Int], (Int, Int), (Int, Int))] = [
+            ([3, 4, 9, 9], [32, 4, 3, 3], (1, 1), (1, 1)), ([2, 3, 11, 7], [64, 3, 2, 3], (2, 1), (0, 1)),
+            ([1, 5, 6, 6], [32, 5, 3, 3], (1, 1), (0, 0)), ([4, 16, 1, 40], [32, 16, 1, 5], (1, 1), (0, 2)),
+        ]
+        for (xs, ws, stride, padding) in cases {
+            func run(_ fast: Bool, avx2: Bool, threads: Int) -> [[Float]] {
+                let saved = (CPUKernels.isEnabled, CPUKernels.limitedToAVX2)
+                CPUKernels.isEnabled = fast
+                CPUKernels.limitedToAVX2 = avx2
+                defer { (CPUKernels.isEnabled, CPUKernels.limitedToAVX2) = saved }
+                return Threading.withThreadCount(threads) {
+                    var rng = RandomGenerator(seed: 41)
+                    let x = Tensor.normal(xs, using: &rng).requiringGrad(), w = Tensor.normal(ws, using: &rng).requiringGrad()
+                    let b = Tensor.normal([ws[0]], using: &rng).requiringGrad()
+                    let y = x.conv2d(w, bias: b, stride: stride, padding: padding)
+                    (y * Tensor.normal(y.shape, using: &rng)).sum().backward()
+                    return [y.scalars, x.grad!.scalars, w.grad!.scalars, b.grad!.scalars]
+                }
+            }
+            let m = xs[0] * ((xs[2] + 2 * padding.0 - ws[2]) / stride.0 + 1) * ((xs[3] + 2 * padding.1 - ws[3]) / stride.1 + 1)
+            XCTAssertTrue(GEMM.packedRouteTakes(m: m, n: ws[0], k: ws[1] * ws[2] * ws[3]), "x \(xs) w \(ws) does not reach the new path")
+            let reference = run(false, avx2: false, threads: 1)
+            for avx2 in families {
+                for threads in [1, 2] {
+                    for (i, (f, r)) in zip(run(true, avx2: avx2, threads: threads), reference).enumerated() {
+                        let worst = zip(f, r).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? 0
+                        XCTAssertLessThan(worst, 2e-5, "x \(xs) w \(ws) avx2 \(avx2) threads \(threads): result \(i) (output, then the gradients of x, W, b)")
+                    }
+                }
+            }
         }
     }
 

@@ -24,6 +24,10 @@ size_t e2e_packed_count(int k, int n);
 /// 32-column panels, each K rows of 32 consecutive floats, the last one zero-padded.
 void e2e_pack_b(int k, int n, const float *b, int ldb, int trans_b, float *packed);
 
+/// dst[j * ldd + i] = src[i * lds + j] for i < rows, j < cols: 8 x 8 blocks transposed in AVX
+/// registers where the CPU has AVX2, scalar elsewhere and at the edges.
+void e2e_transpose(int rows, int cols, const float *src, int lds, float *dst, int ldd);
+
 /// C[M x N] = A[M x K] * B (+ C when `accumulate`), B packed by `e2e_pack_b`, A row-major
 /// (a[i * lda + k]) or, when `trans_a`, stored transposed (a[k * lda + i]), for the panels
 /// `panel_lo ..< panel_hi` only (columns 32 * panel_lo ...), so callers can split the panels

@@ -43,7 +43,7 @@ enum BenchSupport {
     /// name, the thread count, the GEMM backend and the peak resident memory.
     static func printJSON(workload: String, _ fields: [(String, Value)]) {
         var all: [(String, Value)] = [("workload", .text(workload)), ("threads", .integer(Threading.threadCount)),
-                                      ("backend", .text(GEMM.effectiveBackend.description))]
+                                      ("backend", .text(GEMM.effectiveDescription))]
         all += fields
         if let rss = peakResidentMiB() { all.append(("peak_rss_mib", .number((rss * 10).rounded() / 10))) }
         RunSupport.out("{" + all.map { "\(RunSupport.jsonString($0.0)): \($0.1.json)" }.joined(separator: ", ") + "}")

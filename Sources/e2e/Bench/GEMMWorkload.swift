@@ -5,7 +5,7 @@ import EndToEndKernels
 enum GEMMWorkload {
     static func run(sizes: [Int], backend: GEMM.BackendPreference) -> (results: [(n: Int, gflops: Double)], backend: String) {
         let results = benchmarkGEMM(sizes: sizes, threads: Threading.threadCount, backend: backend)
-        let used = GEMM.withBackend(backend) { GEMM.effectiveBackend.description }
+        let used = GEMM.withBackend(backend) { GEMM.effectiveDescription }
         return (results.map { ($0.n, $0.gflops) }, used)
     }
 }

@@ -1,0 +1,126 @@
+import XCTest
+@testable import EndToEndKernels
+
+/// `sgemm`'s route through the packed C kernels (`sgemmPacked`) against the Swift reference:
+/// every transpose, leading dimensions wider than the matrices, `beta` 0 (C write-only) and 1,
+/// one and two threads, both kernel families; and the calls it must leave to the BLAS.
+final class GEMMPackedTests: XCTestCase {
+    func values(_ n: Int, seed: UInt64) -> [Float] {
+        var s = seed &* 6364136223846793005 &+ 1442695040888963407
+        return (0..<n).map { _ in
+            s = s &* 6364136223846793005 &+ 1442695040888963407
+            return Float(Int((s >> 33) % 2001) - 1000) / 1000
+        }
+    }
+
+    /// Runs `sgemm` under `preference` (or `sgemmPacked` itself when `direct`) on padded
+    /// operands; returns C (with its padding) and, for `direct`, whether the route took the call.
+    func product(_ preference: GEMM.BackendPreference, direct: Bool = false, transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+                 alpha: Float = 1, beta: Float, pad: Int, c0: [Float]? = nil) -> (c: [Float], taken: Bool) {
+        let lda = (transA ? m : k) + pad, ldb = (transB ? k : n) + pad, ldc = n + pad
+        let a = values((transA ? k : m) * lda, seed: 11), b = values((transB ? n : k) * ldb, seed: 12)
+        var c = c0 ?? values(m * ldc, seed: 13)
+        var taken = true
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                c.withUnsafeMutableBufferPointer { pc in
+                    if direct {
+                        taken = sgemmPacked(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: pa.baseAddress!, lda: lda,
+                                            b: pb.baseAddress!, ldb: ldb, beta: beta, c: pc.baseAddress!, ldc: ldc)
+                    } else {
+                        GEMM.withBackend(preference) {
+                            sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: pa.baseAddress!, lda: lda,
+                                  b: pb.baseAddress!, ldb: ldb, beta: beta, c: pc.baseAddress!, ldc: ldc)
+                        }
+                    }
+                }
+            }
+        }
+        return (c, taken)
+    }
+
+    func testThePackedRouteMatchesTheReferenceOnEveryTransposeAndStride() throws {
+        try XCTSkipIf(CPUKernels.instructionSet == nil, "this CPU has neither AVX-512 nor AVX2 + FMA")
+        let families = CPUKernels.instructionSet == "avx512f" ? [false, true] : [false]
+        let saved = CPUKernels.limitedToAVX2
+        defer { CPUKernels.limitedToAVX2 = saved }
+        // Shapes the route takes: 16 and 33 rows, 64+ rows with row and panel tails,
+        // K across the copied-A blocks (128 with AVX-512, 256 with AVX2), and a split by rows.
+        let shapes = [(16, 32, 40), (33, 512, 300), (64, 96, 33), (70, 64, 300), (129, 130, 129), (200, 56, 520)]
+        for avx2 in families {
+            CPUKernels.limitedToAVX2 = avx2
+            for (m, n, k) in shapes {
+                for (transA, transB) in [(false, false), (false, true), (true, false), (true, true)] {
+                    for beta: Float in [0, 1] {
+                        for pad in [0, 3] {
+                            for threads in [1, 2] {
+                                let want = product(.swift, transA: transA, transB: transB, m: m, n: n, k: k, beta: beta, pad: pad).c
+                                let got = Threading.withThreadCount(threads) {
+                                    product(.automatic, direct: true, transA: transA, transB: transB, m: m, n: n, k: k, beta: beta, pad: pad)
+                                }
+                                let what = "avx2 \(avx2) m \(m) n \(n) k \(k) transA \(transA) transB \(transB) beta \(beta) pad \(pad) threads \(threads)"
+                                XCTAssertTrue(got.taken, "the packed route declined " + what)
+                                let worst = zip(want, got.c).map { abs($0 - $1) / max(1, abs($0)) }.max() ?? 0
+                                XCTAssertLessThan(worst, 1e-5 * Float(max(1, k / 64)), what)
+                                // Padding columns of C are never written.
+                                let ldc = n + pad
+                                for i in 0..<m { for j in n..<ldc { XCTAssertEqual(got.c[i * ldc + j], want[i * ldc + j], "padding " + what) } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    func testBetaZeroIgnoresNaNInC() throws {
+        try XCTSkipIf(CPUKernels.instructionSet == nil, "this CPU has neither AVX-512 nor AVX2 + FMA")
+        let (m, n, k) = (64, 64, 20)
+        let nans = [Float](repeating: .nan, count: m * n)
+        let got = product(.automatic, direct: true, transA: false, transB: false, m: m, n: n, k: k, beta: 0, pad: 0, c0: nans)
+        XCTAssertTrue(got.taken)
+        XCTAssertFalse(got.c.contains { $0.isNaN }, "beta = 0 must not read C")
+    }
+
+    func testCallsOutsideTheRouteGoToTheBLASUntouched() throws {
+        try XCTSkipIf(CPUKernels.instructionSet == nil, "this CPU has neither AVX-512 nor AVX2 + FMA")
+        // alpha != 1, beta not 0 or 1, under 16 rows, a narrow width (10 of 32 columns), a B
+        // beyond 2^21 elements.
+        let declined: [(m: Int, n: Int, k: Int, alpha: Float, beta: Float)] = [
+            (64, 64, 64, 2, 0), (64, 64, 64, 1, 0.5), (15, 64, 64, 1, 0), (128, 10, 256, 1, 0),
+            (64, 2048, 1025, 1, 0),
+        ]
+        for s in declined {
+            let c0 = values(s.m * s.n, seed: 5)
+            let got = product(.automatic, direct: true, transA: false, transB: false, m: s.m, n: s.n, k: s.k, alpha: s.alpha,
+                              beta: s.beta, pad: 0, c0: c0)
+            XCTAssertFalse(got.taken, "the packed route took \(s)")
+            XCTAssertEqual(got.c, c0, "a declined call wrote C: \(s)")
+            // And sgemm still computes it (through the BLAS or Swift) as the reference does.
+            let want = product(.swift, transA: false, transB: false, m: s.m, n: s.n, k: s.k, alpha: s.alpha, beta: s.beta, pad: 0, c0: c0).c
+            let auto = product(.automatic, transA: false, transB: false, m: s.m, n: s.n, k: s.k, alpha: s.alpha, beta: s.beta, pad: 0, c0: c0).c
+            let worst = zip(want, auto).map { abs($0 - $1) / max(1, abs($0)) }.max() ?? 0
+            XCTAssertLessThan(worst, 1e-4, "\(s)")
+        }
+    }
+
+    func testTheRouteIsReportedAndFollowsTheSwitches() {
+        let saved = CPUKernels.isEnabled
+        defer { CPUKernels.isEnabled = saved }
+        CPUKernels.isEnabled = true
+        XCTAssertEqual(GEMM.packedKernels, CPUKernels.instructionSet)
+        if let isa = CPUKernels.instructionSet {
+            XCTAssertTrue(GEMM.effectiveDescription.hasPrefix("packed \(isa), else "), GEMM.effectiveDescription)
+        }
+        GEMM.withBackend(.blas) {
+            XCTAssertNil(GEMM.packedKernels)
+            XCTAssertEqual(GEMM.effectiveDescription, GEMM.effectiveBackend.description)
+        }
+        GEMM.withBackend(.swift) { XCTAssertEqual(GEMM.effectiveDescription, "swift") }
+        CPUKernels.isEnabled = false
+        XCTAssertNil(GEMM.packedKernels)
+        let c0 = values(64 * 64, seed: 9)
+        XCTAssertFalse(product(.automatic, direct: true, transA: false, transB: false, m: 64, n: 64, k: 64, beta: 0, pad: 0, c0: c0).taken,
+                       "the route ran with the C kernels switched off")
+    }
+}
