@@ -69,8 +69,12 @@ public final class PackedMatrix: @unchecked Sendable {
         let acc: Int32 = accumulate ? 1 : 0
         let threads = Threading.threadCount
         // About 2^18 multiply-adds per chunk (~3 us) pay for a dispatch.
-        let work = m * k * n
-        if threads == 1 || work < 1 << 19 {
+        // Multiply-add counts saturate instead of overflowing (sizes up to Int32.max each).
+        func madds(_ x: Int, _ y: Int, _ z: Int) -> Int {
+            let (xy, o1) = x.multipliedReportingOverflow(by: y), (xyz, o2) = xy.multipliedReportingOverflow(by: z)
+            return o1 || o2 ? Int.max : xyz
+        }
+        if threads == 1 || madds(m, k, n) < 1 << 19 {
             _ = e2e_packed_gemm(isa, Int32(m), n32, k32, a, la, ta, packed, c, lc, acc, 0, Int32(panels))
             return
         }
@@ -82,15 +86,14 @@ public final class PackedMatrix: @unchecked Sendable {
         let unit = isa == E2E_CPU_AVX512F ? 8 : 6
         let units = (m + unit - 1) / unit
         if (transposedA || panels < 2 * threads) && units >= 2 {
-            parallelFor(units, grain: Swift.max(1, (1 << 18) / Swift.max(unit * k * n, 1))) { range in
+            parallelFor(units, grain: Swift.max(1, (1 << 18) / Swift.max(madds(unit, k, n), 1))) { range in
                 let r0 = range.lowerBound * unit, r1 = Swift.min(m, range.upperBound * unit)
                 _ = e2e_packed_gemm(isa, Int32(r1 - r0), n32, k32, a + (transposedA ? r0 : r0 * lda), la, ta, packed,
                                     c + r0 * ldc, lc, acc, 0, Int32(panels))
             }
             return
         }
-        let perPanel = m * k * nr
-        parallelFor(panels, grain: Swift.max(1, (1 << 18) / Swift.max(perPanel, 1))) { range in
+        parallelFor(panels, grain: Swift.max(1, (1 << 18) / Swift.max(madds(m, k, nr), 1))) { range in
             _ = e2e_packed_gemm(isa, Int32(m), n32, k32, a, la, ta, packed, c, lc, acc, Int32(range.lowerBound), Int32(range.upperBound))
         }
     }
