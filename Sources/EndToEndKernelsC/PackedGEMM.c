@@ -47,7 +47,28 @@ static inline int panel_group(int k) {
     return g > 0 ? g : 1;
 }
 
+// A stored transposed (a[kk * aks + i]): rows i0 ..< i0 + mc, steps k0 ..< k0 + kc copied into the
+// kernels' order, [row block][k][mr] with rows past mc zero; both bodies' copied-A paths use it.
+static inline void copy_a_block(const float *a, long aks, int k0, int kc, int i0, int mc, int mr, float *buf) {
+    int blocks = (mc + mr - 1) / mr;
+    for (int kk = 0; kk < kc; kk++) {
+        const float *src = a + (k0 + kk) * aks + i0;
+        for (int rb = 0; rb < blocks; rb++) {
+            float *dst = buf + (size_t)rb * mr * kc + kk * mr;
+            int have = mc - rb * mr;
+            if (have >= mr) memcpy(dst, src + rb * mr, mr * sizeof(float));
+            else for (int r = 0; r < mr; r++) dst[r] = r < have ? src[rb * mr + r] : 0.0f;
+        }
+    }
+}
+
 // ---- AVX-512: MR = 8 rows, 2 x 16 columns --------------------------------------------------
+
+// The lanes of a panel's 16-column half starting at `lo` that hold one of its `w` valid columns.
+static inline __mmask16 panel_mask(int w, int lo) {
+    int v = w - lo;
+    return v >= 16 ? (__mmask16)0xFFFF : v > 0 ? (__mmask16)((1u << v) - 1) : (__mmask16)0;
+}
 
 __attribute__((target("avx512f,fma")))
 static inline void store512(float *c, __m512 v, __mmask16 mask, int accumulate) {
@@ -126,19 +147,10 @@ static int gemm512_packed_a(int m, int n, int k, const float *a, long aks, const
         int acc = k0 == 0 ? accumulate : 1;
         for (int i0 = 0; i0 < m; i0 += E2E_MC512) {
             int mc = m - i0 < E2E_MC512 ? m - i0 : E2E_MC512, blocks = (mc + 7) / 8;
-            for (int kk = 0; kk < kc; kk++) {
-                const float *src = a + (k0 + kk) * aks + i0;
-                for (int rb = 0; rb < blocks; rb++) {
-                    float *dst = buf + (size_t)rb * 8 * kc + kk * 8;
-                    int have = mc - rb * 8;
-                    if (have >= 8) memcpy(dst, src + rb * 8, 8 * sizeof(float));
-                    else for (int r = 0; r < 8; r++) dst[r] = r < have ? src[rb * 8 + r] : 0.0f;
-                }
-            }
+            copy_a_block(a, aks, k0, kc, i0, mc, 8, buf);
             for (int p = panel_lo; p < panel_hi; p++) {
                 int n0 = p * NR, w = n - n0 < NR ? n - n0 : NR;
-                __mmask16 m0 = w >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << w) - 1);
-                __mmask16 m1 = w >= 32 ? (__mmask16)0xFFFF : (w > 16 ? (__mmask16)((1u << (w - 16)) - 1) : (__mmask16)0);
+                __mmask16 m0 = panel_mask(w, 0), m1 = panel_mask(w, 16);
                 const float *bp = packed + (size_t)p * k * NR + (size_t)k0 * NR;
                 for (int rb = 0; rb < blocks; rb++) {
                     int rows = mc - rb * 8 < 8 ? mc - rb * 8 : 8;
@@ -171,8 +183,7 @@ static void gemm512(int m, int n, int k, const float *a, long ars, long aks, con
             int rows = m - i < 8 ? m - i : 8;
             for (int p = g; p < g_hi; p++) {
                 int n0 = p * NR, w = n - n0 < NR ? n - n0 : NR;
-                __mmask16 m0 = w >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << w) - 1);
-                __mmask16 m1 = w >= 32 ? (__mmask16)0xFFFF : (w > 16 ? (__mmask16)((1u << (w - 16)) - 1) : (__mmask16)0);
+                __mmask16 m0 = panel_mask(w, 0), m1 = panel_mask(w, 16);
                 const float *bp = packed + (size_t)p * k * NR;
                 if (rows == 8) {
                     kernel512_8(k, a + i * ars, ars, aks, bp, c + (size_t)i * ldc + n0, ldc, m0, m1, accumulate);
@@ -259,15 +270,7 @@ static int gemm256_packed_a(int m, int n, int k, const float *a, long aks, const
         int acc = k0 == 0 ? accumulate : 1;
         for (int i0 = 0; i0 < m; i0 += E2E_MC) {
             int mc = m - i0 < E2E_MC ? m - i0 : E2E_MC, blocks = (mc + 5) / 6;
-            for (int kk = 0; kk < kc; kk++) {
-                const float *src = a + (k0 + kk) * aks + i0;
-                for (int rb = 0; rb < blocks; rb++) {
-                    float *dst = buf + (size_t)rb * 6 * kc + kk * 6;
-                    int have = mc - rb * 6;
-                    if (have >= 6) memcpy(dst, src + rb * 6, 6 * sizeof(float));
-                    else for (int r = 0; r < 6; r++) dst[r] = r < have ? src[rb * 6 + r] : 0.0f;
-                }
-            }
+            copy_a_block(a, aks, k0, kc, i0, mc, 6, buf);
             for (int p = panel_lo; p < panel_hi; p++) {
                 for (int half = 0; half < 2; half++) {
                     int n0 = p * NR + 16 * half, w = n - n0 < 16 ? n - n0 : 16;
