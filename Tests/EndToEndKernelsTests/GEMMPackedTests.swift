@@ -5,21 +5,13 @@ import XCTest
 /// every transpose, leading dimensions wider than the matrices, `beta` 0 (C write-only) and 1,
 /// one and two threads, both kernel families; and the calls it must leave to the BLAS.
 final class GEMMPackedTests: XCTestCase {
-    func values(_ n: Int, seed: UInt64) -> [Float] {
-        var s = seed &* 6364136223846793005 &+ 1442695040888963407
-        return (0..<n).map { _ in
-            s = s &* 6364136223846793005 &+ 1442695040888963407
-            return Float(Int((s >> 33) % 2001) - 1000) / 1000
-        }
-    }
-
     /// Runs `sgemm` under `preference` (or `sgemmPacked` itself when `direct`) on padded
     /// operands; returns C (with its padding) and, for `direct`, whether the route took the call.
     func product(_ preference: GEMM.BackendPreference, direct: Bool = false, transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
                  alpha: Float = 1, beta: Float, pad: Int, c0: [Float]? = nil) -> (c: [Float], taken: Bool) {
         let lda = (transA ? m : k) + pad, ldb = (transB ? k : n) + pad, ldc = n + pad
-        let a = values((transA ? k : m) * lda, seed: 11), b = values((transB ? n : k) * ldb, seed: 12)
-        var c = c0 ?? values(m * ldc, seed: 13)
+        let a = kernelTestValues((transA ? k : m) * lda, seed: 11), b = kernelTestValues((transB ? n : k) * ldb, seed: 12)
+        var c = c0 ?? kernelTestValues(m * ldc, seed: 13)
         var taken = true
         a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
@@ -41,7 +33,7 @@ final class GEMMPackedTests: XCTestCase {
 
     func testThePackedRouteMatchesTheReferenceOnEveryTransposeAndStride() throws {
         try XCTSkipIf(CPUKernels.instructionSet == nil, "this CPU has neither AVX-512 nor AVX2 + FMA")
-        let families = CPUKernels.instructionSet == "avx512f" ? [false, true] : [false]
+        let families = kernelFamiliesOfThisCPU
         let saved = CPUKernels.limitedToAVX2
         defer { CPUKernels.limitedToAVX2 = saved }
         // Shapes the route takes: 16 and 33 rows, 64+ rows with row and panel tails,
@@ -91,7 +83,7 @@ final class GEMMPackedTests: XCTestCase {
             (64, 2048, 1025, 1, 0),
         ]
         for s in declined {
-            let c0 = values(s.m * s.n, seed: 5)
+            let c0 = kernelTestValues(s.m * s.n, seed: 5)
             let got = product(.automatic, direct: true, transA: false, transB: false, m: s.m, n: s.n, k: s.k, alpha: s.alpha,
                               beta: s.beta, pad: 0, c0: c0)
             XCTAssertFalse(got.taken, "the packed route took \(s)")
@@ -119,7 +111,7 @@ final class GEMMPackedTests: XCTestCase {
         GEMM.withBackend(.swift) { XCTAssertEqual(GEMM.effectiveDescription, "swift") }
         CPUKernels.isEnabled = false
         XCTAssertNil(GEMM.packedKernels)
-        let c0 = values(64 * 64, seed: 9)
+        let c0 = kernelTestValues(64 * 64, seed: 9)
         XCTAssertFalse(product(.automatic, direct: true, transA: false, transB: false, m: 64, n: 64, k: 64, beta: 0, pad: 0, c0: c0).taken,
                        "the route ran with the C kernels switched off")
     }

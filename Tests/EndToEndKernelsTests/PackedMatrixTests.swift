@@ -4,18 +4,9 @@ import XCTest
 /// The packed-panel C kernels against the reference `sgemm`, on every tail case of the
 /// 32-column panels and of the kernels' row blocks (8 with AVX-512, 6, 4 and 2 with AVX2).
 final class PackedMatrixTests: XCTestCase {
-    func values(_ n: Int, seed: UInt64) -> [Float] {
-        var s = seed &* 6364136223846793005 &+ 1442695040888963407
-        return (0..<n).map { _ in
-            s = s &* 6364136223846793005 &+ 1442695040888963407
-            return Float(Int((s >> 33) % 2001) - 1000) / 1000
-        }
-    }
-
     func testProductsEqualTheReferenceGEMM() throws {
         try XCTSkipIf(CPUKernels.instructionSet == nil, "this CPU has neither AVX-512 nor AVX2 + FMA")
-        // Every kernel family the CPU has: AVX2 + FMA also on an AVX-512 CPU.
-        let families = CPUKernels.instructionSet == "avx512f" ? [false, true] : [false]
+        let families = kernelFamiliesOfThisCPU
         let saved = CPUKernels.limitedToAVX2
         defer { CPUKernels.limitedToAVX2 = saved }
         // Row tails of both kernels (6 / 4 / 2 rows with AVX2, 8 with AVX-512; 7 and 8 left over
@@ -30,7 +21,7 @@ final class PackedMatrixTests: XCTestCase {
                 for (transposed, transposedA) in [(false, false), (true, false), (false, true), (true, true)] {
                     for accumulate in [false, true] {
                         for threads in [1, 2] {
-                            let a = values(m * k, seed: 1), b = values(k * n, seed: 2), c0 = values(m * n, seed: 3)
+                            let a = kernelTestValues(m * k, seed: 1), b = kernelTestValues(k * n, seed: 2), c0 = kernelTestValues(m * n, seed: 3)
                             var want = c0, got = c0
                             let ldb = transposed ? k : n, lda = transposedA ? m : k
                             a.withUnsafeBufferPointer { pa in
@@ -64,7 +55,7 @@ final class PackedMatrixTests: XCTestCase {
         try XCTSkipIf(CPUKernels.instructionSet == nil, "this CPU has neither AVX-512 nor AVX2 + FMA")
         // A and C inside wider rows (as the LSTM's gate rows are): the padding must not move.
         let (m, n, k, lda, ldc) = (5, 40, 9, 13, 50)
-        let a = values(m * lda, seed: 4), b = values(k * n, seed: 5)
+        let a = kernelTestValues(m * lda, seed: 4), b = kernelTestValues(k * n, seed: 5)
         var c = [Float](repeating: 7, count: m * ldc)
         a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in

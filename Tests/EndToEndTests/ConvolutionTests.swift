@@ -111,7 +111,7 @@ final class ConvolutionTests: XCTestCase {
     /// `W · cols` through the BLAS or Swift), both kernel families, one and two threads.
     func testTransposedProductsMatchTheReferencePath() throws {
         try XCTSkipIf(CPUKernels.instructionSet == nil, "this CPU has neither AVX-512 nor AVX2 + FMA")
-        let families = CPUKernels.instructionSet == "avx512f" ? [false, true] : [false]
+        let families = kernelFamiliesOfThisCPU
         // (x, weight, stride, padding): 2-D with bias and padding, strided, one sample, and 1-D.
         let cases: [([Int], [Int], (Int, Int), (Int, Int))] = [
             ([3, 4, 9, 9], [32, 4, 3, 3], (1, 1), (1, 1)), ([2, 3, 11, 7], [64, 3, 2, 3], (2, 1), (0, 1)),
@@ -119,11 +119,7 @@ final class ConvolutionTests: XCTestCase {
         ]
         for (xs, ws, stride, padding) in cases {
             func run(_ fast: Bool, avx2: Bool, threads: Int) -> [[Float]] {
-                let saved = (CPUKernels.isEnabled, CPUKernels.limitedToAVX2)
-                CPUKernels.isEnabled = fast
-                CPUKernels.limitedToAVX2 = avx2
-                defer { (CPUKernels.isEnabled, CPUKernels.limitedToAVX2) = saved }
-                return Threading.withThreadCount(threads) {
+                withCPUKernels(enabled: fast, avx2: avx2, threads: threads) {
                     var rng = RandomGenerator(seed: 41)
                     let x = Tensor.normal(xs, using: &rng).requiringGrad(), w = Tensor.normal(ws, using: &rng).requiringGrad()
                     let b = Tensor.normal([ws[0]], using: &rng).requiringGrad()

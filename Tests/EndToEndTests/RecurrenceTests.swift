@@ -64,14 +64,10 @@ final class RecurrenceTests: XCTestCase {
     /// the AVX2 kernel's K blocks of 256, so the row split and the K blocking both run.
     func testCKernelsMatchTheReferencePath() throws {
         try XCTSkipIf(CPUKernels.instructionSet == nil, "this CPU has neither AVX-512 nor AVX2 + FMA")
-        let families = CPUKernels.instructionSet == "avx512f" ? [false, true] : [false]
+        let families = kernelFamiliesOfThisCPU
         for (T, B, F, H) in [(7, 11, 5, 37), (30, 12, 9, 21)] {
             func run(_ fast: Bool, avx2: Bool, threads: Int) -> [[Float]] {
-                let saved = (CPUKernels.isEnabled, CPUKernels.limitedToAVX2)
-                CPUKernels.isEnabled = fast
-                CPUKernels.limitedToAVX2 = avx2
-                defer { (CPUKernels.isEnabled, CPUKernels.limitedToAVX2) = saved }
-                return Threading.withThreadCount(threads) {
+                withCPUKernels(enabled: fast, avx2: avx2, threads: threads) {
                     let x = Tensor.randn([B, T, F], seed: 21).requiringGrad(), wih = (Tensor.randn([4 * H, F], seed: 22) * 0.3).requiringGrad()
                     let whh = (Tensor.randn([4 * H, H], seed: 23) * 0.3).requiringGrad(), b = Tensor.randn([4 * H], seed: 24).requiringGrad()
                     let b2 = Tensor.randn([4 * H], seed: 28).requiringGrad()
