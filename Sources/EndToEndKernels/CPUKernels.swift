@@ -118,3 +118,62 @@ extension CPUKernels {
         return isa != 0 && e2e_gelu_backward(isa, x, g, dx, count) == 0
     }
 }
+
+/// A convolution's shape for ``CPUKernels/im2col(_:_:into:rows:)`` and
+/// ``CPUKernels/col2im(_:_:into:planes:)``: input `n × c × h × w`, kernel `kH × kW`, stride,
+/// padding and dilation per axis, output `oH × oW`.
+public struct ConvolutionShape: Sendable {
+    public var n, c, h, w, kH, kW, sH, sW, pH, pW, dH, dW, oH, oW: Int
+
+    public init(n: Int, c: Int, h: Int, w: Int, kH: Int, kW: Int, sH: Int, sW: Int, pH: Int, pW: Int, dH: Int, dW: Int,
+                oH: Int, oW: Int) {
+        (self.n, self.c, self.h, self.w, self.kH, self.kW) = (n, c, h, w, kH, kW)
+        (self.sH, self.sW, self.pH, self.pW, self.dH, self.dW, self.oH, self.oW) = (sH, sW, pH, pW, dH, dW, oH, oW)
+    }
+
+    var geometry: e2e_conv_geometry {
+        e2e_conv_geometry(n: n, c: c, h: h, w: w, kh: kH, kw: kW, sh: sH, sw: sW, ph: pH, pw: pW, dh: dH, dw: dW, oh: oH, ow: oW)
+    }
+}
+
+extension CPUKernels {
+    /// Rows `rows` of the im2col matrix `[c·kH·kW, n·oH·oW]` of `x` (see `e2e_im2col`).
+    /// `false` (nothing written) when the C kernels are off or missing, or for a horizontal
+    /// stride other than 1; the caller then runs its reference loop.
+    public static func im2col(_ x: UnsafePointer<Float>, _ shape: ConvolutionShape, into cols: UnsafeMutablePointer<Float>,
+                              rows: Range<Int>) -> Bool {
+        let isa = self.isa
+        guard isa != 0 else { return false }
+        var g = shape.geometry
+        return e2e_im2col(isa, x, &g, cols, rows.lowerBound, rows.upperBound) == 0
+    }
+
+    /// The adjoint of ``im2col(_:_:into:rows:)`` for the input planes `planes`, numbered
+    /// `c·n + n` (see `e2e_col2im`): each is overwritten with the sums of its column entries.
+    /// `false` (nothing written) as for ``im2col(_:_:into:rows:)``.
+    public static func col2im(_ cols: UnsafePointer<Float>, _ shape: ConvolutionShape, into dx: UnsafeMutablePointer<Float>,
+                              planes: Range<Int>) -> Bool {
+        let isa = self.isa
+        guard isa != 0 else { return false }
+        var g = shape.geometry
+        return e2e_col2im(isa, cols, &g, dx, planes.lowerBound, planes.upperBound) == 0
+    }
+
+    /// Whether ``im2colBlocked(_:_:into:rowBlocks:)`` and ``PackedMatrix/multiply(blockedA:m:c:ldc:accumulate:)``
+    /// run now (AVX-512 kernels on, and a horizontal stride of 1).
+    public static func blockedColumnsAvailable(for shape: ConvolutionShape) -> Bool {
+        isa == E2E_CPU_AVX512F && shape.sW == 1
+    }
+
+    /// Row blocks `rowBlocks` of 8 output positions of the transposed column matrix
+    /// `[n·oH·oW, c·kH·kW]`, in the blocked order ``PackedMatrix/multiply(blockedA:m:c:ldc:accumulate:)``
+    /// reads (see `e2e_im2col_blocked`). `false` (nothing written) unless
+    /// ``blockedColumnsAvailable(for:)``.
+    public static func im2colBlocked(_ x: UnsafePointer<Float>, _ shape: ConvolutionShape, into dst: UnsafeMutablePointer<Float>,
+                                     rowBlocks: Range<Int>) -> Bool {
+        let isa = self.isa
+        guard isa == E2E_CPU_AVX512F else { return false }
+        var g = shape.geometry
+        return e2e_im2col_blocked(isa, x, &g, dst, rowBlocks.lowerBound, rowBlocks.upperBound) == 0
+    }
+}

@@ -97,4 +97,30 @@ public final class PackedMatrix: @unchecked Sendable {
             _ = e2e_packed_gemm(isa, Int32(m), n32, k32, a, la, ta, packed, c, lc, acc, Int32(range.lowerBound), Int32(range.upperBound))
         }
     }
+
+    /// Rows per block of ``multiply(blockedA:m:c:ldc:accumulate:)``'s `A`.
+    public static let blockedRows = 8
+
+    /// `C = A · B` (or `C += A · B` when `accumulate`) for `A` (`m × k`) given in the kernel's
+    /// blocked order, `[⌈m / 8⌉][k][8]` (element `(i, kk)` at `((i / 8) · k + kk) · 8 + i % 8`,
+    /// rows past `m` zero), as ``CPUKernels/im2colBlocked(_:_:into:rowBlocks:)`` writes a
+    /// convolution's transposed columns, so the product reads `A` without copying it. The row
+    /// blocks are split over up to ``Threading/threadCount`` threads. `false` (nothing written)
+    /// where the packed kernels are not AVX-512.
+    public func multiply(blockedA a: UnsafePointer<Float>, m: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
+                         accumulate: Bool) -> Bool {
+        guard isa == E2E_CPU_AVX512F else { return false }
+        if m <= 0 { return true }
+        precondition(ldc >= n && m <= Int(Int32.max), "PackedMatrix.multiply(blockedA:): ldc \(ldc) too small for n \(n), or m \(m) too large")
+        let blocks = (m + Self.blockedRows - 1) / Self.blockedRows
+        let (m32, n32, k32, lc) = (Int32(m), Int32(n), Int32(k), Int32(ldc))
+        let acc: Int32 = accumulate ? 1 : 0
+        let packed = UnsafePointer(storage), isa = self.isa
+        // About 2^18 multiply-adds per chunk, as in the other products.
+        let perBlock = Swift.max(1, Self.blockedRows * k * n)
+        parallelFor(blocks, grain: Swift.max(1, (1 << 18) / perBlock)) { range in
+            _ = e2e_packed_gemm_blocked_a(isa, m32, n32, k32, a, packed, c, lc, acc, Int32(range.lowerBound), Int32(range.upperBound))
+        }
+        return true
+    }
 }

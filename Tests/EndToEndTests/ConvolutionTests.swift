@@ -112,7 +112,8 @@ final class ConvolutionTests: XCTestCase {
     func testTransposedProductsMatchTheReferencePath() throws {
         try XCTSkipIf(CPUKernels.instructionSet == nil, "this CPU has neither AVX-512 nor AVX2 + FMA")
         let families = kernelFamiliesOfThisCPU
-        // (x, weight, stride, padding): 2-D with bias and padding, strided, one sample, and 1-D.
+        // (x, weight, stride, padding): 2-D with bias and padding, strided, one sample, and 1-D;
+        // output positions 243, 70, 16 and 160 (row blocks of 8 with and without a partial one).
         let cases: [([Int], [Int], (Int, Int), (Int, Int))] = [
             ([3, 4, 9, 9], [32, 4, 3, 3], (1, 1), (1, 1)), ([2, 3, 11, 7], [64, 3, 2, 3], (2, 1), (0, 1)),
             ([1, 5, 6, 6], [32, 5, 3, 3], (1, 1), (0, 0)), ([4, 16, 1, 40], [32, 16, 1, 5], (1, 1), (0, 2)),
@@ -130,6 +131,12 @@ final class ConvolutionTests: XCTestCase {
             }
             let m = xs[0] * ((xs[2] + 2 * padding.0 - ws[2]) / stride.0 + 1) * ((xs[3] + 2 * padding.1 - ws[3]) / stride.1 + 1)
             XCTAssertTrue(GEMM.packedRouteTakes(m: m, n: ws[0], k: ws[1] * ws[2] * ws[3]), "x \(xs) w \(ws) does not reach the new path")
+            if CPUKernels.instructionSet == "avx512f" {
+                // AVX-512 unfolds the columns straight into the kernel's order (no copy of A).
+                let shape = ConvolutionShape(n: xs[0], c: xs[1], h: xs[2], w: xs[3], kH: ws[2], kW: ws[3], sH: stride.0, sW: stride.1,
+                                             pH: padding.0, pW: padding.1, dH: 1, dW: 1, oH: 0, oW: 0)
+                XCTAssertTrue(CPUKernels.blockedColumnsAvailable(for: shape), "x \(xs) w \(ws) does not reach the blocked columns")
+            }
             let reference = run(false, avx2: false, threads: 1)
             for avx2 in families {
                 for threads in [1, 2] {
@@ -137,6 +144,49 @@ final class ConvolutionTests: XCTestCase {
                         let worst = zip(f, r).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? 0
                         XCTAssertLessThan(worst, 2e-5, "x \(xs) w \(ws) avx2 \(avx2) threads \(threads): result \(i) (output, then the gradients of x, W, b)")
                     }
+                }
+            }
+        }
+    }
+
+    /// The C im2col and col2im against the Swift loops, element for element (both copy the same
+    /// values and add in the same order): padding wider than the kernel's reach, dilation,
+    /// vertical strides, rows of 1 to 52 floats (8-lane chunks with masked tails), and a
+    /// horizontal stride of 2, which the C kernels decline (the Swift loop runs).
+    func testUnfoldKernelsMatchTheReferenceLoops() throws {
+        try XCTSkipIf(CPUKernels.instructionSet == nil, "this CPU has neither AVX-512 nor AVX2 + FMA")
+        // (x [N, C, H, W], kernel, stride, padding, dilation)
+        let cases: [([Int], (Int, Int), (Int, Int), (Int, Int), (Int, Int))] = [
+            ([64, 1, 28, 28], (5, 5), (1, 1), (0, 0), (1, 1)), ([4, 32, 12, 12], (5, 5), (1, 1), (0, 0), (1, 1)),
+            ([3, 4, 9, 11], (3, 3), (1, 1), (1, 1), (1, 1)), ([2, 3, 10, 37], (3, 5), (2, 1), (2, 3), (1, 2)),
+            ([2, 2, 5, 40], (2, 7), (1, 1), (0, 9), (2, 1)), ([1, 2, 1, 100], (1, 9), (1, 1), (0, 4), (1, 1)),
+            ([2, 1, 6, 6], (7, 7), (1, 1), (3, 3), (1, 1)), ([2, 3, 9, 9], (3, 3), (2, 2), (1, 1), (1, 1)),
+            ([1, 1, 3, 1], (2, 1), (1, 1), (0, 0), (1, 1)),
+        ]
+        for (xs, kernel, stride, padding, dilation) in cases {
+            let oH = (xs[2] + 2 * padding.0 - dilation.0 * (kernel.0 - 1) - 1) / stride.0 + 1
+            let oW = (xs[3] + 2 * padding.1 - dilation.1 * (kernel.1 - 1) - 1) / stride.1 + 1
+            let g = ConvGeometry(n: xs[0], c: xs[1], h: xs[2], w: xs[3], outC: 1, groups: 1, kH: kernel.0, kW: kernel.1,
+                                 sH: stride.0, sW: stride.1, pH: padding.0, pW: padding.1, dH: dilation.0, dW: dilation.1,
+                                 oH: oH, oW: oW)
+            var rng = RandomGenerator(seed: 43)
+            let x = Tensor.normal(xs, using: &rng), cols = Tensor.normal([g.rows, g.np], using: &rng)
+            func run(_ fast: Bool, avx2: Bool, threads: Int) -> (unfolded: [Float], folded: [Float]) {
+                withCPUKernels(enabled: fast, avx2: avx2, threads: threads) {
+                    // Filled with NaN first: every element must be written.
+                    var u = [Float](repeating: .nan, count: g.rows * g.np), f = [Float](repeating: .nan, count: x.count)
+                    x.withContiguousData { p in u.withUnsafeMutableBufferPointer { Tensor.im2col(p, g, $0.baseAddress!) } }
+                    cols.withContiguousData { p in f.withUnsafeMutableBufferPointer { Tensor.col2im(p, g, $0.baseAddress!) } }
+                    return (u, f)
+                }
+            }
+            let reference = run(false, avx2: false, threads: 1)
+            XCTAssertFalse(reference.unfolded.contains { $0.isNaN } || reference.folded.contains { $0.isNaN }, "x \(xs): the reference left an element unwritten")
+            for avx2 in kernelFamiliesOfThisCPU {
+                for threads in [1, 2] {
+                    let fast = run(true, avx2: avx2, threads: threads)
+                    XCTAssertEqual(fast.unfolded, reference.unfolded, "im2col, x \(xs) kernel \(kernel) stride \(stride) padding \(padding) dilation \(dilation), avx2 \(avx2), threads \(threads)")
+                    XCTAssertEqual(fast.folded, reference.folded, "col2im, x \(xs) kernel \(kernel) stride \(stride) padding \(padding) dilation \(dilation), avx2 \(avx2), threads \(threads)")
                 }
             }
         }

@@ -20,6 +20,10 @@ struct ConvGeometry: Equatable, Sendable {
     var np: Int { n * p }
     /// Rows of the full column matrix, all groups.
     var rows: Int { c * kH * kW }
+    /// The shape the C kernels' im2col and col2im take.
+    var kernelShape: ConvolutionShape {
+        ConvolutionShape(n: n, c: c, h: h, w: w, kH: kH, kW: kW, sH: sH, sW: sW, pH: pH, pW: pW, dH: dH, dW: dW, oH: oH, oW: oW)
+    }
 }
 
 /// Convolutions with PyTorch semantics and layouts: `conv2d` on NCHW and `conv1d` on NCL
@@ -173,53 +177,70 @@ extension Tensor {
     static func convolution(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, _ g: ConvGeometry, op: String) -> Tensor {
         let xd = x.convDense, wd = weight.convDense
         let bd = bias?.convDense
-        let cols = Tensor(shape: [g.rows, g.np]) { _, _ in }  // im2col writes every element
-        im2col(xd.convPointer, g, cols.storage.pointer)
-
         var out = Tensor(shape: [g.n, g.outC, g.oH, g.oW]) { _, _ in }  // written below
         let outPtr = out.storage.pointer
-        if g.groups == 1 && GEMM.packedRouteTakes(m: g.np, n: g.outC, k: g.k) {
-            // outᵀ [NP, outC] = colsᵀ · Wᵀ: the packed kernels' shape (the small weight packed,
-            // the columns streamed), where W · cols packs the whole column matrix for a few rows
-            // (LeNet's first layer: 32 rows against 25 x 36,864 columns ran at 50 GFLOP/s in
-            // OpenBLAS, 85 this way, Zen 4).
+        // The row-major column matrix, when the forward product used it (the backward pass
+        // then reuses it if it is small enough, else recomputes it).
+        var cols: Tensor? = nil
+        let shape = g.kernelShape
+        let packedRoute = g.groups == 1 && GEMM.packedRouteTakes(m: g.np, n: g.outC, k: g.k)
+        if packedRoute, CPUKernels.blockedColumnsAvailable(for: shape),
+           let packedW = PackedMatrix(k: g.k, n: g.outC, b: wd.convPointer, ldb: g.k, transposed: true) {
+            // outᵀ = colsᵀ · Wᵀ with colsᵀ unfolded straight into the AVX-512 kernel's own
+            // order: the copy of a transposed A that the product below makes (9 % of the CNN
+            // benchmark) is not needed. The weight gradient recomputes the columns row-major.
+            let r = PackedMatrix.blockedRows, blocks = (g.np + r - 1) / r
+            let blocked = UnsafeMutablePointer<Float>.allocate(capacity: blocks * r * g.k)
             let tmp = UnsafeMutablePointer<Float>.allocate(capacity: g.outC * g.np)
-            defer { tmp.deallocate() }
-            sgemm(transA: true, transB: true, m: g.np, n: g.outC, k: g.k, alpha: 1, a: cols.storage.pointer, lda: g.np,
-                  b: wd.convPointer, ldb: g.k, beta: 0, c: tmp, ldc: g.outC)
-            // [N, P, outC] -> [N, outC, P], adding the bias after.
-            let p = g.p, outC = g.outC
-            parallelFor(g.n, grain: Swift.max(1, 16384 / Swift.max(p * outC, 1))) { range in
-                for n in range {
-                    transposeMatrix(rows: p, cols: outC, src: tmp + n * p * outC, lds: outC, dst: outPtr + n * outC * p, ldd: p)
-                    if let bd { addBias(bd.convPointer, outPtr + n * outC * p, channels: outC, plane: p) }
-                }
+            defer { blocked.deallocate(); tmp.deallocate() }
+            let xp = UnsafePointer(xd.convPointer)
+            parallelFor(blocks, grain: Swift.max(1, 16384 / (r * g.k))) { range in
+                let done = CPUKernels.im2colBlocked(xp, shape, into: blocked, rowBlocks: range)
+                precondition(done, "conv: the blocked im2col declined a shape it was offered")
             }
-        } else if g.n == 1 {
-            // [outC, P] is already the output layout.
-            convGEMMForward(wd.convPointer, cols.storage.pointer, outPtr, g)
-            if let bd { addBias(bd.convPointer, outPtr, channels: g.outC, plane: g.p) }
+            let done = packedW.multiply(blockedA: blocked, m: g.np, c: tmp, ldc: g.outC, accumulate: false)
+            precondition(done, "conv: the blocked product declined")
+            storePositionMajor(tmp, into: outPtr, bias: bd, g)
         } else {
-            let tmp = UnsafeMutablePointer<Float>.allocate(capacity: g.outC * g.np)
-            defer { tmp.deallocate() }
-            convGEMMForward(wd.convPointer, cols.storage.pointer, tmp, g)
-            // [outC, N, P] -> [N, outC, P], adding the bias on the way.
-            let bp = bd?.convPointer
-            let p = g.p, np = g.np, outC = g.outC
-            parallelFor(g.n * outC, grain: Swift.max(1, 16384 / Swift.max(p, 1))) { range in
-                for idx in range {
-                    let n = idx / outC, o = idx - n * outC
-                    let src = tmp + o * np + n * p, dst = outPtr + idx * p
-                    let b = bp?[o] ?? 0
-                    for i in 0..<p { dst[i] = src[i] + b }
+            let unfolded = Tensor(shape: [g.rows, g.np]) { _, _ in }  // im2col writes every element
+            im2col(xd.convPointer, g, unfolded.storage.pointer)
+            cols = unfolded
+            if packedRoute {
+                // outᵀ [NP, outC] = colsᵀ · Wᵀ: the packed kernels' shape (the small weight packed,
+                // the columns streamed), where W · cols packs the whole column matrix for a few rows
+                // (LeNet's first layer: 32 rows against 25 x 36,864 columns ran at 50 GFLOP/s in
+                // OpenBLAS, 85 this way, Zen 4).
+                let tmp = UnsafeMutablePointer<Float>.allocate(capacity: g.outC * g.np)
+                defer { tmp.deallocate() }
+                sgemm(transA: true, transB: true, m: g.np, n: g.outC, k: g.k, alpha: 1, a: unfolded.storage.pointer, lda: g.np,
+                      b: wd.convPointer, ldb: g.k, beta: 0, c: tmp, ldc: g.outC)
+                storePositionMajor(tmp, into: outPtr, bias: bd, g)
+            } else if g.n == 1 {
+                // [outC, P] is already the output layout.
+                convGEMMForward(wd.convPointer, unfolded.storage.pointer, outPtr, g)
+                if let bd { addBias(bd.convPointer, outPtr, channels: g.outC, plane: g.p) }
+            } else {
+                let tmp = UnsafeMutablePointer<Float>.allocate(capacity: g.outC * g.np)
+                defer { tmp.deallocate() }
+                convGEMMForward(wd.convPointer, unfolded.storage.pointer, tmp, g)
+                // [outC, N, P] -> [N, outC, P], adding the bias on the way.
+                let bp = bd?.convPointer
+                let p = g.p, np = g.np, outC = g.outC
+                parallelFor(g.n * outC, grain: Swift.max(1, 16384 / Swift.max(p, 1))) { range in
+                    for idx in range {
+                        let n = idx / outC, o = idx - n * outC
+                        let src = tmp + o * np + n * p, dst = outPtr + idx * p
+                        let b = bp?[o] ?? 0
+                        for i in 0..<p { dst[i] = src[i] + b }
+                    }
                 }
             }
         }
 
         let needX = x.requiresGrad, needW = weight.requiresGrad, needB = bias?.requiresGrad ?? false
         guard GradMode.isEnabled, needX || needW || needB else { return out }
-        // Keep the columns for the weight gradient unless they are big; then recompute.
-        let cached: Tensor? = needW && cols.count <= convColumnCacheLimit ? cols : nil
+        // Keep the columns for the weight gradient unless they are big or were not made; then recompute.
+        let cached: Tensor? = needW ? cols.flatMap { $0.count <= convColumnCacheLimit ? $0 : nil } : nil
         let xKeep: Tensor? = needW && cached == nil ? xd : nil
         let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
         let hasBias = bias != nil
@@ -308,6 +329,19 @@ extension Tensor {
         return out
     }
 
+    /// The output `[N, outC, P]` from the position-major product `tmp` `[N·P, outC]`, adding
+    /// the bias after.
+    private static func storePositionMajor(_ tmp: UnsafePointer<Float>, into outPtr: UnsafeMutablePointer<Float>, bias bd: Tensor?,
+                                           _ g: ConvGeometry) {
+        let p = g.p, outC = g.outC
+        parallelFor(g.n, grain: Swift.max(1, 16384 / Swift.max(p * outC, 1))) { range in
+            for n in range {
+                transposeMatrix(rows: p, cols: outC, src: tmp + n * p * outC, lds: outC, dst: outPtr + n * outC * p, ldd: p)
+                if let bd { addBias(bd.convPointer, outPtr + n * outC * p, channels: outC, plane: p) }
+            }
+        }
+    }
+
     /// `out[grp]` `[Og, NP]` `= W_g [Og, K] · cols_g [K, NP]` for every group.
     private static func convGEMMForward(_ w: UnsafePointer<Float>, _ cols: UnsafePointer<Float>,
                                         _ out: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
@@ -342,7 +376,9 @@ extension Tensor {
     static func im2col(_ x: UnsafePointer<Float>, _ g: ConvGeometry, _ cols: UnsafeMutablePointer<Float>) {
         let np = g.np
         if np == 0 { return }
+        let shape = g.kernelShape
         parallelFor(g.rows, grain: Swift.max(1, 16384 / np)) { range in
+            if CPUKernels.im2col(x, shape, into: cols, rows: range) { return }
             for r in range {
                 let j = r % g.kW, i = (r / g.kW) % g.kH, c = r / (g.kW * g.kH)
                 let offW = j * g.dW - g.pW, offH = i * g.dH - g.pH
@@ -381,7 +417,9 @@ extension Tensor {
         // Each (n, c) plane gathers from its own rows and columns only: planes are disjoint.
         // Work items run channel-major (c·N + n), so a chunk reads the same kH·kW column
         // rows at increasing offsets, front to back, instead of jumping between rows.
+        let shape = g.kernelShape
         parallelFor(g.n * g.c, grain: Swift.max(1, 4096 / Swift.max(p * g.kH * g.kW, 1))) { range in
+            if CPUKernels.col2im(cols, shape, into: dx, planes: range) { return }
             for item in range {
                 let c = item / g.n, n = item - c * g.n
                 let dst = dx + (n * g.c + c) * planeSize

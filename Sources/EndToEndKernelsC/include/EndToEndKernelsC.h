@@ -36,6 +36,14 @@ void e2e_transpose(int rows, int cols, const float *src, int lds, float *dst, in
 int e2e_packed_gemm(int isa, int m, int n, int k, const float *a, int lda, int trans_a, const float *packed,
                     float *c, int ldc, int accumulate, int panel_lo, int panel_hi);
 
+/// C[M x N] = A * B (+ C when `accumulate`) with A given in the kernel's blocked order,
+/// [ceil(M / 8)][K][8] (element (i, kk) at ((i / 8) * K + kk) * 8 + i % 8, rows past M zero),
+/// as `e2e_im2col_blocked` writes it, for the row blocks `rb_lo ..< rb_hi` only (rows
+/// 8 * rb_lo ...), so callers can split them over threads. AVX-512 only: returns -1 (nothing
+/// written) for any other `isa`, else 0.
+int e2e_packed_gemm_blocked_a(int isa, int m, int n, int k, const float *a, const float *packed, float *c, int ldc,
+                              int accumulate, int rb_lo, int rb_hi);
+
 /// One chunk of a parallel loop: `fn(ctx, chunk)`.
 typedef void (*e2e_chunk_fn)(void *ctx, long chunk);
 
@@ -52,6 +60,30 @@ int e2e_pool_run(long chunks, int threads, e2e_chunk_fn fn, void *ctx);
 int e2e_vexp(int isa, const float *x, float *y, long n);
 int e2e_vtanh(int isa, const float *x, float *y, long n);
 int e2e_vsigmoid(int isa, const float *x, float *y, long n);
+
+/// A convolution's shape for `e2e_im2col` and `e2e_col2im`: input N x C x H x W, kernel
+/// KH x KW, stride, padding and dilation per axis, output OH x OW.
+typedef struct {
+    long n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow;
+} e2e_conv_geometry;
+
+/// Rows r0 ..< r1 of the column matrix [C*KH*KW, N*OH*OW] of the input `x` (N x C x H x W):
+/// row (c, i, j), column n*OH*OW + oh*OW + ow holds x(n, c, oh*sh - ph + i*dh,
+/// ow*sw - pw + j*dw), 0 outside the input. Returns 0, or -1 (nothing written) for an
+/// unknown `isa` or a horizontal stride other than 1.
+int e2e_im2col(int isa, const float *x, const e2e_conv_geometry *g, float *cols, long r0, long r1);
+
+/// The transposed column matrix [N*OH*OW, C*KH*KW] in the blocked order that
+/// `e2e_packed_gemm_blocked_a` reads, for the row blocks `rb0 ..< rb1` of 8 output positions:
+/// (position q, row r) at ((q / 8) * C*KH*KW + r) * 8 + q % 8, positions past N*OH*OW zero.
+/// Returns 0, or -1 (nothing written) for an `isa` other than AVX-512 or a horizontal stride
+/// other than 1.
+int e2e_im2col_blocked(int isa, const float *x, const e2e_conv_geometry *g, float *dst, long rb0, long rb1);
+
+/// The adjoint of `e2e_im2col` for the input planes `item0 ..< item1`, numbered c*N + n:
+/// each plane of `dx` is set to the sum of the column entries copied from it. Returns 0, or
+/// -1 (nothing written) as `e2e_im2col` does.
+int e2e_col2im(int isa, const float *cols, const e2e_conv_geometry *g, float *dx, long item0, long item1);
 
 /// 2 x 2 max pooling with stride 2 and no padding of `planes` planes (h x w in, oh x ow
 /// out, oh <= h / 2, ow <= w / 2): each window's maximum, and in `indices` (when not NULL)
