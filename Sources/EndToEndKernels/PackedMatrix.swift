@@ -32,15 +32,23 @@ public final class PackedMatrix: @unchecked Sendable {
         Self.pack(k: k, n: n, b: b, ldb: ldb, transposed: transposed, into: storage)
     }
 
-    /// Packs `B` into `storage` (``e2e_packed_count`` floats), the panels split over the worker
-    /// threads: the LSTM packs 4-5 MiB of weights and states per step, which ran on one thread.
+    /// Packs `B` into `storage` (``e2e_packed_count`` floats), split over the worker threads by
+    /// panels and, within a panel, by runs of rows: the LSTM packs 4-5 MiB of weights and states
+    /// per step, which ran on one thread, and a convolution's weight gradient packs a one-panel
+    /// `dYᵀ` of up to 2^21 floats (2 % of the CNN benchmark on the main thread, the worker idle).
     static func pack(k: Int, n: Int, b: UnsafePointer<Float>, ldb: Int, transposed: Bool, into storage: UnsafeMutablePointer<Float>) {
         let nr = Int(E2E_PACK_NR), panels = (n + nr - 1) / nr
         let t: Int32 = transposed ? 1 : 0
-        parallelFor(panels, grain: Swift.max(1, (1 << 16) / (k * nr))) { range in
-            let n0 = range.lowerBound * nr, n1 = Swift.min(n, range.upperBound * nr)
-            e2e_pack_b(Int32(k), Int32(n1 - n0), b + (transposed ? n0 * ldb : n0), Int32(ldb), t,
-                       storage + range.lowerBound * k * nr)
+        // Row runs of about 2^16 floats, in multiples of 8 rows (e2e_pack_b's transposition
+        // blocks).
+        let runRows = Swift.max(8, ((1 << 16) / nr + 7) / 8 * 8), runs = (k + runRows - 1) / runRows
+        parallelFor(panels * runs, grain: 1) { range in
+            for item in range {
+                let panel = item / runs, r0 = (item % runs) * runRows, r1 = Swift.min(k, r0 + runRows)
+                let n0 = panel * nr, n1 = Swift.min(n, n0 + nr)
+                let src = transposed ? b + n0 * ldb + r0 : b + r0 * ldb + n0
+                e2e_pack_b(Int32(r1 - r0), Int32(n1 - n0), src, Int32(ldb), t, storage + panel * k * nr + r0 * nr)
+            }
         }
     }
 
