@@ -160,9 +160,10 @@ extension CPUKernels {
     }
 
     /// Whether ``im2colBlocked(_:_:into:rowBlocks:)`` and ``PackedMatrix/multiply(blockedA:m:c:ldc:accumulate:)``
-    /// run now (AVX-512 kernels on, and a horizontal stride of 1).
+    /// run now (AVX-512 kernels on, a horizontal stride of 1, and rows the kernels' 32-bit lane
+    /// offsets can address, as `e2e_im2col_blocked` requires).
     public static func blockedColumnsAvailable(for shape: ConvolutionShape) -> Bool {
-        isa == E2E_CPU_AVX512F && shape.sW == 1
+        isa == E2E_CPU_AVX512F && shape.sW == 1 && shape.oW > 0 && shape.w < 1 << 30 && shape.oW < 1 << 30
     }
 
     /// Row blocks `rowBlocks` of 8 output positions of the transposed column matrix

@@ -39,10 +39,10 @@ public final class PackedMatrix: @unchecked Sendable {
     static func pack(k: Int, n: Int, b: UnsafePointer<Float>, ldb: Int, transposed: Bool, into storage: UnsafeMutablePointer<Float>) {
         let nr = Int(E2E_PACK_NR), panels = (n + nr - 1) / nr
         let t: Int32 = transposed ? 1 : 0
-        // Row runs of about 2^16 floats, in multiples of 8 rows (e2e_pack_b's transposition
-        // blocks).
-        let runRows = Swift.max(8, ((1 << 16) / nr + 7) / 8 * 8), runs = (k + runRows - 1) / runRows
-        parallelFor(panels * runs, grain: 1) { range in
+        // Row runs of 2^16 floats (2,048 rows, a multiple of e2e_pack_b's 8-row transposition
+        // blocks); shorter panels are grouped to about that size per chunk, as before.
+        let runRows = (1 << 16) / nr, runs = (k + runRows - 1) / runRows
+        parallelFor(panels * runs, grain: Swift.max(1, (1 << 16) / (Swift.min(k, runRows) * nr))) { range in
             for item in range {
                 let panel = item / runs, r0 = (item % runs) * runRows, r1 = Swift.min(k, r0 + runRows)
                 let n0 = panel * nr, n1 = Swift.min(n, n0 + nr)

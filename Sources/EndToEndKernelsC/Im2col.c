@@ -82,12 +82,10 @@ static void im2col_blocked(const float *x, const e2e_conv_geometry *g, float *ds
                     long ih = oh * g->sh + i * g->dh - g->ph;
                     for (long j = 0; j < g->kw; j++, out += 8) {
                         long offw = j * g->dw - g->pw, lo, hi;
-                        if (ih < 0 || ih >= g->h) { _mm256_storeu_ps(out, _mm256_setzero_ps()); continue; }
+                        if (ih < 0 || ih >= g->h) { row_copy(plane, out, 8, 0, 0); continue; }
                         valid_range(offw, 1, g->w, g->ow, &lo, &hi);
-                        const float *src = plane + ih * g->w + offw + ow0;
-                        __m256 v = lo <= ow0 && ow0 + 8 <= hi ? _mm256_loadu_ps(src)
-                                                              : _mm256_maskload_ps(src, mask8(ow0, lo, hi));
-                        _mm256_storeu_ps(out, v);
+                        // Lanes q = output columns ow0 + q, valid for lo <= ow0 + q < hi.
+                        row_copy(plane + ih * g->w + offw + ow0, out, 8, lo - ow0, hi - ow0);
                     }
                 }
             }

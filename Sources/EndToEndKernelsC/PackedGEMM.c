@@ -130,6 +130,22 @@ static void kernel512_1(int k, const float *a, long aks, const float *bp, float 
     store512(c + 16, _mm512_add_ps(s1, t1), m1, accumulate);
 }
 
+// One 8-row block of A (in the kernel's [k][8] order, rows past `rows` zero) against a panel.
+// A partial block is computed into a tile, and only its real rows are stored.
+__attribute__((target("avx512f,fma")))
+static inline void block512_8(int k, const float *ab, const float *bp, float *cp, int ldc, int rows, int w,
+                              __mmask16 m0, __mmask16 m1, int accumulate) {
+    if (rows == 8) {
+        kernel512_8(k, ab, 1, 8, bp, cp, ldc, m0, m1, accumulate);
+        return;
+    }
+    float tile[8 * NR];
+    kernel512_8(k, ab, 1, 8, bp, tile, NR, m0, m1, 0);
+    for (int r = 0; r < rows; r++)
+        for (int j = 0; j < w; j++)
+            cp[(size_t)r * ldc + j] = accumulate ? cp[(size_t)r * ldc + j] + tile[r * NR + j] : tile[r * NR + j];
+}
+
 // A stored transposed, as in the AVX2 body below: blocks of KC512 steps of k and MC512 rows of A
 // copied into the kernel's order ([row block][k][8], rows past m zero) first. KC512 = 128 keeps
 // a panel's KC x 32 slice at 16 KiB, half of Zen 4's L1, across the block's row blocks. Strided,
@@ -141,7 +157,6 @@ static int gemm512_packed_a(int m, int n, int k, const float *a, long aks, const
                             int accumulate, int panel_lo, int panel_hi) {
     float *buf = malloc(sizeof(float) * E2E_MC512 * E2E_KC512);
     if (!buf) return -1;
-    float tile[8 * NR];
     for (int k0 = 0; k0 < k; k0 += E2E_KC512) {
         int kc = k - k0 < E2E_KC512 ? k - k0 : E2E_KC512;
         int acc = k0 == 0 ? accumulate : 1;
@@ -154,16 +169,7 @@ static int gemm512_packed_a(int m, int n, int k, const float *a, long aks, const
                 const float *bp = packed + (size_t)p * k * NR + (size_t)k0 * NR;
                 for (int rb = 0; rb < blocks; rb++) {
                     int rows = mc - rb * 8 < 8 ? mc - rb * 8 : 8;
-                    float *cp = c + (size_t)(i0 + rb * 8) * ldc + n0;
-                    if (rows == 8) {
-                        kernel512_8(kc, buf + rb * 8 * kc, 1, 8, bp, cp, ldc, m0, m1, acc);
-                    } else {
-                        // The zero rows of the copy are computed into a tile, and only the real rows stored.
-                        kernel512_8(kc, buf + rb * 8 * kc, 1, 8, bp, tile, NR, m0, m1, 0);
-                        for (int r = 0; r < rows; r++)
-                            for (int j = 0; j < w; j++)
-                                cp[(size_t)r * ldc + j] = acc ? cp[(size_t)r * ldc + j] + tile[r * NR + j] : tile[r * NR + j];
-                    }
+                    block512_8(kc, buf + rb * 8 * kc, bp, c + (size_t)(i0 + rb * 8) * ldc + n0, ldc, rows, w, m0, m1, acc);
                 }
             }
         }
@@ -204,7 +210,6 @@ __attribute__((target("avx512f,fma")))
 static void gemm512_blocked_a(int m, int n, int k, const float *a, const float *packed, float *c, int ldc, int accumulate,
                               int rb_lo, int rb_hi) {
     const int group = panel_group(k), panels = (n + NR - 1) / NR;
-    float tile[8 * NR];
     for (int g = 0; g < panels; g += group) {
         int g_hi = g + group < panels ? g + group : panels;
         for (int rb = rb_lo; rb < rb_hi; rb++) {
@@ -212,18 +217,8 @@ static void gemm512_blocked_a(int m, int n, int k, const float *a, const float *
             const float *ab = a + (size_t)rb * 8 * k;
             for (int p = g; p < g_hi; p++) {
                 int n0 = p * NR, w = n - n0 < NR ? n - n0 : NR;
-                __mmask16 m0 = panel_mask(w, 0), m1 = panel_mask(w, 16);
-                const float *bp = packed + (size_t)p * k * NR;
-                float *cp = c + (size_t)i * ldc + n0;
-                if (rows == 8) {
-                    kernel512_8(k, ab, 1, 8, bp, cp, ldc, m0, m1, accumulate);
-                } else {
-                    // The zero rows past m are computed into a tile, and only the real rows stored.
-                    kernel512_8(k, ab, 1, 8, bp, tile, NR, m0, m1, 0);
-                    for (int r = 0; r < rows; r++)
-                        for (int j = 0; j < w; j++)
-                            cp[(size_t)r * ldc + j] = accumulate ? cp[(size_t)r * ldc + j] + tile[r * NR + j] : tile[r * NR + j];
-                }
+                block512_8(k, ab, packed + (size_t)p * k * NR, c + (size_t)i * ldc + n0, ldc, rows, w,
+                           panel_mask(w, 0), panel_mask(w, 16), accumulate);
             }
         }
     }

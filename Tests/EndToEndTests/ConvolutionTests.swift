@@ -129,12 +129,13 @@ final class ConvolutionTests: XCTestCase {
                     return [y.scalars, x.grad!.scalars, w.grad!.scalars, b.grad!.scalars]
                 }
             }
-            let m = xs[0] * ((xs[2] + 2 * padding.0 - ws[2]) / stride.0 + 1) * ((xs[3] + 2 * padding.1 - ws[3]) / stride.1 + 1)
+            let oH = (xs[2] + 2 * padding.0 - ws[2]) / stride.0 + 1, oW = (xs[3] + 2 * padding.1 - ws[3]) / stride.1 + 1
+            let m = xs[0] * oH * oW
             XCTAssertTrue(GEMM.packedRouteTakes(m: m, n: ws[0], k: ws[1] * ws[2] * ws[3]), "x \(xs) w \(ws) does not reach the new path")
             if CPUKernels.instructionSet == "avx512f" {
                 // AVX-512 unfolds the columns straight into the kernel's order (no copy of A).
                 let shape = ConvolutionShape(n: xs[0], c: xs[1], h: xs[2], w: xs[3], kH: ws[2], kW: ws[3], sH: stride.0, sW: stride.1,
-                                             pH: padding.0, pW: padding.1, dH: 1, dW: 1, oH: 0, oW: 0)
+                                             pH: padding.0, pW: padding.1, dH: 1, dW: 1, oH: oH, oW: oW)
                 XCTAssertTrue(CPUKernels.blockedColumnsAvailable(for: shape), "x \(xs) w \(ws) does not reach the blocked columns")
             }
             let reference = run(false, avx2: false, threads: 1)

@@ -156,11 +156,12 @@ enum SoftmaxKernels {
         if !m.isFinite { m = 0 }
         for j in 0..<n { e[j] = x[j] - m }
         VectorMath.exp(e, e, count: n)
-        return (m, rowDot(e, nil, n))
+        return (m, RunSums.sum(e, n))
     }
 
-    // The row reductions in 8 lanes: as scalar loops they were chains of dependent adds and
-    // compares (5 % of the transformer benchmark, whose attention rows are 128 wide).
+    // The row reductions run in vector lanes (the max here, the sums and dots in RunSums): as
+    // scalar loops they were chains of dependent adds and compares (5 % of the transformer
+    // benchmark, whose attention rows are 128 wide).
 
     /// The largest element of `x[0..<n]` that compares greater (NaN never does), −∞ if none.
     @inline(__always)
@@ -179,29 +180,6 @@ enum SoftmaxKernels {
         }
         while j < n { if x[j] > m { m = x[j] }; j += 1 }
         return m
-    }
-
-    /// `Σ a[j] · b[j]` over `0..<n`, or `Σ a[j]` when `b` is nil, in 8 lanes.
-    @inline(__always)
-    static func rowDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>?, _ n: Int) -> Float {
-        var acc = SIMD8<Float>(repeating: 0)
-        var j = 0
-        let ra = UnsafeRawPointer(a)
-        if let b {
-            let rb = UnsafeRawPointer(b)
-            while j + 8 <= n {
-                acc += ra.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self) * rb.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
-                j += 8
-            }
-        } else {
-            while j + 8 <= n {
-                acc += ra.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
-                j += 8
-            }
-        }
-        var s = acc.sum()
-        while j < n { s += a[j] * (b?[j] ?? 1); j += 1 }
-        return s
     }
 
     static func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int, n: Int, log: Bool) {
@@ -227,12 +205,12 @@ enum SoftmaxKernels {
                 let yi = y + row * n, gi = g + row * n, di = dx + row * n
                 if log {
                     // d logsoftmax: g - softmax * sum(g)
-                    let s = rowDot(gi, nil, n)
+                    let s = RunSums.sum(gi, n)
                     VectorMath.exp(yi, di, count: n)
                     for j in 0..<n { di[j] = gi[j] - di[j] * s }
                 } else {
                     // d softmax: y * (g - sum(g * y))
-                    let s = rowDot(gi, yi, n)
+                    let s = RunSums.dot(gi, yi, n)
                     for j in 0..<n { di[j] = yi[j] * (gi[j] - s) }
                 }
             }
