@@ -65,6 +65,41 @@ final class GEMMPackedTests: XCTestCase {
         }
     }
 
+    /// `C = A · Bᵀ` with a B much larger than A (a linear layer's forward product) is computed
+    /// as `Cᵀ = B · Aᵀ`, packing A; it must match the reference as the direct route does.
+    func testAWideTransposedBIsComputedAsTheTransposedProduct() throws {
+        try XCTSkipIf(CPUKernels.instructionSet == nil, "this CPU has neither AVX-512 nor AVX2 + FMA")
+        let saved = CPUKernels.limitedToAVX2
+        defer { CPUKernels.limitedToAVX2 = saved }
+        let shapes = [(64, 512, 784), (32, 300, 97), (64, 256, 512), (30, 700, 300)]
+        for avx2 in kernelFamiliesOfThisCPU {
+            CPUKernels.limitedToAVX2 = avx2
+            for (m, n, k) in shapes {
+                for beta: Float in [0, 1] {
+                    XCTAssertTrue(swapPays(m: m, n: n, k: k, beta: beta), "m \(m) n \(n) k \(k) beta \(beta)")
+                    for pad in [0, 3] {
+                        for threads in [1, 2] {
+                            let want = product(.swift, transA: false, transB: true, m: m, n: n, k: k, beta: beta, pad: pad).c
+                            let got = Threading.withThreadCount(threads) {
+                                product(.automatic, direct: true, transA: false, transB: true, m: m, n: n, k: k, beta: beta, pad: pad)
+                            }
+                            let what = "avx2 \(avx2) m \(m) n \(n) k \(k) beta \(beta) pad \(pad) threads \(threads)"
+                            XCTAssertTrue(got.taken, "the packed route declined " + what)
+                            let worst = zip(want, got.c).map { abs($0 - $1) / max(1, abs($0)) }.max() ?? 0
+                            XCTAssertLessThan(worst, 1e-5 * Float(max(1, k / 64)), what)
+                            let ldc = n + pad
+                            for i in 0..<m { for j in n..<ldc { XCTAssertEqual(got.c[i * ldc + j], want[i * ldc + j], "padding " + what) } }
+                        }
+                    }
+                }
+            }
+        }
+        // Square and tall products keep packing B: the swap would not save memory traffic.
+        XCTAssertFalse(swapPays(m: 256, n: 256, k: 256, beta: 0))
+        XCTAssertFalse(swapPays(m: 128, n: 256, k: 512, beta: 1))
+        XCTAssertFalse(swapPays(m: 1 << 22, n: 64, k: 64, beta: 0))
+    }
+
     func testBetaZeroIgnoresNaNInC() throws {
         try XCTSkipIf(CPUKernels.instructionSet == nil, "this CPU has neither AVX-512 nor AVX2 + FMA")
         let (m, n, k) = (64, 64, 20)

@@ -11,9 +11,14 @@ public final class TensorStorage: @unchecked Sendable {
     /// Number of `Float` elements in the buffer.
     public let count: Int
 
+    /// How the buffer is given back: `nil` for memory this storage allocated.
+    private let release: (@Sendable (UnsafeMutablePointer<Float>) -> Void)?
+
     /// Allocates `count` uninitialized elements.
     public init(count: Int) {
         self.count = count
+        release = nil
+        _ = Allocator.isTuned
         // 64-byte alignment: one cache line, and what AVX-512 loads prefer in BLAS.
         let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
         pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
@@ -25,5 +30,17 @@ public final class TensorStorage: @unchecked Sendable {
         pointer.initialize(repeating: value, count: count)
     }
 
-    deinit { pointer.deallocate() }
+    /// Takes over `count` elements at `pointer`, memory that something else allocated (a
+    /// file mapped with `mmap`, say), and calls `release` with it when the last tensor
+    /// holding it is gone. The pointer should be 64-byte aligned, as allocated storage is.
+    public init(adopting pointer: UnsafeMutablePointer<Float>, count: Int,
+                release: @escaping @Sendable (UnsafeMutablePointer<Float>) -> Void) {
+        self.pointer = pointer
+        self.count = count
+        self.release = release
+    }
+
+    deinit {
+        if let release { release(pointer) } else { pointer.deallocate() }
+    }
 }

@@ -194,14 +194,19 @@ public enum IDX {
 
     /// Reads an image file as a `[N, 1, rows, cols]` tensor (a rank-4 file keeps its
     /// shape); unsigned bytes are scaled to [0, 1], other types are kept as they are.
+    ///
+    /// The decoded tensor is kept in the ``DecodedCache`` (on by default), so a second read of
+    /// the same, unchanged file maps it back instead of inflating and converting again.
     public static func readImages(_ url: URL) throws -> Tensor {
-        let a = try read(contentsOf: url)
-        guard a.shape.count == 3 || a.shape.count == 4 else {
-            throw DataError(file: url.path, location: "byte 3", message: "expected images with 3 dimensions [N, rows, cols], found shape \(a.shape)")
+        try DecodedCache.tensor(source: url, variant: "idx-images-1") {
+            let a = try read(contentsOf: url)
+            guard a.shape.count == 3 || a.shape.count == 4 else {
+                throw DataError(file: url.path, location: "byte 3", message: "expected images with 3 dimensions [N, rows, cols], found shape \(a.shape)")
+            }
+            let scale: Float = a.dataType == .ubyte ? 1 / 255 : 1
+            let shape = a.shape.count == 3 ? [a.shape[0], 1, a.shape[1], a.shape[2]] : a.shape
+            return a.tensor(reshapedTo: shape, scale: scale)
         }
-        let scale: Float = a.dataType == .ubyte ? 1 / 255 : 1
-        let shape = a.shape.count == 3 ? [a.shape[0], 1, a.shape[1], a.shape[2]] : a.shape
-        return a.tensor(reshapedTo: shape, scale: scale)
     }
 
     /// Reads a label file (integer type, one dimension) as an `IntTensor` `[N]`.

@@ -14,6 +14,10 @@ int e2e_cpu_features(void);
 #define E2E_CPU_AVX2_FMA 1
 #define E2E_CPU_AVX512F 2
 
+/// Sets glibc malloc's M_MMAP_THRESHOLD and M_TRIM_THRESHOLD (bytes). Returns 0, or -1 where
+/// the C library is not glibc or refuses the values.
+int e2e_tune_allocator(long mmap_threshold, long trim_threshold);
+
 /// Columns per packed panel of `e2e_pack_b`.
 #define E2E_PACK_NR 32
 
