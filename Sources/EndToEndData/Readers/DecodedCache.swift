@@ -148,7 +148,8 @@ public enum DecodedCache {
     static func store(_ t: Tensor, at entry: URL, key: String, stamp: Stamp) {
         guard let head = header(key: key, stamp: stamp, shape: t.shape) else { return }
         let dir = entry.deletingLastPathComponent()
-        let temp = dir.appendingPathComponent(".\(entry.lastPathComponent).\(getpid()).tmp")
+        // Unique per process and call: two threads missing at once must not share a file.
+        let temp = dir.appendingPathComponent(".\(entry.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp")
         do {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             let fd = open(temp.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
