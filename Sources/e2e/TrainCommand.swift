@@ -362,7 +362,8 @@ struct TrainCommand: ParsableCommand {
                                  ?? "none (output.checkpoints: false)"),
         ]
         if let dataParallel {
-            facts.append("- gradient allreduce (rank 0): \(String(format: "%.2f", dataParallel.allreduceSeconds)) s in \(dataParallel.allreduceCalls) calls, after backward (no overlap)")
+            facts.append("- gradient allreduce (rank 0): \(String(format: "%.2f", dataParallel.allreduceSeconds)) s in \(dataParallel.allreduceCalls) calls, after backward (no overlap)"
+                         + (dataParallel.shardsOptimizerStep ? "; optimizer step sharded over the ranks in \(dataParallel.shardedSteps) steps (E2E_SHARD_OPTIMIZER=1)" : ""))
         }
         if tensorboard != nil { facts.append("- TensorBoard: `tensorboard/` (`tensorboard --logdir \(reportPath)/tensorboard`)") }
         facts.append("")
@@ -387,6 +388,7 @@ struct TrainCommand: ParsableCommand {
                        + "\"wall_seconds\": \(String(format: "%.2f", wall)), \"steps\": \(trainer.globalStep), \"epochs\": \(summary.epochs), "
                        + "\"parameters\": \(model.parameterCount), \"world_size\": \(communicator.size), "
                        + (dataParallel.map { "\"allreduce_seconds\": \(String(format: "%.3f", $0.allreduceSeconds)), " } ?? "")
+                       + (dataParallel.flatMap { $0.shardsOptimizerStep ? "\"sharded_steps\": \($0.shardedSteps), " : nil } ?? "")
                        + "\"report\": \(RunSupport.jsonString(relative))}")
     }
 }

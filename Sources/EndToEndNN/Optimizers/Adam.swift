@@ -20,7 +20,14 @@ public class Adam: Optimizer, @unchecked Sendable {
         super.init(parameters, learningRate: learningRate, weightDecay: weightDecay)
     }
 
+    public override var updatesElementRanges: Bool { true }
+
     public override func update(_ parameter: Parameter, gradient: Tensor, state: inout [String: Tensor], group: ParameterGroup) {
+        gradient.withContiguousData { update(parameter, gradient: $0, elements: 0..<parameter.count, state: &state, group: group) }
+    }
+
+    public override func update(_ parameter: Parameter, gradient g: UnsafePointer<Float>, elements r: Range<Int>,
+                                state: inout [String: Tensor], group: ParameterGroup) {
         var m = buffer("m", &state, like: parameter), v = buffer("v", &state, like: parameter)
         let t = (state["step"]?.item ?? 0) + 1
         state["m"] = nil; state["v"] = nil  // sole owner: update the moments in place
@@ -29,11 +36,10 @@ public class Adam: Optimizer, @unchecked Sendable {
         let bc2Sqrt = Float((1 - Foundation.pow(Double(b2), Double(t))).squareRoot())
         let stepSize = lr / bc1
         let rule = VectorizedUpdate.AdamRule(b1: b1, b2: b2, eps: eps, lr: lr, wd: wd, stepSize: stepSize, bc2Sqrt: bc2Sqrt, decoupled: dec)
-        gradient.withContiguousData { g in
-            parameter.value.withUnsafeMutableData { p, n in
-                m.withUnsafeMutableData { pm, _ in
-                    v.withUnsafeMutableData { pv, _ in VectorizedUpdate.adam(count: n, parameter: p, gradient: g, m: pm, v: pv, rule) }
-                }
+        let o = r.lowerBound
+        parameter.value.withUnsafeMutableData { p, _ in
+            m.withUnsafeMutableData { pm, _ in
+                v.withUnsafeMutableData { pv, _ in VectorizedUpdate.adam(count: r.count, parameter: p + o, gradient: g, m: pm + o, v: pv + o, rule) }
             }
         }
         state["m"] = m; state["v"] = v; state["step"] = Tensor(t)

@@ -56,7 +56,15 @@ open class Optimizer: @unchecked Sendable {
     public var parameters: [Parameter] { groups.flatMap(\.parameters) }
 
     /// Applies one update to every parameter that has a gradient.
-    public func step() {
+    public func step() { step(shards: [:]) }
+
+    /// Applies one update in which the parameters named in `shards` change only in their
+    /// element range (counted in the flattened tensor), from the gradient values there; the
+    /// others are updated whole, as by ``step()``. Data-parallel training uses it to split
+    /// the update over processes (each updates its range, then the ranges are exchanged).
+    /// Needs ``updatesElementRanges``.
+    public func step(shards: [ObjectIdentifier: Range<Int>]) {
+        precondition(updatesElementRanges || shards.isEmpty, "\(type(of: self)) cannot update an element range")
         stepCount += 1
         withNoGrad {
             for group in groups {
@@ -66,11 +74,28 @@ open class Optimizer: @unchecked Sendable {
                     // Taken out of the dictionary so the update rule holds the only reference
                     // to each buffer and writes it in place instead of copying it.
                     var s = state.removeValue(forKey: key) ?? [:]
-                    update(p, gradient: g.contiguous(), state: &s, group: group)
+                    if let r = shards[key] {
+                        precondition(r.lowerBound >= 0 && r.upperBound <= p.count, "shard \(r) outside \(p.count) elements")
+                        g.contiguous().withContiguousData { update(p, gradient: $0 + r.lowerBound, elements: r, state: &s, group: group) }
+                    } else {
+                        update(p, gradient: g.contiguous(), state: &s, group: group)
+                    }
                     state[key] = s
                 }
             }
         }
+    }
+
+    /// Whether the update rule works element by element, so that ``step(shards:)`` can apply it
+    /// to part of a tensor (``update(_:gradient:elements:state:group:)``). SGD and Adam do.
+    open var updatesElementRanges: Bool { false }
+
+    /// The update rule on `elements` of `parameter` only, with `gradient` pointing at the
+    /// gradient of the first of them. Buffers in `state` are whole tensors; only their
+    /// `elements` change.
+    open func update(_ parameter: Parameter, gradient: UnsafePointer<Float>, elements: Range<Int>,
+                     state: inout [String: Tensor], group: ParameterGroup) {
+        fatalError("\(type(of: self)) does not override update(_:gradient:elements:state:group:)")
     }
 
     /// Clears the gradients of every parameter.

@@ -17,18 +17,25 @@ public final class SGD: Optimizer, @unchecked Sendable {
         super.init(parameters, learningRate: learningRate, weightDecay: weightDecay)
     }
 
+    public override var updatesElementRanges: Bool { true }
+
     public override func update(_ parameter: Parameter, gradient: Tensor, state: inout [String: Tensor], group: ParameterGroup) {
+        gradient.withContiguousData { update(parameter, gradient: $0, elements: 0..<parameter.count, state: &state, group: group) }
+    }
+
+    public override func update(_ parameter: Parameter, gradient g: UnsafePointer<Float>, elements r: Range<Int>,
+                                state: inout [String: Tensor], group: ParameterGroup) {
         let lr = group.learningRate, wd = group.weightDecay, mu = momentum, damp = dampening, nest = nesterov
         let first = state["momentum"] == nil
         var buf = mu != 0 ? buffer("momentum", &state, like: parameter) : Tensor.zeros([])
         state["momentum"] = nil  // drop the dictionary's reference so the buffer is updated in place
         let rule = VectorizedUpdate.SGDRule(lr: lr, wd: wd, mu: mu, damp: damp, first: first, nesterov: nest)
-        gradient.withContiguousData { g in
-            parameter.value.withUnsafeMutableData { p, n in
-                if mu == 0 {
-                    VectorizedUpdate.sgd(count: n, parameter: p, gradient: g, momentum: nil, rule)
-                } else {
-                    buf.withUnsafeMutableData { b, _ in VectorizedUpdate.sgd(count: n, parameter: p, gradient: g, momentum: b, rule) }
+        parameter.value.withUnsafeMutableData { p, _ in
+            if mu == 0 {
+                VectorizedUpdate.sgd(count: r.count, parameter: p + r.lowerBound, gradient: g, momentum: nil, rule)
+            } else {
+                buf.withUnsafeMutableData { b, _ in
+                    VectorizedUpdate.sgd(count: r.count, parameter: p + r.lowerBound, gradient: g, momentum: b + r.lowerBound, rule)
                 }
             }
         }

@@ -21,6 +21,14 @@ public protocol Communicator: AnyObject, Sendable {
     func allreduceSum(_ buffer: UnsafeMutableBufferPointer<Double>) throws
     /// Every process's bytes, in rank order, on every process.
     func allgather(_ bytes: [UInt8]) throws -> [[UInt8]]
+    /// Sums `buffer` over all processes, keeping this process's block: `counts` (one per
+    /// process, summing to `buffer.count`) cut `buffer` into consecutive blocks in rank order,
+    /// and on return block `rank` holds the sum of every process's values there. The other
+    /// blocks' values are unspecified.
+    func reduceScatterSum(_ buffer: UnsafeMutableBufferPointer<Float>, counts: [Int]) throws
+    /// The blocks of `buffer` (cut by `counts` as in ``reduceScatterSum(_:counts:)``) from their
+    /// owners: on return block `r` holds process r's values of it on every process.
+    func allgatherBlocks(_ buffer: UnsafeMutableBufferPointer<Float>, counts: [Int]) throws
     /// Returns once every process has called it.
     func barrier() throws
 }
@@ -34,6 +42,27 @@ extension Communicator {
         try allreduceSum(buffer)
         let s = Float(size)
         for i in buffer.indices { buffer[i] /= s }
+    }
+
+    /// ``reduceScatterSum(_:counts:)`` as an allreduce: every block ends up summed.
+    public func reduceScatterSum(_ buffer: UnsafeMutableBufferPointer<Float>, counts: [Int]) throws {
+        try Self.checkBlocks(counts, buffer.count, size: size)
+        try allreduceSum(buffer)
+    }
+
+    /// ``allgatherBlocks(_:counts:)`` as an allreduce of the own block among zeros.
+    public func allgatherBlocks(_ buffer: UnsafeMutableBufferPointer<Float>, counts: [Int]) throws {
+        try Self.checkBlocks(counts, buffer.count, size: size)
+        let start = counts.prefix(rank).reduce(0, +), end = start + counts[rank]
+        for i in buffer.indices where i < start || i >= end { buffer[i] = 0 }
+        try allreduceSum(buffer)
+    }
+
+    /// Throws unless `counts` has one non-negative count per process summing to `total`.
+    static func checkBlocks(_ counts: [Int], _ total: Int, size: Int) throws {
+        guard counts.count == size, counts.allSatisfy({ $0 >= 0 }), counts.reduce(0, +) == total else {
+            throw DistributedError("block counts \(counts) do not cut \(total) elements into \(size) blocks")
+        }
     }
 
     /// Sums `values` over all processes.

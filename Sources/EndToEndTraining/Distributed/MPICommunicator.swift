@@ -26,6 +26,7 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     private typealias Allreduce = @convention(c) (UnsafeRawPointer?, UnsafeMutableRawPointer?, Int32, OpaquePointer?, OpaquePointer?, OpaquePointer?) -> Int32
     private typealias Allgather = @convention(c) (UnsafeRawPointer?, Int32, OpaquePointer?, UnsafeMutableRawPointer?, Int32, OpaquePointer?, OpaquePointer?) -> Int32
     private typealias Allgatherv = @convention(c) (UnsafeRawPointer?, Int32, OpaquePointer?, UnsafeMutableRawPointer?, UnsafePointer<Int32>, UnsafePointer<Int32>, OpaquePointer?, OpaquePointer?) -> Int32
+    private typealias ReduceScatter = @convention(c) (UnsafeRawPointer?, UnsafeMutableRawPointer?, UnsafePointer<Int32>, OpaquePointer?, OpaquePointer?, OpaquePointer?) -> Int32
     private typealias CommOnly = @convention(c) (OpaquePointer?) -> Int32
     private typealias Abort = @convention(c) (OpaquePointer?, Int32) -> Int32
     private typealias NoArgs = @convention(c) () -> Int32
@@ -47,6 +48,7 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
 
     private let world, float, double, byte, int32, sum: OpaquePointer
     private let bcast: Bcast, allreduce: Allreduce, allgatherCount: Allgather, allgatherv: Allgatherv
+    private let reduceScatter: ReduceScatter
     private let barrierCall: CommOnly, abortCall: Abort, finalizeCall: NoArgs, finalizedCall: FlagOut
 
     /// Watchdog state: the running collective's name and its start (nanoseconds; 0: none).
@@ -119,6 +121,7 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         allreduce = try function("MPI_Allreduce", as: Allreduce.self)
         allgatherCount = try function("MPI_Allgather", as: Allgather.self)
         allgatherv = try function("MPI_Allgatherv", as: Allgatherv.self)
+        reduceScatter = try function("MPI_Reduce_scatter", as: ReduceScatter.self)
         barrierCall = try function("MPI_Barrier", as: CommOnly.self)
         abortCall = try function("MPI_Abort", as: Abort.self)
         finalizeCall = try function("MPI_Finalize", as: NoArgs.self)
@@ -229,6 +232,29 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
             }
         }
         return (0..<size).map { i in Array(all[Int(displacements[i])..<Int(displacements[i]) + Int(counts[i])]) }
+    }
+
+    /// `MPI_Reduce_scatter` in place: MPI leaves this rank's block at the start of the buffer,
+    /// from where it moves to its own place.
+    public func reduceScatterSum(_ buffer: UnsafeMutableBufferPointer<Float>, counts: [Int]) throws {
+        try Self.checkBlocks(counts, buffer.count, size: size)
+        _ = try Self.count(buffer.count, "reduce-scatter")
+        let c = try counts.map { try Self.count($0, "reduce-scatter") }
+        try collective("reduce-scatter") { reduceScatter(Self.inPlace, buffer.baseAddress, c, float, sum, world) }
+        let start = counts.prefix(rank).reduce(0, +)
+        if start > 0, counts[rank] > 0, let base = buffer.baseAddress {
+            memmove(base + start, base, counts[rank] * MemoryLayout<Float>.size)
+        }
+    }
+
+    /// `MPI_Allgatherv` in place.
+    public func allgatherBlocks(_ buffer: UnsafeMutableBufferPointer<Float>, counts: [Int]) throws {
+        try Self.checkBlocks(counts, buffer.count, size: size)
+        _ = try Self.count(buffer.count, "allgather")
+        let c = try counts.map { try Self.count($0, "allgather") }
+        var displacements = [Int32](repeating: 0, count: size)
+        for i in 1..<max(size, 1) where i < size { displacements[i] = displacements[i - 1] + c[i - 1] }
+        try collective("allgather") { allgatherv(Self.inPlace, 0, float, buffer.baseAddress, c, displacements, float, world) }
     }
 
     public func barrier() throws { try collective("barrier") { barrierCall(world) } }

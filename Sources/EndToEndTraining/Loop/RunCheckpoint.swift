@@ -16,6 +16,7 @@ extension TrainingRun {
     ///
     /// - Throws: ``TrainerError`` when the current stage's batch stream cannot be checkpointed.
     public func saveCheckpoint(to url: URL, model: Module, extra: [String: String] = [:]) throws {
+        try dataParallel?.synchronizeOptimizerState(currentStage?.optimizer)
         var e = extra
         for (k, v) in try checkpointEntries(model: model) { e[k] = v }
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)

@@ -271,6 +271,7 @@ public final class TrainingRun {
         // Stopped mid-epoch: record what was trained of it.
         if perEpoch != nil, position.batchInEpoch > 0 { try recordTrainMetrics(stage) }
         if stage.evaluation.atEnd && lastEvaluatedStep != position.step { try evaluate(stage) }
+        try dataParallel?.synchronizeOptimizerState(stage.optimizer)
         try stage.onEnd?()
         for o in observers { try o.stageDidEnd(self, stage: stage) }
         return stopRequested
@@ -311,7 +312,11 @@ public final class TrainingRun {
             progress?.step(samples: batch.count, loss: value)
         }
         let parameters = stage.parameters
-        try dataParallel?.gradientsReady(parameters, run: self)
+        // The optimizer step may be split over the ranks only where nothing reads the whole
+        // gradient before it.
+        let shardable = gradientHooks.isEmpty && stage.gradientClipNorm == nil
+            && stage.diagnostics.gradientNormEvery <= 0 && stage.optimizer.updatesElementRanges
+        try dataParallel?.reduceGradients(parameters, shardable: shardable)
         for h in gradientHooks { try h.gradientsReady(parameters, run: self) }
         if let clip = stage.gradientClipNorm { GradientClipping.clipByGlobalNorm(parameters, maxNorm: clip) }
         position.step += 1
@@ -327,7 +332,12 @@ public final class TrainingRun {
             }
             excluded = now - t
         }
-        stage.optimizer.step()
+        if let dp = dataParallel, !dp.pendingShards.isEmpty {
+            stage.optimizer.step(shards: dp.pendingShards)
+            try dp.finishShardedStep()
+        } else {
+            stage.optimizer.step()
+        }
         if stage.schedulePer == .step { stage.scheduler?.step() }
         trainSeconds += Double(now - start - excluded) / 1e9
         position.samples += examples * stage.samplesPerExample

@@ -326,6 +326,7 @@ public final class Trainer {
     /// `batch_in_epoch`, `global_step`, `scheduler_step`, `wall_seconds`) to `url`, with
     /// ``Checkpoint/save(model:optimizer:extra:to:)``; `extra` adds entries.
     public func saveCheckpoint(to url: URL, extra: [String: String] = [:]) throws {
+        try dataParallel?.synchronizeOptimizerState(optimizer)
         var e = extra
         e["epoch"] = String(epoch)
         e["batch_in_epoch"] = String(batchInEpoch)

@@ -182,6 +182,54 @@ final class DataParallelTests: XCTestCase {
         XCTAssertEqual(held, [[Float](repeating: 1, count: 8), [Float](repeating: 2, count: 8)])
     }
 
+    /// Sharded (each rank updates its block of a large tensor, then the blocks are gathered)
+    /// and whole optimizer steps give the same weights and, once synchronized, the same state,
+    /// for SGD with momentum and for Adam; before the synchronization a rank's state is current
+    /// in its own block only.
+    func testAShardedOptimizerStepEqualsTheWholeStep() throws {
+        for kind in 0..<2 {
+            let out = try pair { c -> (sharded: [Float], whole: [Float], stale: Bool, shards: [Range<Int>]) in
+                var results: [[Float]] = [], stale = false, shards: [Range<Int>] = []
+                for shard in [true, false] {
+                    // 13 floats (52 bytes) are reduced in place, so sharded; 3 (12 bytes) share a bucket.
+                    let ps = [Parameter(Tensor((0..<13).map { Float($0) / 10 })), Parameter(Tensor([1, 2, 3]))]
+                    let opt: Optimizer = kind == 0 ? SGD(ps, learningRate: 0.1, momentum: 0.9, weightDecay: 0.01) : Adam(ps, learningRate: 0.01)
+                    let dp = DataParallel(communicator: c, inPlaceBytes: 16, shardsOptimizerStep: true)
+                    for step in 0..<3 {
+                        ps[0].grad = Tensor((0..<13).map { Float(($0 + step) * (c.rank + 1)) / 7 })
+                        ps[1].grad = Tensor([Float(c.rank), 1, Float(step)])
+                        try dp.reduceGradients(ps, shardable: shard)
+                        if shard {
+                            shards = dp.pendingShards.values.sorted { $0.lowerBound < $1.lowerBound }
+                            opt.step(shards: dp.pendingShards)
+                            try dp.finishShardedStep()
+                        } else {
+                            XCTAssertTrue(dp.pendingShards.isEmpty)
+                            opt.step()
+                        }
+                    }
+                    func state() -> [Float] {
+                        ps.flatMap { p in
+                            let s = opt.state[ObjectIdentifier(p)] ?? [:]
+                            return s.keys.sorted().flatMap { s[$0]!.scalars }
+                        }
+                    }
+                    let before = state()
+                    try dp.synchronizeOptimizerState(opt)
+                    if shard { stale = before != state() }
+                    results.append(ps.flatMap(\.value.scalars) + state())
+                }
+                return (results[0], results[1], stale, shards)
+            }
+            for (r, o) in out.enumerated() {
+                XCTAssertEqual(o.sharded, o.whole, "kind \(kind) rank \(r): the sharded step differs from the whole one")
+                XCTAssertTrue(o.stale, "kind \(kind) rank \(r): the state was whole before the synchronization")
+                XCTAssertEqual(o.shards, [r == 0 ? 0..<7 : 7..<13], "kind \(kind) rank \(r)")
+            }
+            XCTAssertEqual(out[0].sharded, out[1].sharded, "kind \(kind): the ranks disagree")
+        }
+    }
+
     func testOneHostAsksForSharedMemoryUnlessThePMLIsChosen() {
         XCTAssertEqual(MPICommunicator.pointToPointLayer(["OMPI_COMM_WORLD_LOCAL_SIZE": "2", "OMPI_COMM_WORLD_SIZE": "2"]), "ob1")
         XCTAssertNil(MPICommunicator.pointToPointLayer(["OMPI_COMM_WORLD_LOCAL_SIZE": "2", "OMPI_COMM_WORLD_SIZE": "4"]), "several hosts")
