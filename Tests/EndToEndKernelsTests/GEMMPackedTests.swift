@@ -31,6 +31,23 @@ final class GEMMPackedTests: XCTestCase {
         return (c, taken)
     }
 
+    /// The packed route (`sgemmPacked`, on `threads`) takes the call and matches the Swift
+    /// reference, and leaves C's padding columns unwritten.
+    func assertRouteMatchesReference(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, beta: Float, pad: Int, threads: Int,
+                                     _ label: String, line: UInt = #line) {
+        let want = product(.swift, transA: transA, transB: transB, m: m, n: n, k: k, beta: beta, pad: pad).c
+        let got = Threading.withThreadCount(threads) {
+            product(.automatic, direct: true, transA: transA, transB: transB, m: m, n: n, k: k, beta: beta, pad: pad)
+        }
+        let what = "\(label) m \(m) n \(n) k \(k) transA \(transA) transB \(transB) beta \(beta) pad \(pad) threads \(threads)"
+        XCTAssertTrue(got.taken, "the packed route declined " + what, line: line)
+        let worst = zip(want, got.c).map { abs($0 - $1) / max(1, abs($0)) }.max() ?? 0
+        XCTAssertLessThan(worst, 1e-5 * Float(max(1, k / 64)), what, line: line)
+        // Padding columns of C are never written.
+        let ldc = n + pad
+        for i in 0..<m { for j in n..<ldc { XCTAssertEqual(got.c[i * ldc + j], want[i * ldc + j], "padding " + what, line: line) } }
+    }
+
     func testThePackedRouteMatchesTheReferenceOnEveryTransposeAndStride() throws {
         try XCTSkipIf(CPUKernels.instructionSet == nil, "this CPU has neither AVX-512 nor AVX2 + FMA")
         let families = kernelFamiliesOfThisCPU
@@ -46,17 +63,8 @@ final class GEMMPackedTests: XCTestCase {
                     for beta: Float in [0, 1] {
                         for pad in [0, 3] {
                             for threads in [1, 2] {
-                                let want = product(.swift, transA: transA, transB: transB, m: m, n: n, k: k, beta: beta, pad: pad).c
-                                let got = Threading.withThreadCount(threads) {
-                                    product(.automatic, direct: true, transA: transA, transB: transB, m: m, n: n, k: k, beta: beta, pad: pad)
-                                }
-                                let what = "avx2 \(avx2) m \(m) n \(n) k \(k) transA \(transA) transB \(transB) beta \(beta) pad \(pad) threads \(threads)"
-                                XCTAssertTrue(got.taken, "the packed route declined " + what)
-                                let worst = zip(want, got.c).map { abs($0 - $1) / max(1, abs($0)) }.max() ?? 0
-                                XCTAssertLessThan(worst, 1e-5 * Float(max(1, k / 64)), what)
-                                // Padding columns of C are never written.
-                                let ldc = n + pad
-                                for i in 0..<m { for j in n..<ldc { XCTAssertEqual(got.c[i * ldc + j], want[i * ldc + j], "padding " + what) } }
+                                assertRouteMatchesReference(transA: transA, transB: transB, m: m, n: n, k: k, beta: beta, pad: pad,
+                                                            threads: threads, "avx2 \(avx2)")
                             }
                         }
                     }
@@ -79,16 +87,8 @@ final class GEMMPackedTests: XCTestCase {
                     XCTAssertTrue(swapPays(m: m, n: n, k: k, beta: beta), "m \(m) n \(n) k \(k) beta \(beta)")
                     for pad in [0, 3] {
                         for threads in [1, 2] {
-                            let want = product(.swift, transA: false, transB: true, m: m, n: n, k: k, beta: beta, pad: pad).c
-                            let got = Threading.withThreadCount(threads) {
-                                product(.automatic, direct: true, transA: false, transB: true, m: m, n: n, k: k, beta: beta, pad: pad)
-                            }
-                            let what = "avx2 \(avx2) m \(m) n \(n) k \(k) beta \(beta) pad \(pad) threads \(threads)"
-                            XCTAssertTrue(got.taken, "the packed route declined " + what)
-                            let worst = zip(want, got.c).map { abs($0 - $1) / max(1, abs($0)) }.max() ?? 0
-                            XCTAssertLessThan(worst, 1e-5 * Float(max(1, k / 64)), what)
-                            let ldc = n + pad
-                            for i in 0..<m { for j in n..<ldc { XCTAssertEqual(got.c[i * ldc + j], want[i * ldc + j], "padding " + what) } }
+                            assertRouteMatchesReference(transA: false, transB: true, m: m, n: n, k: k, beta: beta, pad: pad,
+                                                        threads: threads, "avx2 \(avx2)")
                         }
                     }
                 }

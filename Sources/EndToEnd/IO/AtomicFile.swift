@@ -13,6 +13,12 @@ public enum AtomicFile {
 
     /// Replaces (or creates) the file at `url` with `data`.
     public static func write(_ data: Data, to url: URL) throws {
+        try data.withUnsafeBytes { try write(parts: [$0], to: url) }
+    }
+
+    /// Replaces (or creates) the file at `url` with `parts` one after another, written as they
+    /// lie in memory (a header and a tensor's buffer, without joining them into one copy).
+    public static func write(parts: [UnsafeRawBufferPointer], to url: URL) throws {
         let directory = url.deletingLastPathComponent()
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -23,7 +29,7 @@ public enum AtomicFile {
         guard fd >= 0 else { throw WriteError(path: url.path, reason: String(cString: strerror(errno))) }
         var ok = false
         defer { if !ok { unlink(temp.path) } }
-        let written = data.withUnsafeBytes { raw -> Bool in
+        let written = parts.allSatisfy { raw -> Bool in
             var offset = 0
             while offset < raw.count {
                 let n = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)

@@ -22,7 +22,7 @@ import Darwin
 ///   only while the source keeps the size and modification time recorded in its header, and
 ///   the file's length matches the shape it declares; anything else is decoded afresh and the
 ///   entry rewritten.
-/// - Entries are written to a temporary name, flushed with `fsync` and renamed into place, so a
+/// - Entries are written with ``AtomicFile`` (a temporary name, `fsync`, rename), so a
 ///   reader sees a whole entry or none (ranks that miss at once each write their own and the
 ///   last rename wins, with the same contents).
 /// - The mapping is private: a tensor that writes into its data gets its own pages, and the
@@ -148,46 +148,16 @@ public enum DecodedCache {
     static func store(_ t: Tensor, at entry: URL, key: String, stamp: Stamp) {
         guard let head = header(key: key, stamp: stamp, shape: t.shape) else { return }
         let dir = entry.deletingLastPathComponent()
-        // Unique per process and call: two threads missing at once must not share a file.
-        let temp = dir.appendingPathComponent(".\(entry.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp")
         do {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            let fd = open(temp.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-            guard fd >= 0 else { throw CacheError(errno) }
-            var failure: Int32?
-            if !head.withUnsafeBytes({ writeAll(fd, $0.baseAddress!, $0.count) })
-                || !t.withContiguousData({ writeAll(fd, UnsafeRawPointer($0), t.count * MemoryLayout<Float>.size) }) {
-                failure = errno == 0 ? EIO : errno
-            } else if fsync(fd) != 0 {
-                failure = errno
+            try head.withUnsafeBytes { h in
+                try t.withContiguousData { p in
+                    try AtomicFile.write(parts: [h, UnsafeRawBufferPointer(start: p, count: t.count * MemoryLayout<Float>.size)], to: entry)
+                }
             }
-            close(fd)
-            if failure == nil, rename(temp.path, entry.path) != 0 { failure = errno }
-            if let failure { throw CacheError(failure) }
         } catch {
-            unlink(temp.path)
             warnOnce("note: cannot write the decoded-data cache at \(dir.path) (\(error)); data is decoded on every read. Set E2E_CACHE_DIR to a writable directory, or E2E_CACHE_DIR=off")
         }
-    }
-
-    private static func writeAll(_ fd: Int32, _ p: UnsafeRawPointer, _ n: Int) -> Bool {
-        var done = 0
-        while done < n {
-            let w = write(fd, p + done, min(n - done, 1 << 30))
-            if w < 0 && errno == EINTR { continue }
-            guard w > 0 else {
-                if w == 0 { errno = ENOSPC }
-                return false
-            }
-            done += w
-        }
-        return true
-    }
-
-    struct CacheError: Error, CustomStringConvertible {
-        let code: Int32
-        init(_ code: Int32) { self.code = code }
-        var description: String { String(cString: strerror(code)) }
     }
 
     private static let warned = Warned()

@@ -107,9 +107,11 @@ open class Optimizer: @unchecked Sendable {
         self.stepCount = stepCount
     }
 
-    /// The update rule: write `parameter`'s new values in place.
+    /// The update rule: write `parameter`'s new values in place. An optimizer that
+    /// ``updatesElementRanges`` gets this for free: the whole tensor as one range.
     open func update(_ parameter: Parameter, gradient: Tensor, state: inout [String: Tensor], group: ParameterGroup) {
-        fatalError("\(type(of: self)) does not override update(_:gradient:state:group:)")
+        guard updatesElementRanges else { fatalError("\(type(of: self)) does not override update(_:gradient:state:group:)") }
+        gradient.withContiguousData { update(parameter, gradient: $0, elements: 0..<parameter.count, state: &state, group: group) }
     }
 
     /// A zero buffer shaped like `p`, created on first use.

@@ -19,10 +19,6 @@ public final class SGD: Optimizer, @unchecked Sendable {
 
     public override var updatesElementRanges: Bool { true }
 
-    public override func update(_ parameter: Parameter, gradient: Tensor, state: inout [String: Tensor], group: ParameterGroup) {
-        gradient.withContiguousData { update(parameter, gradient: $0, elements: 0..<parameter.count, state: &state, group: group) }
-    }
-
     public override func update(_ parameter: Parameter, gradient g: UnsafePointer<Float>, elements r: Range<Int>,
                                 state: inout [String: Tensor], group: ParameterGroup) {
         let lr = group.learningRate, wd = group.weightDecay, mu = momentum, damp = dampening, nest = nesterov

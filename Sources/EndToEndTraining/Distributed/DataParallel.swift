@@ -165,13 +165,12 @@ public final class DataParallel: GradientHook {
     public private(set) var pendingShards: [ObjectIdentifier: Range<Int>] = [:]
     private var shardedParameters: [Parameter] = []
     /// Parameters whose optimizer state is current only in each rank's own block.
-    private var staleState: [ObjectIdentifier: Parameter] = [:]
+    private var staleState: Set<ObjectIdentifier> = []
 
-    /// This rank's block of a tensor of `count` elements, and every rank's block size.
+    /// This rank's block of a tensor of `count` elements (cut as a batch is, ``slice(_:)``),
+    /// and every rank's block size.
     func blocks(_ count: Int) -> (mine: Range<Int>, counts: [Int]) {
-        let counts = (0..<size).map { r in count / size + (r < count % size ? 1 : 0) }
-        let start = counts.prefix(rank).reduce(0, +)
-        return (start..<(start + counts[rank]), counts)
+        (slice(count), (0..<size).map { r in count / size + (r < count % size ? 1 : 0) })
     }
 
     /// Sums the gradients over the ranks (see ``gradientsReady(_:run:)``). With `shardable`
@@ -179,7 +178,7 @@ public final class DataParallel: GradientHook {
     /// its step) and ``shardsOptimizerStep``, a gradient reduced in its own storage that every
     /// rank has is reduce-scattered instead: this rank gets the sum of its block only and
     /// updates only that block (``pendingShards``, for ``Optimizer/step(shards:)``), and
-    /// ``finishShardedStep(_:)`` then gathers the updated blocks. The bytes moved are an
+    /// ``finishShardedStep()`` then gathers the updated blocks. The bytes moved are an
     /// allreduce's; the update work per rank is 1/size of it (on the 2-rank MLP the SGD update
     /// was 11 % of each rank's step, for all 535,818 parameters on both ranks).
     public func reduceGradients(_ parameters: [Parameter], shardable: Bool) throws {
@@ -254,7 +253,7 @@ public final class DataParallel: GradientHook {
             try p.value.withUnsafeMutableData { d, n in
                 try communicator.allgatherBlocks(UnsafeMutableBufferPointer(start: d, count: n), counts: counts)
             }
-            staleState[ObjectIdentifier(p)] = p
+            staleState.insert(ObjectIdentifier(p))
             allreduceCalls += 1
         }
         shardedParameters = []
@@ -273,7 +272,7 @@ public final class DataParallel: GradientHook {
         guard size > 1, !staleState.isEmpty, let optimizer else { return }
         for p in optimizer.parameters {
             let key = ObjectIdentifier(p)
-            guard staleState[key] != nil, var state = optimizer.state.removeValue(forKey: key) else { continue }
+            guard staleState.contains(key), var state = optimizer.state.removeValue(forKey: key) else { continue }
             let counts = blocks(p.count).counts
             for name in state.keys.sorted() {
                 guard var t = state[name], t.count == p.count else { continue }
@@ -285,7 +284,7 @@ public final class DataParallel: GradientHook {
             }
             optimizer.state[key] = state
         }
-        staleState = [:]
+        staleState = []
     }
 
     /// Runs `body` on `p`'s gradient storage (zeros when it has none). The gradient is taken
