@@ -6,12 +6,15 @@ import EndToEndKernelsC
 /// `C = op(A) · op(B)` or `C += op(A) · op(B)` (`alpha = 1`, `beta` 0 or 1) with the C kernels
 /// of ``PackedMatrix``, or `false` (nothing written) where they do not serve the call.
 ///
-/// Why ahead of the BLAS: on Zen 4 the 8 × 32 AVX-512 tile runs square products at 94-96 % of
+/// Why ahead of the BLAS: on Zen 4 the 8 × 32 AVX-512 tile ran square products at 94-96 % of
 /// the FMA peak with `B` packed on every call, where OpenBLAS 0.3.21's SkylakeX kernel gave
-/// 83-89 %. Declined (the caller uses the BLAS): other `alpha` or `beta`; fewer than 16 rows,
-/// where packing `B` costs more than the product; a `B` of more than 2^21 elements; and widths
-/// that waste more than a fifth of the kernel's column panel (a product with 10 columns would
-/// run at 10/32 of the peak).
+/// 83-89 %; on an Ice Lake Xeon the 6 × 64 tile that replaced it runs n = 1024 at about 85 %,
+/// where the 8 × 32 one was bound by its loads at 56-65 %.
+///
+/// Declined (the caller uses the BLAS): other `alpha` or `beta`; fewer than 16 rows, where
+/// packing `B` costs more than the product; a `B` of more than 2^21 elements; and widths that
+/// waste more than a fifth of the kernel's column panel (a product with 10 columns would run
+/// at 10/32 of the peak).
 func sgemmPacked(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                  a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                  beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) -> Bool {

@@ -89,9 +89,9 @@ public final class PackedMatrix: @unchecked Sendable {
         // A transposed A (or too few panels to share): split the rows, every thread on all
         // panels. Split by panels, each thread would copy the whole of a transposed A into its
         // kernel order (a memory-bound pass over megabytes) for half the work. Rows go in units
-        // of the kernel's row block, so the chunks stay balanced (a batch of 128: 8 + 8 units,
-        // where blocks of 48 split 2 : 1).
-        let unit = isa == E2E_CPU_AVX512F ? 8 : 6
+        // of the kernels' row block (6 rows; 8 for AVX-512 against a single panel), so the
+        // chunks stay balanced (a batch of 128: 11 + 11 units, where blocks of 48 split 2 : 1).
+        let unit = isa == E2E_CPU_AVX512F && panels == 1 ? 8 : 6
         let units = (m + unit - 1) / unit
         if (transposedA || panels < 2 * threads) && units >= 2 {
             parallelFor(units, grain: Swift.max(1, (1 << 18) / Swift.max(madds(unit, k, n), 1))) { range in
@@ -101,8 +101,12 @@ public final class PackedMatrix: @unchecked Sendable {
             }
             return
         }
-        parallelFor(panels, grain: Swift.max(1, (1 << 18) / Swift.max(madds(m, k, nr), 1))) { range in
-            _ = e2e_packed_gemm(isa, Int32(m), n32, k32, a, la, ta, packed, c, lc, acc, Int32(range.lowerBound), Int32(range.upperBound))
+        // Pairs of panels, the AVX-512 kernel's tile: a chunk boundary inside a pair would leave
+        // both halves to the narrower one-panel kernel.
+        let pairs = (panels + 1) / 2
+        parallelFor(pairs, grain: Swift.max(1, (1 << 18) / Swift.max(madds(m, k, 2 * nr), 1))) { range in
+            _ = e2e_packed_gemm(isa, Int32(m), n32, k32, a, la, ta, packed, c, lc, acc, Int32(2 * range.lowerBound),
+                                Int32(Swift.min(panels, 2 * range.upperBound)))
         }
     }
 

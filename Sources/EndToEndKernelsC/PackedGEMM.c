@@ -1,6 +1,7 @@
 // GEMM against a matrix packed once and reused: the LSTM's recurrent weight is multiplied by
 // every time step's small hidden state, and a BLAS re-packs it on every one of those calls.
-// Panels of 32 columns; AVX-512: 8 rows x 2 zmm accumulators; AVX2: 6 rows x 2 ymm, twice per panel.
+// Panels of 32 columns; AVX-512: 6 rows x 4 zmm accumulators over a pair of panels; AVX2: 6 rows x
+// 2 ymm, twice per panel.
 #include "EndToEndKernelsC.h"
 #include <stdlib.h>
 #include <string.h>
@@ -62,9 +63,15 @@ static inline void copy_a_block(const float *a, long aks, int k0, int kc, int i0
     }
 }
 
-// ---- AVX-512: MR = 8 rows, 2 x 16 columns --------------------------------------------------
+// ---- AVX-512: 6 rows x 64 columns (a pair of panels) -----------------------------------------
+// Intel's cores issue two loads per cycle, so the loads per FMA bound the kernel there: an 8 x 32
+// tile (16 FMAs, 2 B vectors and 8 broadcasts per step of k) ran at 65-75 % of the FMA peak on an
+// Ice Lake Xeon even with A and B in L1, and 6 x 64 (24 FMAs, 4 + 6 loads) at 85-95 %; `e2e bench
+// gemm` at n = 1024 went from 100-114 GFLOP/s to 134-144 on one thread (peak 156-177). 24
+// accumulators + 4 B vectors + 1 broadcast fit the 32 zmm registers. On Zen 4 the 8 x 32 tile had
+// reached 95 % of the peak; the 6 x 64 one has not been measured there.
 
-// The lanes of a panel's 16-column half starting at `lo` that hold one of its `w` valid columns.
+// The lanes of a 16-column slice starting at `lo` that hold one of `w` valid columns.
 static inline __mmask16 panel_mask(int w, int lo) {
     int v = w - lo;
     return v >= 16 ? (__mmask16)0xFFFF : v > 0 ? (__mmask16)((1u << v) - 1) : (__mmask16)0;
@@ -76,80 +83,124 @@ static inline void store512(float *c, __m512 v, __mmask16 mask, int accumulate) 
     _mm512_mask_storeu_ps(c, mask, v);
 }
 
+// R rows (6, 4 or 2) x the 64 columns of the panels at b0 and b1 in the packed order (row
+// stride NR each), `w` of them valid. Rows past `rows` re-read the last real row and
+// are not stored (the store loop is unrolled to R, so that the accumulators stay in registers:
+// a loop to `rows` put them on the stack, 15 % of a 25-step product). A(i, kk) = a[i * ars + kk * aks].
+#define E2E_KERNEL512X64(R)                                                                          \
+__attribute__((target("avx512f,fma")))                                                              \
+static void kernel512x64_##R(int rows, int k, const float *a, long ars, long aks, const float *b0,   \
+                             const float *b1, float *c, int ldc, int w, int accumulate) {            \
+    __m512 v0[R], v1[R], v2[R], v3[R];                                                               \
+    const float *ar[R];                                                                              \
+    for (int r = 0; r < R; r++) {                                                                    \
+        v0[r] = v1[r] = v2[r] = v3[r] = _mm512_setzero_ps();                                         \
+        ar[r] = a + (r < rows ? r : rows - 1) * ars;                                                 \
+    }                                                                                                \
+    for (int kk = 0; kk < k; kk++) {                                                                 \
+        const float *p0 = b0 + (size_t)kk * NR, *p1 = b1 + (size_t)kk * NR;                          \
+        __m512 x0 = _mm512_loadu_ps(p0), x1 = _mm512_loadu_ps(p0 + 16);                              \
+        __m512 x2 = _mm512_loadu_ps(p1), x3 = _mm512_loadu_ps(p1 + 16);                              \
+        long o = kk * aks;                                                                           \
+        for (int r = 0; r < R; r++) {                                                                \
+            __m512 x = _mm512_set1_ps(ar[r][o]);                                                     \
+            v0[r] = _mm512_fmadd_ps(x, x0, v0[r]); v1[r] = _mm512_fmadd_ps(x, x1, v1[r]);            \
+            v2[r] = _mm512_fmadd_ps(x, x2, v2[r]); v3[r] = _mm512_fmadd_ps(x, x3, v3[r]);            \
+        }                                                                                            \
+    }                                                                                                \
+    __mmask16 m0 = panel_mask(w, 0), m1 = panel_mask(w, 16), m2 = panel_mask(w, 32), m3 = panel_mask(w, 48); \
+    _Pragma("unroll")                                                                                \
+    for (int r = 0; r < R; r++) {                                                                    \
+        if (r >= rows) break;                                                                        \
+        float *cr = c + (size_t)r * ldc;                                                             \
+        store512(cr, v0[r], m0, accumulate); store512(cr + 16, v1[r], m1, accumulate);               \
+        store512(cr + 32, v2[r], m2, accumulate); store512(cr + 48, v3[r], m3, accumulate);          \
+    }                                                                                                \
+}
+E2E_KERNEL512X64(6)
+E2E_KERNEL512X64(4)
+E2E_KERNEL512X64(2)
+
+// The same for a panel without a partner: R rows x 32 columns. A product of one panel (a
+// convolution's 32 output channels) takes blocks of 8 rows, 16 accumulators: 6 rows gave 12,
+// and fewer FMAs per load, and ran 15-30 % slower there.
+#define E2E_KERNEL512X32(R)                                                                          \
+__attribute__((target("avx512f,fma")))                                                              \
+static void kernel512x32_##R(int rows, int k, const float *a, long ars, long aks, const float *b0,   \
+                             float *c, int ldc, int w, int accumulate) {                             \
+    __m512 v0[R], v1[R];                                                                             \
+    const float *ar[R];                                                                              \
+    for (int r = 0; r < R; r++) {                                                                    \
+        v0[r] = v1[r] = _mm512_setzero_ps();                                                         \
+        ar[r] = a + (r < rows ? r : rows - 1) * ars;                                                 \
+    }                                                                                                \
+    for (int kk = 0; kk < k; kk++) {                                                                 \
+        __m512 x0 = _mm512_loadu_ps(b0 + (size_t)kk * NR), x1 = _mm512_loadu_ps(b0 + (size_t)kk * NR + 16); \
+        long o = kk * aks;                                                                           \
+        for (int r = 0; r < R; r++) {                                                                \
+            __m512 x = _mm512_set1_ps(ar[r][o]);                                                     \
+            v0[r] = _mm512_fmadd_ps(x, x0, v0[r]); v1[r] = _mm512_fmadd_ps(x, x1, v1[r]);            \
+        }                                                                                            \
+    }                                                                                                \
+    __mmask16 m0 = panel_mask(w, 0), m1 = panel_mask(w, 16);                                         \
+    _Pragma("unroll")                                                                                \
+    for (int r = 0; r < R; r++) {                                                                    \
+        if (r >= rows) break;                                                                        \
+        store512(c + (size_t)r * ldc, v0[r], m0, accumulate);                                        \
+        store512(c + (size_t)r * ldc + 16, v1[r], m1, accumulate);                                   \
+    }                                                                                                \
+}
+E2E_KERNEL512X32(8)
+E2E_KERNEL512X32(6)
+E2E_KERNEL512X32(4)
+E2E_KERNEL512X32(2)
+
+// `rows` rows of A (1...6, or 1...8 when b1 is NULL) against the panel at b0, and the one at b1
+// too unless b1 is NULL: the narrowest kernel that covers them. `w`: valid columns from b0's first on.
 __attribute__((target("avx512f,fma")))
-static void kernel512_8(int k, const float *a, long ars, long aks, const float *bp, float *c, int ldc,
-                        __mmask16 m0, __mmask16 m1, int accumulate) {
-    __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps(), c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
-    __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps(), c30 = _mm512_setzero_ps(), c31 = _mm512_setzero_ps();
-    __m512 c40 = _mm512_setzero_ps(), c41 = _mm512_setzero_ps(), c50 = _mm512_setzero_ps(), c51 = _mm512_setzero_ps();
-    __m512 c60 = _mm512_setzero_ps(), c61 = _mm512_setzero_ps(), c70 = _mm512_setzero_ps(), c71 = _mm512_setzero_ps();
-    const float *a0 = a, *a1 = a + ars, *a2 = a + 2 * ars, *a3 = a + 3 * ars;
-    const float *a4 = a + 4 * ars, *a5 = a + 5 * ars, *a6 = a + 6 * ars, *a7 = a + 7 * ars;
-    for (int kk = 0; kk < k; kk++) {
-        __m512 b0 = _mm512_loadu_ps(bp + (size_t)kk * NR), b1 = _mm512_loadu_ps(bp + (size_t)kk * NR + 16);
-        __m512 x;
-        long o = kk * aks;
-        x = _mm512_set1_ps(a0[o]); c00 = _mm512_fmadd_ps(x, b0, c00); c01 = _mm512_fmadd_ps(x, b1, c01);
-        x = _mm512_set1_ps(a1[o]); c10 = _mm512_fmadd_ps(x, b0, c10); c11 = _mm512_fmadd_ps(x, b1, c11);
-        x = _mm512_set1_ps(a2[o]); c20 = _mm512_fmadd_ps(x, b0, c20); c21 = _mm512_fmadd_ps(x, b1, c21);
-        x = _mm512_set1_ps(a3[o]); c30 = _mm512_fmadd_ps(x, b0, c30); c31 = _mm512_fmadd_ps(x, b1, c31);
-        x = _mm512_set1_ps(a4[o]); c40 = _mm512_fmadd_ps(x, b0, c40); c41 = _mm512_fmadd_ps(x, b1, c41);
-        x = _mm512_set1_ps(a5[o]); c50 = _mm512_fmadd_ps(x, b0, c50); c51 = _mm512_fmadd_ps(x, b1, c51);
-        x = _mm512_set1_ps(a6[o]); c60 = _mm512_fmadd_ps(x, b0, c60); c61 = _mm512_fmadd_ps(x, b1, c61);
-        x = _mm512_set1_ps(a7[o]); c70 = _mm512_fmadd_ps(x, b0, c70); c71 = _mm512_fmadd_ps(x, b1, c71);
+static inline void tile512(int rows, int k, const float *a, long ars, long aks, const float *b0, const float *b1,
+                           float *c, int ldc, int w, int accumulate) {
+    if (b1) {
+        if (rows > 4) kernel512x64_6(rows, k, a, ars, aks, b0, b1, c, ldc, w, accumulate);
+        else if (rows > 2) kernel512x64_4(rows, k, a, ars, aks, b0, b1, c, ldc, w, accumulate);
+        else kernel512x64_2(rows, k, a, ars, aks, b0, b1, c, ldc, w, accumulate);
+    } else {
+        if (rows > 6) kernel512x32_8(rows, k, a, ars, aks, b0, c, ldc, w, accumulate);
+        else if (rows > 4) kernel512x32_6(rows, k, a, ars, aks, b0, c, ldc, w, accumulate);
+        else if (rows > 2) kernel512x32_4(rows, k, a, ars, aks, b0, c, ldc, w, accumulate);
+        else kernel512x32_2(rows, k, a, ars, aks, b0, c, ldc, w, accumulate);
     }
-    store512(c, c00, m0, accumulate); store512(c + 16, c01, m1, accumulate); c += ldc;
-    store512(c, c10, m0, accumulate); store512(c + 16, c11, m1, accumulate); c += ldc;
-    store512(c, c20, m0, accumulate); store512(c + 16, c21, m1, accumulate); c += ldc;
-    store512(c, c30, m0, accumulate); store512(c + 16, c31, m1, accumulate); c += ldc;
-    store512(c, c40, m0, accumulate); store512(c + 16, c41, m1, accumulate); c += ldc;
-    store512(c, c50, m0, accumulate); store512(c + 16, c51, m1, accumulate); c += ldc;
-    store512(c, c60, m0, accumulate); store512(c + 16, c61, m1, accumulate); c += ldc;
-    store512(c, c70, m0, accumulate); store512(c + 16, c71, m1, accumulate);
 }
 
-/// One row: the tail of M below 8.
-__attribute__((target("avx512f,fma")))
-static void kernel512_1(int k, const float *a, long aks, const float *bp, float *c, __mmask16 m0, __mmask16 m1, int accumulate) {
-    __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps(), t0 = _mm512_setzero_ps(), t1 = _mm512_setzero_ps();
-    int kk = 0;
-    // Two independent chains so the FMA latency is hidden.
-    for (; kk + 2 <= k; kk += 2) {
-        __m512 x = _mm512_set1_ps(a[kk * aks]), y = _mm512_set1_ps(a[(kk + 1) * aks]);
-        s0 = _mm512_fmadd_ps(x, _mm512_loadu_ps(bp + (size_t)kk * NR), s0);
-        s1 = _mm512_fmadd_ps(x, _mm512_loadu_ps(bp + (size_t)kk * NR + 16), s1);
-        t0 = _mm512_fmadd_ps(y, _mm512_loadu_ps(bp + (size_t)(kk + 1) * NR), t0);
-        t1 = _mm512_fmadd_ps(y, _mm512_loadu_ps(bp + (size_t)(kk + 1) * NR + 16), t1);
-    }
-    for (; kk < k; kk++) {
-        __m512 x = _mm512_set1_ps(a[kk * aks]);
-        s0 = _mm512_fmadd_ps(x, _mm512_loadu_ps(bp + (size_t)kk * NR), s0);
-        s1 = _mm512_fmadd_ps(x, _mm512_loadu_ps(bp + (size_t)kk * NR + 16), s1);
-    }
-    store512(c, _mm512_add_ps(s0, t0), m0, accumulate);
-    store512(c + 16, _mm512_add_ps(s1, t1), m1, accumulate);
+// Row blocks of 6, but 7 or 8 rows left go as 4 + 3 or 4 + 4 (a batch of 32: 6 x 4 + 4 x 2);
+// of 8 against a single panel (mr = 8).
+static inline int row_block(int rem, int mr) {
+    if (mr == 8) return rem < 8 ? rem : 8;
+    return rem > 8 ? 6 : rem > 6 ? 4 : rem;
 }
 
-// One 8-row block of A (in the kernel's [k][8] order, rows past `rows` zero) against a panel.
-// A partial block is computed into a tile, and only its real rows are stored.
-__attribute__((target("avx512f,fma")))
-static inline void block512_8(int k, const float *ab, const float *bp, float *cp, int ldc, int rows, int w,
-                              __mmask16 m0, __mmask16 m1, int accumulate) {
-    if (rows == 8) {
-        kernel512_8(k, ab, 1, 8, bp, cp, ldc, m0, m1, accumulate);
-        return;
-    }
-    float tile[8 * NR];
-    kernel512_8(k, ab, 1, 8, bp, tile, NR, m0, m1, 0);
-    for (int r = 0; r < rows; r++)
-        for (int j = 0; j < w; j++)
-            cp[(size_t)r * ldc + j] = accumulate ? cp[(size_t)r * ldc + j] + tile[r * NR + j] : tile[r * NR + j];
+// Panel p's tile (a pair when p + 1 < p_hi) of the packed matrix (k steps per panel), from step
+// k0 on: its panels' pointers and its valid columns.
+typedef struct { const float *b0, *b1; int w; } e2e_tile_b;
+static inline e2e_tile_b tile_b(const float *packed, int n, int k, int k0, int p, int p_hi) {
+    e2e_tile_b t;
+    t.b0 = packed + (size_t)p * k * NR + (size_t)k0 * NR;
+    t.b1 = p + 1 < p_hi ? t.b0 + (size_t)k * NR : NULL;
+    int span = t.b1 ? 2 * NR : NR, left = n - p * NR;
+    t.w = left < span ? left : span;
+    return t;
 }
 
-// A stored transposed, as in the AVX2 body below: blocks of KC512 steps of k and MC512 rows of A
-// copied into the kernel's order ([row block][k][8], rows past m zero) first. KC512 = 128 keeps
-// a panel's KC x 32 slice at 16 KiB, half of Zen 4's L1, across the block's row blocks. Strided,
-// the kernel ran at 14-16 % of the peak on the LSTM's weight gradient dGatesᵀ · h (Zen 4).
+// Panels per group: about 128 KiB of B, an even count so pairs stay whole.
+static inline int panel_group512(int k) {
+    int g = panel_group(k);
+    return g < 2 ? 2 : g & ~1;
+}
+
+// A stored transposed: blocks of KC512 steps of k and MC512 rows of A copied into the kernel's
+// order ([row block][k][6], or [k][8] for a single panel; rows past m zero) first. KC512 = 128 keeps a pair's KC x 64 slice at
+// 32 KiB, within the L1 of Ice Lake (48 KiB) and Zen 4 (32 KiB), across the block's row blocks.
+// Strided, the kernel ran at 14-16 % of the peak on the LSTM's weight gradient dGatesᵀ · h (Zen 4).
 enum { E2E_KC512 = 128, E2E_MC512 = 48 };
 
 __attribute__((target("avx512f,fma")))
@@ -157,19 +208,22 @@ static int gemm512_packed_a(int m, int n, int k, const float *a, long aks, const
                             int accumulate, int panel_lo, int panel_hi) {
     float *buf = malloc(sizeof(float) * E2E_MC512 * E2E_KC512);
     if (!buf) return -1;
+    const int mr = panel_hi - panel_lo == 1 ? 8 : 6;
     for (int k0 = 0; k0 < k; k0 += E2E_KC512) {
         int kc = k - k0 < E2E_KC512 ? k - k0 : E2E_KC512;
         int acc = k0 == 0 ? accumulate : 1;
         for (int i0 = 0; i0 < m; i0 += E2E_MC512) {
-            int mc = m - i0 < E2E_MC512 ? m - i0 : E2E_MC512, blocks = (mc + 7) / 8;
-            copy_a_block(a, aks, k0, kc, i0, mc, 8, buf);
-            for (int p = panel_lo; p < panel_hi; p++) {
-                int n0 = p * NR, w = n - n0 < NR ? n - n0 : NR;
-                __mmask16 m0 = panel_mask(w, 0), m1 = panel_mask(w, 16);
-                const float *bp = packed + (size_t)p * k * NR + (size_t)k0 * NR;
+            int mc = m - i0 < E2E_MC512 ? m - i0 : E2E_MC512, blocks = (mc + mr - 1) / mr;
+            // A constant mr, so that the row copies inline (a call to memmove was 24 % of a
+            // one-panel product).
+            if (mr == 8) copy_a_block(a, aks, k0, kc, i0, mc, 8, buf);
+            else copy_a_block(a, aks, k0, kc, i0, mc, 6, buf);
+            for (int p = panel_lo; p < panel_hi; p += 2) {
+                e2e_tile_b t = tile_b(packed, n, k, k0, p, panel_hi);
                 for (int rb = 0; rb < blocks; rb++) {
-                    int rows = mc - rb * 8 < 8 ? mc - rb * 8 : 8;
-                    block512_8(kc, buf + rb * 8 * kc, bp, c + (size_t)(i0 + rb * 8) * ldc + n0, ldc, rows, w, m0, m1, acc);
+                    int rows = mc - rb * mr < mr ? mc - rb * mr : mr;
+                    tile512(rows, kc, buf + rb * mr * kc, 1, mr, t.b0, t.b1, c + (size_t)(i0 + rb * mr) * ldc + p * NR, ldc,
+                            t.w, acc);
                 }
             }
         }
@@ -182,43 +236,40 @@ __attribute__((target("avx512f,fma")))
 static void gemm512(int m, int n, int k, const float *a, long ars, long aks, const float *packed, float *c, int ldc,
                     int accumulate, int panel_lo, int panel_hi) {
     if (ars == 1 && aks != 1 && gemm512_packed_a(m, n, k, a, aks, packed, c, ldc, accumulate, panel_lo, panel_hi) == 0) return;
-    const int group = panel_group(k);
+    const int group = panel_group512(k), mr = panel_hi - panel_lo == 1 ? 8 : 6;
     for (int g = panel_lo; g < panel_hi; g += group) {
         int g_hi = g + group < panel_hi ? g + group : panel_hi;
-        for (int i = 0; i < m; i += 8) {
-            int rows = m - i < 8 ? m - i : 8;
-            for (int p = g; p < g_hi; p++) {
-                int n0 = p * NR, w = n - n0 < NR ? n - n0 : NR;
-                __mmask16 m0 = panel_mask(w, 0), m1 = panel_mask(w, 16);
-                const float *bp = packed + (size_t)p * k * NR;
-                if (rows == 8) {
-                    kernel512_8(k, a + i * ars, ars, aks, bp, c + (size_t)i * ldc + n0, ldc, m0, m1, accumulate);
-                } else {
-                    for (int r = 0; r < rows; r++)
-                        kernel512_1(k, a + (i + r) * ars, aks, bp, c + (size_t)(i + r) * ldc + n0, m0, m1, accumulate);
-                }
+        for (int i = 0, rows; i < m; i += rows) {
+            rows = row_block(m - i, mr);
+            for (int p = g; p < g_hi; p += 2) {
+                e2e_tile_b t = tile_b(packed, n, k, 0, p, g_hi);
+                tile512(rows, k, a + i * ars, ars, aks, t.b0, t.b1, c + (size_t)i * ldc + p * NR, ldc, t.w, accumulate);
             }
         }
     }
 }
 
-// A already in the kernel's order for all of K ([row block][k][8], as `e2e_im2col_blocked`
+// A already in the blocked order for all of K ([row block][k][8], as `e2e_im2col_blocked`
 // writes a convolution's columns): row blocks rb_lo ..< rb_hi against the panel groups of
-// gemm512. It saves the copy gemm512_packed_a makes of a transposed A (9 % of the CNN benchmark,
-// the column matrix being the A of the forward product colsᵀ · Wᵀ).
+// gemm512: each block as two halves of 4 rows (stride 8 per step of k) against a pair of
+// panels, whole against a single one. It saves the copy
+// gemm512_packed_a makes of a transposed A (9 % of the CNN benchmark, the column matrix being
+// the A of the forward product colsᵀ · Wᵀ).
 __attribute__((target("avx512f,fma")))
 static void gemm512_blocked_a(int m, int n, int k, const float *a, const float *packed, float *c, int ldc, int accumulate,
                               int rb_lo, int rb_hi) {
-    const int group = panel_group(k), panels = (n + NR - 1) / NR;
+    const int group = panel_group512(k), panels = (n + NR - 1) / NR;
     for (int g = 0; g < panels; g += group) {
         int g_hi = g + group < panels ? g + group : panels;
         for (int rb = rb_lo; rb < rb_hi; rb++) {
-            int i = rb * 8, rows = m - i < 8 ? m - i : 8;
             const float *ab = a + (size_t)rb * 8 * k;
-            for (int p = g; p < g_hi; p++) {
-                int n0 = p * NR, w = n - n0 < NR ? n - n0 : NR;
-                block512_8(k, ab, packed + (size_t)p * k * NR, c + (size_t)i * ldc + n0, ldc, rows, w,
-                           panel_mask(w, 0), panel_mask(w, 16), accumulate);
+            int i = rb * 8, rows = m - i < 8 ? m - i : 8;
+            for (int p = g; p < g_hi; p += 2) {
+                e2e_tile_b t = tile_b(packed, n, k, 0, p, g_hi);
+                float *cp = c + (size_t)i * ldc + p * NR;
+                if (!t.b1) { tile512(rows, k, ab, 1, 8, t.b0, NULL, cp, ldc, t.w, accumulate); continue; }
+                tile512(rows < 4 ? rows : 4, k, ab, 1, 8, t.b0, t.b1, cp, ldc, t.w, accumulate);
+                if (rows > 4) tile512(rows - 4, k, ab + 4, 1, 8, t.b0, t.b1, cp + (size_t)4 * ldc, ldc, t.w, accumulate);
             }
         }
     }
@@ -243,7 +294,8 @@ static inline void store256(float *c, __m256 v, int w, int accumulate) {
 }
 
 // R rows (R = 6, 4 or 2) x 16 columns of the panel half at `b` (row stride NR). Rows past
-// `rows` re-read the last real row and are not stored.
+// `rows` re-read the last real row and are not stored (the store loop unrolled, as in the
+// AVX-512 kernels).
 #define E2E_KERNEL256(R)                                                                             \
 __attribute__((target("avx2,fma")))                                                                 \
 static void kernel256_##R(int rows, int k, const float *a, long ars, long aks, const float *b,       \
@@ -263,7 +315,9 @@ static void kernel256_##R(int rows, int k, const float *a, long ars, long aks, c
             hi[r] = _mm256_fmadd_ps(x, b1, hi[r]);                                                   \
         }                                                                                            \
     }                                                                                                \
-    for (int r = 0; r < rows; r++) {                                                                 \
+    _Pragma("unroll")                                                                                \
+    for (int r = 0; r < R; r++) {                                                                    \
+        if (r >= rows) break;                                                                        \
         store256(c + (size_t)r * ldc, lo[r], w, accumulate);                                         \
         store256(c + (size_t)r * ldc + 8, hi[r], w - 8, accumulate);                                 \
     }                                                                                                \

@@ -2,19 +2,22 @@ import XCTest
 @testable import EndToEndKernels
 
 /// The packed-panel C kernels against the reference `sgemm`, on every tail case of the
-/// 32-column panels and of the kernels' row blocks (8 with AVX-512, 6, 4 and 2 with AVX2).
+/// 32-column panels, of the AVX-512 kernel's pairs of panels and of the kernels' row blocks
+/// (6, 4 and 2 rows for both instruction sets).
 final class PackedMatrixTests: XCTestCase {
     func testProductsEqualTheReferenceGEMM() throws {
         try XCTSkipIf(CPUKernels.instructionSet == nil, "this CPU has neither AVX-512 nor AVX2 + FMA")
         let families = kernelFamiliesOfThisCPU
         let saved = CPUKernels.limitedToAVX2
         defer { CPUKernels.limitedToAVX2 = saved }
-        // Row tails of both kernels (6 / 4 / 2 rows with AVX2, 8 with AVX-512; 7 and 8 left over
-        // go as 4 + 3 and 4 + 4), panel tails of 32 and half-panel tails of 16, K beyond one
-        // K block of 256 (the AVX2 kernel's copied A), and more than 96 rows (split over threads
-        // by rows instead of panels).
+        // Row tails of the kernels (blocks of 6, 4 and 2; 7 and 8 left over go as 4 + 3 and
+        // 4 + 4), panel tails of 32 and half-panel tails of 16, odd panel counts (the AVX-512
+        // pair's one-panel kernel: 3, 5 and 7 panels), K beyond one K block of 128 and 256 (the
+        // kernels' copied transposed A), more than 96 rows (split over threads by rows instead
+        // of panels), and 7 panels split over 2 threads by pairs.
         let shapes = [(1, 1, 1), (3, 5, 7), (7, 40, 5), (8, 16, 9), (8, 32, 16), (9, 33, 17), (32, 1024, 256), (32, 256, 1024),
-                      (17, 47, 3), (2, 64, 1), (100, 70, 300), (151, 48, 513)]
+                      (17, 47, 3), (2, 64, 1), (100, 70, 300), (151, 48, 513), (6, 64, 8), (13, 96, 20), (11, 81, 33),
+                      (5, 130, 7), (14, 200, 130), (40, 224, 64)]
         for avx2 in families {
             CPUKernels.limitedToAVX2 = avx2
             for (m, n, k) in shapes {
@@ -46,6 +49,44 @@ final class PackedMatrixTests: XCTestCase {
                             XCTAssertLessThan(worst, 1e-5 * Float(max(1, k / 64)), "avx2 \(avx2) m \(m) n \(n) k \(k) transposed \(transposed) A transposed \(transposedA) accumulate \(accumulate) threads \(threads)")
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /// `A` in the blocked order that the convolution's unfolding writes (`[⌈m / 8⌉][k][8]`, rows
+    /// past `m` zero), read by AVX-512 as two 4-row halves per block against pairs of panels:
+    /// blocks with 1 to 8 real rows, odd and even panel counts, accumulation, 1 and 2 threads.
+    func testBlockedAEqualsTheReferenceGEMM() throws {
+        try XCTSkipIf(CPUKernels.instructionSet != "avx512f", "the blocked-A product is AVX-512 only")
+        let r = PackedMatrix.blockedRows
+        for (m, n, k) in [(1, 32, 3), (3, 64, 25), (5, 81, 9), (8, 96, 800), (13, 130, 17), (21, 64, 64), (203, 224, 40)] {
+            let a = kernelTestValues(m * k, seed: 11), b = kernelTestValues(k * n, seed: 12), c0 = kernelTestValues(m * n, seed: 13)
+            var blocked = [Float](repeating: 0, count: (m + r - 1) / r * r * k)
+            for i in 0..<m { for kk in 0..<k { blocked[((i / r) * k + kk) * r + i % r] = a[i * k + kk] } }
+            for accumulate in [false, true] {
+                for threads in [1, 2] {
+                    var want = c0, got = c0
+                    a.withUnsafeBufferPointer { pa in
+                        b.withUnsafeBufferPointer { pb in
+                            want.withUnsafeMutableBufferPointer { pc in
+                                GEMM.withBackend(.swift) {
+                                    sgemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: pa.baseAddress!, lda: k,
+                                          b: pb.baseAddress!, ldb: n, beta: accumulate ? 1 : 0, c: pc.baseAddress!, ldc: n)
+                                }
+                            }
+                            let packed = PackedMatrix(k: k, n: n, b: pb.baseAddress!, ldb: n, transposed: false)!
+                            blocked.withUnsafeBufferPointer { pa in
+                                got.withUnsafeMutableBufferPointer { pc in
+                                    Threading.withThreadCount(threads) {
+                                        XCTAssertTrue(packed.multiply(blockedA: pa.baseAddress!, m: m, c: pc.baseAddress!, ldc: n, accumulate: accumulate))
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    let worst = zip(want, got).map { abs($0 - $1) / max(1, abs($0)) }.max() ?? 0
+                    XCTAssertLessThan(worst, 1e-5 * Float(max(1, k / 64)), "m \(m) n \(n) k \(k) accumulate \(accumulate) threads \(threads)")
                 }
             }
         }
