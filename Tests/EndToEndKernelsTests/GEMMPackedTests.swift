@@ -100,6 +100,23 @@ final class GEMMPackedTests: XCTestCase {
         XCTAssertFalse(swapPays(m: 1 << 22, n: 64, k: 64, beta: 0))
     }
 
+    /// A `B` beyond 2^21 elements with 128 rows or more of `A` is packed in blocks of its rows
+    /// (2100 columns: blocks of 992 rows, so 1000 rows of `B` are two blocks, the second of 8),
+    /// every block after the first accumulating into `C`.
+    func testALargeBIsPackedInBlocksOfItsRows() throws {
+        try XCTSkipIf(CPUKernels.instructionSet == nil, "this CPU has neither AVX-512 nor AVX2 + FMA")
+        let (m, n, k) = (128, 2100, 1000)
+        XCTAssertFalse(GEMM.packedRouteTakes(m: m, n: n, k: k), "B is too large to pack whole")
+        XCTAssertEqual(kBlockedRoute(m: m, n: n, k: k, alpha: 1, beta: 0)?.kb, 992)
+        XCTAssertNil(kBlockedRoute(m: kBlockedMinRows - 1, n: n, k: k, alpha: 1, beta: 0), "too few rows to pay for the packing")
+        XCTAssertNil(kBlockedRoute(m: m, n: 64, k: 64, alpha: 1, beta: 0), "a B that fits is packed whole")
+        for (transA, transB, beta, pad, threads) in [(false, false, Float(0), 0, 1), (true, true, 1, 3, 2), (true, false, 0, 0, 2),
+                                                     (false, false, 1, 2, 2)] {
+            assertRouteMatchesReference(transA: transA, transB: transB, m: m, n: n, k: k, beta: beta, pad: pad, threads: threads,
+                                        "k-blocked transA \(transA) transB \(transB) beta \(beta) pad \(pad) threads \(threads)")
+        }
+    }
+
     func testBetaZeroIgnoresNaNInC() throws {
         try XCTSkipIf(CPUKernels.instructionSet == nil, "this CPU has neither AVX-512 nor AVX2 + FMA")
         let (m, n, k) = (64, 64, 20)
@@ -112,10 +129,10 @@ final class GEMMPackedTests: XCTestCase {
     func testCallsOutsideTheRouteGoToTheBLASUntouched() throws {
         try XCTSkipIf(CPUKernels.instructionSet == nil, "this CPU has neither AVX-512 nor AVX2 + FMA")
         // alpha != 1, beta not 0 or 1, under 16 rows, a narrow width (10 of 32 columns), a B
-        // beyond 2^21 elements.
+        // beyond 2^21 elements with fewer than 128 rows of A.
         let declined: [(m: Int, n: Int, k: Int, alpha: Float, beta: Float)] = [
             (64, 64, 64, 2, 0), (64, 64, 64, 1, 0.5), (15, 64, 64, 1, 0), (128, 10, 256, 1, 0),
-            (64, 2048, 1025, 1, 0),
+            (64, 2048, 1025, 1, 0), (127, 2100, 1000, 1, 0),
         ]
         for s in declined {
             let c0 = kernelTestValues(s.m * s.n, seed: 5)

@@ -151,7 +151,9 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         var text = [CChar](repeating: 0, count: 4096)
         var length: Int32 = 0
         _ = version(&text, &length)
-        let full = String(cString: text)
+        // MPI_Get_library_version writes `length` characters and a NUL; read up to either.
+        let end = text.firstIndex(of: 0) ?? min(max(Int(length), 0), text.count)
+        let full = String(decoding: text[..<end].map { UInt8(bitPattern: $0) }, as: UTF8.self)
         transport = full.split(separator: ",").first.map(String.init) ?? "MPI"
         timeoutSeconds = env["E2E_MPI_TIMEOUT"].flatMap(Double.init).flatMap { $0 > 0 ? $0 : nil } ?? 600
         startWatchdog()
