@@ -25,19 +25,12 @@ func sgemmPacked(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Floa
         multiplySwapped(isa: isa, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
         return true
     }
-    guard let isa = packedRouteISA(m: m, n: n, k: k, alpha: alpha, beta: beta) else {
-        guard let (isa, kb) = kBlockedRoute(m: m, n: n, k: k, alpha: alpha, beta: beta) else { return false }
-        multiplyInKBlocks(isa: isa, kb: kb, transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
-                          beta: beta, c: c, ldc: ldc)
-        return true
-    }
-    let floats = e2e_packed_count(Int32(k), Int32(n))
-    let buf = PackBufferPool.shared.acquire(bytes: floats * 4)
-    defer { PackBufferPool.shared.release(buf) }
-    let packed = buf.ptr.bindMemory(to: Float.self, capacity: floats)
-    PackedMatrix.pack(k: k, n: n, b: b, ldb: ldb, transposed: transB, into: packed)
-    PackedMatrix.multiply(isa: isa, k: k, n: n, packed: packed, m: m, a: a, lda: lda, transposedA: transA,
-                          c: c, ldc: ldc, accumulate: beta == 1)
+    // B packed whole (one block of all k rows), or in blocks of its rows when it is too large.
+    let route = packedRouteISA(m: m, n: n, k: k, alpha: alpha, beta: beta).map { (isa: $0, kb: k) }
+        ?? kBlockedRoute(m: m, n: n, k: k, alpha: alpha, beta: beta)
+    guard let (isa, kb) = route else { return false }
+    multiplyInKBlocks(isa: isa, kb: kb, transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+                      beta: beta, c: c, ldc: ldc)
     return true
 }
 
@@ -88,10 +81,11 @@ func kBlockedRoute(m: Int, n: Int, k: Int, alpha: Float, beta: Float) -> (isa: I
     return (isa, kb)
 }
 
-/// `C = op(A) · op(B)` (+ `C` when `beta` is 1) in blocks of `kb` rows of `op(B)`, each packed into a
-/// recycled buffer and multiplied into `C`, every block after the first accumulating: OpenBLAS
-/// ran n = 2048 at 96-109 GFLOP/s on one thread of an Ice Lake Xeon, where the packed kernels
-/// run n = 1024 at 134-144.
+/// `C = op(A) · op(B)` (+ `C` when `beta` is 1) in blocks of `kb` rows of `op(B)` (`kb = k`: `B`
+/// packed whole), each packed into a recycled buffer and multiplied into `C`, every block after
+/// the first accumulating. Blocks, for a `B` too large to pack whole: OpenBLAS ran n = 2048 at
+/// 96-109 GFLOP/s on one thread of an Ice Lake Xeon, where the packed kernels run n = 1024 at
+/// 134-144.
 private func multiplyInKBlocks(isa: Int32, kb: Int, transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
                                a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                                beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {

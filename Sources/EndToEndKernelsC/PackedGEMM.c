@@ -198,8 +198,9 @@ static inline int panel_group512(int k) {
 }
 
 // A stored transposed: blocks of KC512 steps of k and MC512 rows of A copied into the kernel's
-// order ([row block][k][6], or [k][8] for a single panel; rows past m zero) first. KC512 = 128 keeps a pair's KC x 64 slice at
-// 32 KiB, within the L1 of Ice Lake (48 KiB) and Zen 4 (32 KiB), across the block's row blocks.
+// order ([row block][k][6], or [k][8] for a single panel; rows past m zero) first. KC512 = 128
+// keeps a pair's KC x 64 slice at 32 KiB, within the L1 of Ice Lake (48 KiB) and Zen 4 (32 KiB),
+// across the block's row blocks.
 // Strided, the kernel ran at 14-16 % of the peak on the LSTM's weight gradient dGatesᵀ · h (Zen 4).
 enum { E2E_KC512 = 128, E2E_MC512 = 48 };
 
@@ -378,9 +379,7 @@ static void gemm256(int m, int n, int k, const float *a, long ars, long aks, con
     for (int g = panel_lo; g < panel_hi; g += group) {
         int g_hi = g + group < panel_hi ? g + group : panel_hi;
         for (int i = 0, rows; i < m; i += rows) {
-            // Blocks of 6, but 7 or 8 left go as 4 + 3 or 4 + 4 (a batch of 32: 6 x 4 + 4 x 2).
-            int rem = m - i;
-            rows = rem > 8 ? 6 : rem > 6 ? 4 : rem;
+            rows = row_block(m - i, 6);
             for (int p = g; p < g_hi; p++) {
                 for (int half = 0; half < 2; half++) {
                     int n0 = p * NR + 16 * half, w = n - n0 < 16 ? n - n0 : 16;

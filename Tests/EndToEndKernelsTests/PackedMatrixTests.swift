@@ -25,16 +25,12 @@ final class PackedMatrixTests: XCTestCase {
                     for accumulate in [false, true] {
                         for threads in [1, 2] {
                             let a = kernelTestValues(m * k, seed: 1), b = kernelTestValues(k * n, seed: 2), c0 = kernelTestValues(m * n, seed: 3)
-                            var want = c0, got = c0
                             let ldb = transposed ? k : n, lda = transposedA ? m : k
+                            let want = reference(transA: transposedA, transB: transposed, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+                                                 c0: c0, accumulate: accumulate)
+                            var got = c0
                             a.withUnsafeBufferPointer { pa in
                                 b.withUnsafeBufferPointer { pb in
-                                    want.withUnsafeMutableBufferPointer { pc in
-                                        GEMM.withBackend(.swift) {
-                                            sgemm(transA: transposedA, transB: transposed, m: m, n: n, k: k, alpha: 1, a: pa.baseAddress!, lda: lda,
-                                                  b: pb.baseAddress!, ldb: ldb, beta: accumulate ? 1 : 0, c: pc.baseAddress!, ldc: n)
-                                        }
-                                    }
                                     let packed = PackedMatrix(k: k, n: n, b: pb.baseAddress!, ldb: ldb, transposed: transposed)!
                                     got.withUnsafeMutableBufferPointer { pc in
                                         Threading.withThreadCount(threads) {
@@ -44,9 +40,7 @@ final class PackedMatrixTests: XCTestCase {
                                     }
                                 }
                             }
-                            let worst = zip(want, got).map { abs($0 - $1) / max(1, abs($0)) }.max() ?? 0
-                            // Rounding grows with the inner dimension; both sides sum in different orders.
-                            XCTAssertLessThan(worst, 1e-5 * Float(max(1, k / 64)), "avx2 \(avx2) m \(m) n \(n) k \(k) transposed \(transposed) A transposed \(transposedA) accumulate \(accumulate) threads \(threads)")
+                            assertClose(got, want, k: k, "avx2 \(avx2) m \(m) n \(n) k \(k) transposed \(transposed) A transposed \(transposedA) accumulate \(accumulate) threads \(threads)")
                         }
                     }
                 }
@@ -66,30 +60,47 @@ final class PackedMatrixTests: XCTestCase {
             for i in 0..<m { for kk in 0..<k { blocked[((i / r) * k + kk) * r + i % r] = a[i * k + kk] } }
             for accumulate in [false, true] {
                 for threads in [1, 2] {
-                    var want = c0, got = c0
-                    a.withUnsafeBufferPointer { pa in
-                        b.withUnsafeBufferPointer { pb in
-                            want.withUnsafeMutableBufferPointer { pc in
-                                GEMM.withBackend(.swift) {
-                                    sgemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: pa.baseAddress!, lda: k,
-                                          b: pb.baseAddress!, ldb: n, beta: accumulate ? 1 : 0, c: pc.baseAddress!, ldc: n)
-                                }
-                            }
-                            let packed = PackedMatrix(k: k, n: n, b: pb.baseAddress!, ldb: n, transposed: false)!
-                            blocked.withUnsafeBufferPointer { pa in
-                                got.withUnsafeMutableBufferPointer { pc in
-                                    Threading.withThreadCount(threads) {
-                                        XCTAssertTrue(packed.multiply(blockedA: pa.baseAddress!, m: m, c: pc.baseAddress!, ldc: n, accumulate: accumulate))
-                                    }
+                    let want = reference(transA: false, transB: false, m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c0: c0,
+                                         accumulate: accumulate)
+                    var got = c0
+                    b.withUnsafeBufferPointer { pb in
+                        let packed = PackedMatrix(k: k, n: n, b: pb.baseAddress!, ldb: n, transposed: false)!
+                        blocked.withUnsafeBufferPointer { pa in
+                            got.withUnsafeMutableBufferPointer { pc in
+                                Threading.withThreadCount(threads) {
+                                    XCTAssertTrue(packed.multiply(blockedA: pa.baseAddress!, m: m, c: pc.baseAddress!, ldc: n, accumulate: accumulate))
                                 }
                             }
                         }
                     }
-                    let worst = zip(want, got).map { abs($0 - $1) / max(1, abs($0)) }.max() ?? 0
-                    XCTAssertLessThan(worst, 1e-5 * Float(max(1, k / 64)), "m \(m) n \(n) k \(k) accumulate \(accumulate) threads \(threads)")
+                    assertClose(got, want, k: k, "m \(m) n \(n) k \(k) accumulate \(accumulate) threads \(threads)")
                 }
             }
         }
+    }
+
+    /// `C0 + op(A) · op(B)` (or `op(A) · op(B)`) by the Swift reference GEMM, C of row stride `n`.
+    private func reference(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, a: [Float], lda: Int, b: [Float], ldb: Int,
+                           c0: [Float], accumulate: Bool) -> [Float] {
+        var c = c0
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                c.withUnsafeMutableBufferPointer { pc in
+                    GEMM.withBackend(.swift) {
+                        sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1, a: pa.baseAddress!, lda: lda,
+                              b: pb.baseAddress!, ldb: ldb, beta: accumulate ? 1 : 0, c: pc.baseAddress!, ldc: n)
+                    }
+                }
+            }
+        }
+        return c
+    }
+
+    /// Relative error within 1e-5 per 64 steps of the inner dimension: rounding grows with it,
+    /// and the kernels and the reference sum in different orders.
+    private func assertClose(_ got: [Float], _ want: [Float], k: Int, _ what: String, line: UInt = #line) {
+        let worst = zip(want, got).map { abs($0 - $1) / max(1, abs($0)) }.max() ?? 0
+        XCTAssertLessThan(worst, 1e-5 * Float(max(1, k / 64)), what, line: line)
     }
 
     func testLeadingDimensionsLargerThanTheMatrices() throws {
