@@ -21,6 +21,27 @@ final class FusedOpsTests: XCTestCase {
         for (a, e) in zip([x, w, b], leaves) { assertClose(a.grad!.scalars, e.grad!.scalars) }
     }
 
+    /// `linearReLU` against `linear` then `relu`, to the bit, on the packed route (128 rows)
+    /// and a small product, with and without a bias.
+    func testLinearReLUEqualsLinearThenReLUToTheBit() {
+        for (i, (rows, inF, outF, hasBias)) in [(128, 96, 70, true), (3, 5, 4, false), (64, 33, 256, true)].enumerated() {
+            let x = Tensor.randn([rows, inF], seed: UInt64(60 + i)).requiringGrad()
+            let w = (Tensor.randn([outF, inF], seed: UInt64(70 + i)) * 0.2).requiringGrad()
+            let b = hasBias ? Tensor.randn([outF], seed: UInt64(80 + i)).requiringGrad() : nil
+            let fused = x.linearReLU(weight: w, bias: b)
+            let probe = Tensor.randn(fused.shape, seed: UInt64(90 + i))
+            (fused * probe).sum().backward()
+            let leaves = ([x, w] + (b.map { [$0] } ?? [])).map { $0.detached().requiringGrad() }
+            let ref = leaves[0].linear(weight: leaves[1], bias: hasBias ? leaves[2] : nil).relu()
+            (ref * probe).sum().backward()
+            XCTAssertEqual(fused.scalars, ref.scalars, "case \(i): values")
+            XCTAssertTrue(fused.scalars.contains(0) && fused.scalars.contains { $0 > 0 }, "case \(i): the ReLU should cut some outputs")
+            for (k, (a, e)) in zip([x, w] + (b.map { [$0] } ?? []), leaves).enumerated() {
+                XCTAssertEqual(a.grad!.scalars, e.grad!.scalars, "case \(i): gradient \(k)")
+            }
+        }
+    }
+
     func testSoftmaxCrossEntropyMatchesComposedLoss() {
         let logits = (Tensor.randn([6, 13], seed: 5) * 3).requiringGrad()
         let t = IntTensor([0, 12, 3, 3, 7, 12])

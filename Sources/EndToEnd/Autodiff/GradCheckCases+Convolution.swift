@@ -2,7 +2,8 @@ extension GradCheckCatalog {
     /// Convolution and pooling: `conv1d`, `conv2d` (stride, padding, dilation, groups,
     /// depthwise, with and without bias, 1x1 kernels, batch 1, one channel), `maxPool2d`,
     /// `avgPool2d` (both divisor modes, with padding), `maxPool1d`, `avgPool1d` and
-    /// `globalAvgPool2d`. Tensors are small: every checked element costs two forward passes.
+    /// `globalAvgPool2d`, and the fused `conv2dReLU` and `conv1dReLU`. Tensors are small: every
+    /// checked element costs two forward passes.
     static func convolutionCases(_ rng: inout RandomGenerator) -> [GradCheckCase] {
         var c: [GradCheckCase] = []
         // conv2d: (input, weight, bias?, stride, padding, dilation, groups, variant)
@@ -26,6 +27,13 @@ extension GradCheckCatalog {
             t[0].permuted([0, 3, 1, 2]).conv2d(t[1], padding: 1)
         })
 
+        c.append(GradCheckCase("conv2dReLU", "3x3 with bias, padding 1", inputs: [normal([2, 2, 4, 4], &rng), normal([3, 2, 3, 3], &rng), normal([3], &rng)], epsilon: 1e-3) { t in
+            t[0].conv2dReLU(t[1], bias: t[2], padding: (1, 1))
+        })
+        c.append(GradCheckCase("conv2dReLU", "groups 2, stride 2, batch 1", inputs: [normal([1, 4, 5, 5], &rng), normal([4, 2, 2, 2], &rng)], epsilon: 1e-3) { t in
+            t[0].conv2dReLU(t[1], stride: (2, 2), groups: 2)
+        })
+
         // conv1d: (input, weight, bias?, stride, padding, dilation, groups, variant)
         let conv1dSpecs: [([Int], [Int], Bool, Int, Int, Int, Int, String)] = [
             ([2, 3, 7], [4, 3, 3], true, 1, 0, 1, 1, "k3 with bias"),
@@ -39,6 +47,9 @@ extension GradCheckCatalog {
                 t[0].conv1d(t[1], bias: t.count > 2 ? t[2] : nil, stride: s, padding: p, dilation: d, groups: groups)
             })
         }
+        c.append(GradCheckCase("conv1dReLU", "k3 padding 1 with bias", inputs: [normal([2, 3, 6], &rng), normal([4, 3, 3], &rng), normal([4], &rng)], epsilon: 1e-3) { t in
+            t[0].conv1dReLU(t[1], bias: t[2], padding: 1)
+        })
 
         // Pooling. Max pooling needs inputs without near-ties, and a small step.
         c.append(GradCheckCase("maxPool2d", "2x2", inputs: [distinct([2, 2, 4, 4], &rng)], epsilon: 1e-3) {

@@ -84,6 +84,35 @@ extension Tensor {
         return Tensor.convolution(x4, w4, bias, g, op: "conv1d").reshaped([g.n, g.outC, g.oW])
     }
 
+    /// `conv2d(weight, bias: bias, ...).relu()` as one op, equal to it to the bit (values and
+    /// gradients); traps on shapes as ``conv2d(_:bias:stride:padding:dilation:groups:)`` does.
+    ///
+    /// Why: the separate ReLU makes one more pass over the (often megabytes of) output each way,
+    /// and allocates one more such tensor; here it is applied to each sample's output while it is
+    /// in cache, and its mask to the output gradient in the copy that the backward pass makes
+    /// anyway. `Sequential` and config models run a `Conv2d` followed by a `ReLU` this way.
+    public func conv2dReLU(_ weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
+                           dilation: (Int, Int) = (1, 1), groups: Int = 1) -> Tensor {
+        let g = check { () throws(TensorError) in
+            try Tensor.conv2dGeometry(input: shape, weight: weight.shape, bias: bias?.shape, stride: stride,
+                                      padding: padding, dilation: dilation, groups: groups)
+        }
+        return Tensor.convolution(self, weight, bias, g, op: "conv2dReLU", relu: true)
+    }
+
+    /// `conv1d(weight, bias: bias, ...).relu()` as one op, equal to it to the bit (see
+    /// ``conv2dReLU(_:bias:stride:padding:dilation:groups:)``).
+    public func conv1dReLU(_ weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0, dilation: Int = 1,
+                           groups: Int = 1) -> Tensor {
+        let g = check { () throws(TensorError) in
+            try Tensor.conv1dGeometry(input: shape, weight: weight.shape, bias: bias?.shape, stride: stride,
+                                      padding: padding, dilation: dilation, groups: groups)
+        }
+        let x4 = reshaped([g.n, g.c, 1, g.w])
+        let w4 = weight.reshaped([g.outC, g.cPerGroup, 1, g.kW])
+        return Tensor.convolution(x4, w4, bias, g, op: "conv1dReLU", relu: true).reshaped([g.n, g.outC, g.oW])
+    }
+
     // MARK: validation
 
     /// Checks the arguments of ``conv2d(_:bias:stride:padding:dilation:groups:)`` and
@@ -174,7 +203,12 @@ extension Tensor {
     static let convColumnCacheLimit = 1 << 24
 
     /// The forward pass and its autodiff record, on 4-D `x` and `weight` that fit `g`.
-    static func convolution(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, _ g: ConvGeometry, op: String) -> Tensor {
+    ///
+    /// With `relu`, the output is `max(·, 0)` of the convolution's (applied while each sample's
+    /// output is in cache) and the backward pass masks the output gradient where it first reads
+    /// it: ``conv2dReLU(_:bias:stride:padding:dilation:groups:)``.
+    static func convolution(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, _ g: ConvGeometry, op: String,
+                            relu: Bool = false) -> Tensor {
         let xd = x.convDense, wd = weight.convDense
         let bd = bias?.convDense
         var out = Tensor(shape: [g.n, g.outC, g.oH, g.oW]) { _, _ in }  // written below
@@ -200,7 +234,7 @@ extension Tensor {
             }
             let done = packedW.multiply(blockedA: blocked, m: g.np, c: tmp, ldc: g.outC, accumulate: false)
             precondition(done, "conv: the blocked product declined")
-            storePositionMajor(tmp, into: outPtr, bias: bd, g)
+            storePositionMajor(tmp, into: outPtr, bias: bd, relu: relu, g)
         } else {
             let unfolded = Tensor(shape: [g.rows, g.np]) { _, _ in }  // im2col writes every element
             im2col(xd.convPointer, g, unfolded.storage.pointer)
@@ -214,11 +248,12 @@ extension Tensor {
                 defer { tmp.deallocate() }
                 sgemm(transA: true, transB: true, m: g.np, n: g.outC, k: g.k, alpha: 1, a: unfolded.storage.pointer, lda: g.np,
                       b: wd.convPointer, ldb: g.k, beta: 0, c: tmp, ldc: g.outC)
-                storePositionMajor(tmp, into: outPtr, bias: bd, g)
+                storePositionMajor(tmp, into: outPtr, bias: bd, relu: relu, g)
             } else if g.n == 1 {
                 // [outC, P] is already the output layout.
                 convGEMMForward(wd.convPointer, unfolded.storage.pointer, outPtr, g)
                 if let bd { addBias(bd.convPointer, outPtr, channels: g.outC, plane: g.p) }
+                if relu { ReLUKernels.forwardInPlace(outPtr, count: g.outC * g.p) }
             } else {
                 let tmp = UnsafeMutablePointer<Float>.allocate(capacity: g.outC * g.np)
                 defer { tmp.deallocate() }
@@ -232,6 +267,7 @@ extension Tensor {
                         let src = tmp + o * np + n * p, dst = outPtr + idx * p
                         let b = bp?[o] ?? 0
                         for i in 0..<p { dst[i] = src[i] + b }
+                        if relu { ReLUKernels.forward(dst, dst, count: p) }
                     }
                 }
             }
@@ -239,6 +275,7 @@ extension Tensor {
 
         let needX = x.requiresGrad, needW = weight.requiresGrad, needB = bias?.requiresGrad ?? false
         guard GradMode.isEnabled, needX || needW || needB else { return out }
+        let y: Tensor? = relu ? out.detached() : nil
         // Keep the columns for the weight gradient unless they are big or were not made; then recompute.
         let cached: Tensor? = needW ? cols.flatMap { $0.count <= convColumnCacheLimit ? $0 : nil } : nil
         let xKeep: Tensor? = needW && cached == nil ? xd : nil
@@ -246,17 +283,23 @@ extension Tensor {
         let hasBias = bias != nil
         out.record(op: op, inputs: inputs) { gOut in
             let gd = gOut.convDense
-            // The output gradient as [outC, N·P], the layout the GEMMs want.
+            // The output gradient as [outC, N·P], the layout the GEMMs want (with the ReLU,
+            // zero where its output was not positive: the gradient of the convolution's output).
             let gT: Tensor
-            if g.n == 1 {
+            if g.n == 1 && y == nil {
                 gT = gd
             } else {
+                let py = y.map { UnsafePointer($0.storage.pointer) }
                 gT = Tensor(shape: [g.outC, g.np]) { dst, _ in
                     let src = gd.convPointer, p = g.p, np = g.np, outC = g.outC
                     parallelFor(g.n * outC, grain: Swift.max(1, 16384 / Swift.max(p, 1))) { range in
                         for idx in range {
                             let n = idx / outC, o = idx - n * outC
-                            (dst + o * np + n * p).update(from: src + idx * p, count: p)
+                            if let py {
+                                ReLUKernels.backward(src + idx * p, py + idx * p, dst + o * np + n * p, count: p)
+                            } else {
+                                (dst + o * np + n * p).update(from: src + idx * p, count: p)
+                            }
                         }
                     }
                 }
@@ -289,10 +332,11 @@ extension Tensor {
                         let gYT = UnsafeMutablePointer<Float>.allocate(capacity: np * og)
                         let dWT = UnsafeMutablePointer<Float>.allocate(capacity: k * og)
                         defer { gYT.deallocate(); dWT.deallocate() }
-                        let src = gd.convPointer
+                        // From gT ([outC, N·P]: sample n's block at column n·P), which holds the
+                        // ReLU's mask when there is one.
                         parallelFor(g.n, grain: Swift.max(1, 16384 / Swift.max(p * og, 1))) { range in
                             for n in range {
-                                transposeMatrix(rows: og, cols: p, src: src + n * og * p, lds: p, dst: gYT + n * p * og, ldd: og)
+                                transposeMatrix(rows: og, cols: p, src: gp + n * p, lds: np, dst: gYT + n * p * og, ldd: og)
                             }
                         }
                         sgemm(transA: false, transB: false, m: k, n: og, k: np, alpha: 1, a: colTensor.storage.pointer, lda: np,
@@ -329,12 +373,14 @@ extension Tensor {
     /// The output `[N, outC, P]` from the position-major product `tmp` `[N·P, outC]`, adding
     /// the bias after.
     private static func storePositionMajor(_ tmp: UnsafePointer<Float>, into outPtr: UnsafeMutablePointer<Float>, bias bd: Tensor?,
-                                           _ g: ConvGeometry) {
+                                           relu: Bool, _ g: ConvGeometry) {
         let p = g.p, outC = g.outC
         parallelFor(g.n, grain: Swift.max(1, 16384 / Swift.max(p * outC, 1))) { range in
             for n in range {
-                transposeMatrix(rows: p, cols: outC, src: tmp + n * p * outC, lds: outC, dst: outPtr + n * outC * p, ldd: p)
-                if let bd { addBias(bd.convPointer, outPtr + n * outC * p, channels: outC, plane: p) }
+                let sample = outPtr + n * outC * p
+                transposeMatrix(rows: p, cols: outC, src: tmp + n * p * outC, lds: outC, dst: sample, ldd: p)
+                if let bd { addBias(bd.convPointer, sample, channels: outC, plane: p) }
+                if relu { ReLUKernels.forward(sample, sample, count: outC * p) }
             }
         }
     }

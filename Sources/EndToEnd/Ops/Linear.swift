@@ -11,7 +11,22 @@ extension Tensor {
     /// `x·weightᵀ + bias` over the last dimension of `x` (`[..., in]` -> `[..., out]`),
     /// with `weight` `[out, in]` (PyTorch's layout) and optional `bias` `[out]`.
     public func linear(weight: Tensor, bias: Tensor? = nil) -> Tensor {
-        if let error = Tensor.linearShapeError(shape, weight: weight.shape, bias: bias?.shape) { fail(error) }
+        linear(weight: weight, bias: bias, relu: false)
+    }
+
+    /// `linear(weight:bias:).relu()` as one op, equal to it to the bit (values and gradients).
+    ///
+    /// Why: the separate ReLU makes one more pass over the output each way and one more tensor
+    /// and tape node; here it is applied to the product while it is in cache, and its mask to
+    /// the output gradient where the backward pass reads it anyway. `Sequential` and config
+    /// models run a `Linear` followed by a `ReLU` this way.
+    public func linearReLU(weight: Tensor, bias: Tensor? = nil) -> Tensor {
+        linear(weight: weight, bias: bias, relu: true)
+    }
+
+    private func linear(weight: Tensor, bias: Tensor?, relu: Bool) -> Tensor {
+        let op = relu ? "linearReLU" : "linear"
+        if let error = Tensor.linearShapeError(shape, weight: weight.shape, bias: bias?.shape, op: op) { fail(error) }
         let inF = weight.shape[1], outF = weight.shape[0]
         let rows = inF == 0 ? 0 : count / inF
         let x = contiguousCopyIfNeeded(), w = weight.contiguousCopyIfNeeded()
@@ -25,13 +40,16 @@ extension Tensor {
             }
             sgemm(transA: false, transB: true, m: rows, n: outF, k: inF, alpha: 1, a: x.storage.pointer + x.offset, lda: Swift.max(inF, 1),
                   b: w.storage.pointer + w.offset, ldb: Swift.max(inF, 1), beta: b == nil ? 0 : 1, c: c, ldc: outF)
+            if relu { ReLUKernels.forwardInPlace(c, count: n) }
         }
+        let y: Tensor? = relu ? out.detached() : nil
         var inputs = [self, weight]
         if let bias { inputs.append(bias) }
         let (needX, needW, needB) = (requiresGrad, weight.requiresGrad, bias?.requiresGrad ?? false)
         let xShape = shape
-        out.record(op: "linear", inputs: inputs) { g in
-            let gc = g.contiguousCopyIfNeeded()
+        out.record(op: op, inputs: inputs) { g in
+            // With the ReLU, the gradient of the product: the output gradient where y > 0.
+            let gc = y.map { ReLUKernels.backward(g, output: $0) } ?? g.contiguousCopyIfNeeded()
             let pg = gc.storage.pointer + gc.offset
             var grads: [Tensor?] = [nil, nil, nil]
             if needX {
@@ -56,14 +74,18 @@ extension Tensor {
 
     /// Why ``linear(weight:bias:)`` would refuse these shapes, or `nil`.
     public static func linearShapeError(_ x: [Int], weight: [Int], bias: [Int]?) -> TensorError? {
+        linearShapeError(x, weight: weight, bias: bias, op: "linear")
+    }
+
+    static func linearShapeError(_ x: [Int], weight: [Int], bias: [Int]?, op: String) -> TensorError? {
         guard weight.count == 2 else {
-            return TensorError("linear", "weight must be [out, in], got \(shapeString(weight))")
+            return TensorError(op, "weight must be [out, in], got \(shapeString(weight))")
         }
         guard let last = x.last, last == weight[1] else {
-            return TensorError("linear", "input of shape \(shapeString(x)) must end in \(weight[1]) features for weight \(shapeString(weight))")
+            return TensorError(op, "input of shape \(shapeString(x)) must end in \(weight[1]) features for weight \(shapeString(weight))")
         }
         if let bias, bias != [weight[0]] {
-            return TensorError("linear", "bias must be [\(weight[0])] for weight \(shapeString(weight)), got \(shapeString(bias))")
+            return TensorError(op, "bias must be [\(weight[0])] for weight \(shapeString(weight)), got \(shapeString(bias))")
         }
         return nil
     }

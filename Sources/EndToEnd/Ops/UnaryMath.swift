@@ -71,18 +71,7 @@ extension Tensor {
             ReLUKernels.forward(x, y, count: n)
         }
         let y = out.detached()
-        out.recordUnary(self, op: "relu") { g in
-            let gc = g.isContiguous ? g : g.contiguousCopy()
-            let pg = UnsafePointer(gc.storage.pointer + gc.offset), py = UnsafePointer(y.storage.pointer + y.offset)
-            let n = y.count
-            return Tensor(shape: y.shape) { dx, _ in
-                if n >= ParallelThreshold.elementwise {
-                    parallelFor(n, grain: 4096) { r in ReLUKernels.backward(pg + r.lowerBound, py + r.lowerBound, dx + r.lowerBound, count: r.count) }
-                } else {
-                    ReLUKernels.backward(pg, py, dx, count: n)
-                }
-            }
-        }
+        out.recordUnary(self, op: "relu") { g in ReLUKernels.backward(g, output: y) }
         return out
     }
 
@@ -177,6 +166,29 @@ enum ReLUKernels {
             i += 8
         }
         while i < n { y[i] = x[i] > 0 ? x[i] : 0; i += 1 }
+    }
+
+    /// `y = max(y, 0)` in place (NaN -> 0, as ``forward(_:_:count:)``), over threads when large.
+    static func forwardInPlace(_ y: UnsafeMutablePointer<Float>, count n: Int) {
+        if n >= ParallelThreshold.elementwise {
+            parallelFor(n, grain: 4096) { r in forward(y + r.lowerBound, y + r.lowerBound, count: r.count) }
+        } else {
+            forward(y, y, count: n)
+        }
+    }
+
+    /// The input gradient of a ReLU whose output was `y`: `g` where `y > 0`, else 0 (dense, `y`'s shape).
+    static func backward(_ g: Tensor, output y: Tensor) -> Tensor {
+        let gc = g.isContiguous ? g : g.contiguousCopy()
+        let pg = UnsafePointer(gc.storage.pointer + gc.offset), py = UnsafePointer(y.storage.pointer + y.offset)
+        let n = y.count
+        return Tensor(shape: y.shape) { dx, _ in
+            if n >= ParallelThreshold.elementwise {
+                parallelFor(n, grain: 4096) { r in backward(pg + r.lowerBound, py + r.lowerBound, dx + r.lowerBound, count: r.count) }
+            } else {
+                backward(pg, py, dx, count: n)
+            }
+        }
     }
 
     static func backward(_ g: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, count n: Int) {

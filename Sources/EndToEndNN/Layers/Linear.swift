@@ -35,11 +35,15 @@ public final class Linear: Module, @unchecked Sendable {
     }
 
     public override func forward(_ x: Tensor) -> Tensor {
+        checkInput(x)
+        // One fused op (GEMM with the bias as its initial value), not matmul + broadcast add.
+        return x.linear(weight: weight.value, bias: bias?.value)
+    }
+
+    func checkInput(_ x: Tensor) {
         guard x.shape.last == inFeatures else {
             fatalError("Linear(\(inFeatures) -> \(outFeatures)): input of shape \(shapeText(x.shape)) has last dimension \(x.shape.last.map(String.init) ?? "none"), expected \(inFeatures)")
         }
-        // One fused op (GEMM with the bias as its initial value), not matmul + broadcast add.
-        return x.linear(weight: weight.value, bias: bias?.value)
     }
 
     public override var summary: String { "Linear(\(inFeatures) -> \(outFeatures)\(bias == nil ? ", no bias" : ""))" }

@@ -13,8 +13,10 @@ public final class Sequential: Module, @unchecked Sendable {
 
     public convenience init(_ layers: Module...) { self.init(layers) }
 
+    /// The layers in order; a `Linear`, `Conv1d` or `Conv2d` followed by a `ReLU` runs as one
+    /// op with it (``ReLUFusion``: the same values, one pass fewer each way).
     public override func forward(_ x: Tensor) -> Tensor {
-        layers.reduce(x) { $1($0) }
+        ReLUFusion.apply(layers, to: x)
     }
 
     public override var summary: String { "Sequential(\(layers.count) layers)" }

@@ -32,12 +32,12 @@ public final class ConfiguredModel: Module, @unchecked Sendable {
     }
 
     public override func forward(_ x: Tensor) -> Tensor {
-        var h = flattensInput ? x.flattened(startAxis: 1) : x
-        for (layer, last) in zip(layers, keepsLastStep) {
-            h = layer(h)
-            if last { h = Self.lastStep(h) }
+        let h = flattensInput ? x.flattened(startAxis: 1) : x
+        guard keepsLastStep.contains(true) else {
+            // A linear or convolution layer followed by relu runs as one op (same values).
+            return ReLUFusion.apply(layers, to: h)
         }
-        return h
+        return zip(layers, keepsLastStep).reduce(h) { h, step in step.1 ? Self.lastStep(step.0(h)) : step.0(h) }
     }
 
     static func lastStep(_ x: Tensor) -> Tensor {
