@@ -52,11 +52,16 @@ extension Tensor {
     /// naming the shapes if they do not fit (see ``conv2dGeometry(input:weight:bias:stride:padding:dilation:groups:)``).
     public func conv2d(_ weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
                        dilation: (Int, Int) = (1, 1), groups: Int = 1) -> Tensor {
+        conv2d(weight, bias, stride, padding, dilation, groups, relu: false)
+    }
+
+    private func conv2d(_ weight: Tensor, _ bias: Tensor?, _ stride: (Int, Int), _ padding: (Int, Int),
+                        _ dilation: (Int, Int), _ groups: Int, relu: Bool) -> Tensor {
         let g = check { () throws(TensorError) in
             try Tensor.conv2dGeometry(input: shape, weight: weight.shape, bias: bias?.shape, stride: stride,
                                       padding: padding, dilation: dilation, groups: groups)
         }
-        return Tensor.convolution(self, weight, bias, g, op: "conv2d")
+        return Tensor.convolution(self, weight, bias, g, op: relu ? "conv2dReLU" : "conv2d", relu: relu)
     }
 
     /// ``conv2d(_:bias:stride:padding:dilation:groups:)`` with the same stride, padding and
@@ -74,6 +79,11 @@ extension Tensor {
     /// respect to `self`, `weight` and `bias`.
     public func conv1d(_ weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0, dilation: Int = 1,
                        groups: Int = 1) -> Tensor {
+        conv1d(weight, bias, stride, padding, dilation, groups, relu: false)
+    }
+
+    private func conv1d(_ weight: Tensor, _ bias: Tensor?, _ stride: Int, _ padding: Int, _ dilation: Int, _ groups: Int,
+                        relu: Bool) -> Tensor {
         let g = check { () throws(TensorError) in
             try Tensor.conv1dGeometry(input: shape, weight: weight.shape, bias: bias?.shape, stride: stride,
                                       padding: padding, dilation: dilation, groups: groups)
@@ -81,7 +91,7 @@ extension Tensor {
         // A 1-D convolution is a 2-D one over a height-1 image; the reshapes are views.
         let x4 = reshaped([g.n, g.c, 1, g.w])
         let w4 = weight.reshaped([g.outC, g.cPerGroup, 1, g.kW])
-        return Tensor.convolution(x4, w4, bias, g, op: "conv1d").reshaped([g.n, g.outC, g.oW])
+        return Tensor.convolution(x4, w4, bias, g, op: relu ? "conv1dReLU" : "conv1d", relu: relu).reshaped([g.n, g.outC, g.oW])
     }
 
     /// `conv2d(weight, bias: bias, ...).relu()` as one op, equal to it to the bit (values and
@@ -93,24 +103,14 @@ extension Tensor {
     /// anyway. `Sequential` and config models run a `Conv2d` followed by a `ReLU` this way.
     public func conv2dReLU(_ weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
                            dilation: (Int, Int) = (1, 1), groups: Int = 1) -> Tensor {
-        let g = check { () throws(TensorError) in
-            try Tensor.conv2dGeometry(input: shape, weight: weight.shape, bias: bias?.shape, stride: stride,
-                                      padding: padding, dilation: dilation, groups: groups)
-        }
-        return Tensor.convolution(self, weight, bias, g, op: "conv2dReLU", relu: true)
+        conv2d(weight, bias, stride, padding, dilation, groups, relu: true)
     }
 
     /// `conv1d(weight, bias: bias, ...).relu()` as one op, equal to it to the bit (see
     /// ``conv2dReLU(_:bias:stride:padding:dilation:groups:)``).
     public func conv1dReLU(_ weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0, dilation: Int = 1,
                            groups: Int = 1) -> Tensor {
-        let g = check { () throws(TensorError) in
-            try Tensor.conv1dGeometry(input: shape, weight: weight.shape, bias: bias?.shape, stride: stride,
-                                      padding: padding, dilation: dilation, groups: groups)
-        }
-        let x4 = reshaped([g.n, g.c, 1, g.w])
-        let w4 = weight.reshaped([g.outC, g.cPerGroup, 1, g.kW])
-        return Tensor.convolution(x4, w4, bias, g, op: "conv1dReLU", relu: true).reshaped([g.n, g.outC, g.oW])
+        conv1d(weight, bias, stride, padding, dilation, groups, relu: true)
     }
 
     // MARK: validation
