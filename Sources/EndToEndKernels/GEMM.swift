@@ -59,32 +59,24 @@ public func sgemmBatched(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alp
         return
     }
     let work = m * n * max(k, 1)
-    let useSwift = GEMM.preference == .swift || BLASLibrary.shared == nil
     // Up to 2^22 multiply-adds a product, with at least two products per thread, the batch is
     // split over our workers and each product runs on one thread: OpenBLAS threading each
     // product instead woke its sleeping workers for every call (the transformer's 128 attention
     // products of 2^19 per layer). Below 64^3 OpenBLAS stays single-threaded by itself.
     let threads = Threading.threadCount, small = work <= 64 * 64 * 64
     if threads > 1 && (small || (work <= 1 << 22 && batch >= 2 * threads)) {
-        if small { BLASLibrary.shared?.syncThreads() } else { BLASLibrary.shared?.runOnCallingThreadOnly() }
+        let gemm = OneThreadGEMM(keepPoolSize: small)
         // Enough products per chunk to amortise dispatch (~2^17 multiply-adds per chunk).
         let grain = max(1, (1 << 17) / work)
         parallelFor(batch, grain: grain) { range in
             for i in range {
-                let ai = a + i * strideA, bi = b + i * strideB, ci = c + i * strideC
-                if k <= 0 || alpha == 0 {
-                    scaleMatrix(m: m, n: n, beta: beta, c: ci, ldc: ldc)
-                } else if useSwift || !blasSgemm(transA: transA, transB: transB, m: m, n: n, k: k,
-                                                  alpha: alpha, a: ai, lda: max(lda, 1), b: bi,
-                                                  ldb: max(ldb, 1), beta: beta, c: ci, ldc: max(ldc, 1),
-                                                  syncThreads: false) {
-                    sgemmSwift(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
-                               a: ai, lda: lda, b: bi, ldb: ldb, beta: beta, c: ci, ldc: ldc, threads: 1)
-                }
+                gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a + i * strideA, lda: lda,
+                     b: b + i * strideB, ldb: ldb, beta: beta, c: c + i * strideC, ldc: ldc)
             }
         }
         return
     }
+    let useSwift = GEMM.preference == .swift || BLASLibrary.shared == nil
     for i in 0..<batch {
         let ai = a + i * strideA, bi = b + i * strideB, ci = c + i * strideC
         if useSwift {
@@ -93,6 +85,39 @@ public func sgemmBatched(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alp
         } else {
             sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: ai, lda: lda,
                   b: bi, ldb: ldb, beta: beta, c: ci, ldc: ldc)
+        }
+    }
+}
+
+/// SGEMM that runs on the calling thread, for work that is itself split over the worker pool
+/// (one product per batch item or attention head, each on one thread).
+///
+/// Make it outside the parallel loop and call it inside: it reads the task-local backend
+/// preference (``GEMM/withBackend(_:_:)``), which the pool's threads do not inherit, and it
+/// sets OpenBLAS to run each call on its caller, so that two workers do not each wake the
+/// BLAS's own threads. Semantics are those of
+/// ``sgemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``.
+public struct OneThreadGEMM: Sendable {
+    let useSwift: Bool
+
+    /// - Parameter keepPoolSize: leave OpenBLAS's pool as ``Threading/threadCount`` sets it;
+    ///   for products of at most 64³ multiply-adds, which OpenBLAS runs on one thread anyway.
+    public init(keepPoolSize: Bool = false) {
+        useSwift = GEMM.preference == .swift || BLASLibrary.shared == nil
+        if keepPoolSize { BLASLibrary.shared?.syncThreads() } else { BLASLibrary.shared?.runOnCallingThreadOnly() }
+    }
+
+    public func callAsFunction(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+                               a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                               beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        if m <= 0 || n <= 0 { return }
+        if k <= 0 || alpha == 0 {
+            scaleMatrix(m: m, n: n, beta: beta, c: c, ldc: ldc)
+        } else if useSwift || !blasSgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a,
+                                         lda: max(lda, 1), b: b, ldb: max(ldb, 1), beta: beta, c: c,
+                                         ldc: max(ldc, 1), syncThreads: false) {
+            sgemmSwift(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+                       a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, threads: 1)
         }
     }
 }

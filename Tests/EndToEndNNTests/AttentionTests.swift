@@ -200,6 +200,33 @@ final class AttentionTests: XCTestCase {
         XCTAssertEqual(mha.forward(x).shape, [2, 5, 8])
     }
 
+    /// Self-attention without weights wanted runs the fused `packedSelfAttention`; it must give
+    /// what the general path gives when the key and value are copies of the query (which
+    /// takes the general path), in every layout, causal or not, values and gradients.
+    func testFusedSelfAttentionEqualsTheGeneralPath() {
+        for (batchFirst, shape) in [(true, [3, 37, 12]), (false, [37, 3, 12]), (true, [9, 12])] {
+            for causal in [false, true] {
+                let mha = MultiHeadAttention(embedDim: 12, numHeads: 3, batchFirst: batchFirst)
+                let x = Tensor.randn(shape, seed: 21).requiringGrad(), probe = Tensor.randn(shape, seed: 22)
+                let y = mha(query: x, key: x, value: x, causal: causal, needWeights: false).output
+                (y * probe).sum().backward()
+                let fusedGrads = mha.parameters().map { $0.grad!.scalars }
+                mha.zeroGrad()
+                let x2 = x.detached().requiringGrad(), kv = x2 * 1
+                let ref = mha(query: x2, key: kv, value: kv, causal: causal, needWeights: false).output
+                (ref * probe).sum().backward()
+                let what = "batchFirst \(batchFirst), \(shape), causal \(causal)"
+                XCTAssertEqual(y.shape, ref.shape, what)
+                for (a, b) in zip(y.scalars, ref.scalars) { XCTAssertEqual(a, b, accuracy: 2e-5, what) }
+                for (a, b) in zip(x.grad!.scalars, x2.grad!.scalars) { XCTAssertEqual(a, b, accuracy: 2e-5, "\(what) input gradient") }
+                for (p, (f, g)) in zip(mha.parameters(), zip(fusedGrads, mha.parameters().map { $0.grad!.scalars })) {
+                    let scale = g.map { Swift.abs($0) }.max() ?? 1
+                    for (a, b) in zip(f, g) { XCTAssertEqual(a, b, accuracy: 2e-5 * Swift.max(1, scale), "\(what) gradient of \(p.shape)") }
+                }
+            }
+        }
+    }
+
     func testDropoutOnAttentionWeightsOnlyInTraining() {
         Random.seed(9)
         let mha = MultiHeadAttention(embedDim: 8, numHeads: 2, dropout: 0.5)

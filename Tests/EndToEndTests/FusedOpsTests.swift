@@ -1,5 +1,6 @@
 import XCTest
 @testable import EndToEnd
+import EndToEndKernels
 
 /// `linear` and `softmaxCrossEntropy` against the same computation composed from
 /// elementary ops, plus finite-difference checks and shape errors.
@@ -38,6 +39,22 @@ final class FusedOpsTests: XCTestCase {
             XCTAssertTrue(fused.scalars.contains(0) && fused.scalars.contains { $0 > 0 }, "case \(i): the ReLU should cut some outputs")
             for (k, (a, e)) in zip([x, w] + (b.map { [$0] } ?? []), leaves).enumerated() {
                 XCTAssertEqual(a.grad!.scalars, e.grad!.scalars, "case \(i): gradient \(k)")
+            }
+        }
+    }
+
+    /// The bias gradient is each column's sum, rows added first to last: equal to the bit to
+    /// that loop, for a narrow matrix, one with a partial 8-column strip, and one wide and tall
+    /// enough to split over threads.
+    func testBiasGradientIsTheOrderedColumnSum() {
+        for (rows, cols) in [(5, 3), (33, 70), (1000, 100)] {
+            let g = Tensor.randn([rows, cols], seed: UInt64(rows))
+            let b = Tensor.zeros([cols]).requiringGrad(), a = g.scalars
+            let expected = (0..<cols).map { j in (0..<rows).reduce(Float(0)) { $0 + a[$1 * cols + j] } }
+            for threads in [1, 2] {
+                b.zeroGrad()
+                Threading.withThreadCount(threads) { (Tensor.randn([rows, 4], seed: 2).linear(weight: Tensor.zeros([cols, 4]), bias: b) * g).sum().backward() }
+                XCTAssertEqual(b.grad!.scalars, expected, "[\(rows), \(cols)], \(threads) thread(s)")
             }
         }
     }

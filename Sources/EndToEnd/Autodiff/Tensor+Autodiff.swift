@@ -17,6 +17,14 @@ extension Tensor {
         return t
     }
 
+    /// Whether `other` is this very tensor: the same view of the same storage with the same
+    /// autodiff record, so that a gradient for one is a gradient for the other. Fused ops use it
+    /// to see that, say, an attention's query, key and value are one input.
+    public func isSameTensor(as other: Tensor) -> Bool {
+        storage === other.storage && offset == other.offset && shape == other.shape && strides == other.strides
+            && node === other.node
+    }
+
     /// The same values cut off from the autodiff graph: gradients do not flow through it.
     /// This is PyTorch's `detach()` and JAX's `stop_gradient`.
     public func detached() -> Tensor {

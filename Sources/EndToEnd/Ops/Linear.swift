@@ -91,22 +91,47 @@ extension Tensor {
     }
 }
 
-/// Column sums of a dense row-major matrix, eight columns at a time.
+/// Column sums of a dense row-major matrix (a linear layer's bias gradient).
+///
+/// Row by row into sums that stay in L1: the matrix streams through once, in order. Summing
+/// down each 8-column strip instead touched every row's cache line once per strip, and was
+/// 4.8 % of the transformer benchmark's step (4,096 rows of up to 512 columns). Each column
+/// still adds its rows first to last, so the sums are the same to the bit; wide matrices split
+/// their columns over the worker pool.
 enum ColumnSums {
     static func sum(_ a: UnsafePointer<Float>, rows: Int, columns n: Int, into out: UnsafeMutablePointer<Float>) {
         out.initialize(repeating: 0, count: n)
-        var j = 0
-        while j + 8 <= n {
-            var acc = SIMD8<Float>()
-            for r in 0..<rows { acc += UnsafeRawPointer(a + r * n + j).loadUnaligned(as: SIMD8<Float>.self) }
-            UnsafeMutableRawPointer(out + j).storeBytes(of: acc, as: SIMD8<Float>.self)
-            j += 8
+        let strips = (n + 7) / 8
+        guard rows * n >= ParallelThreshold.elementwise, strips >= 8 else {
+            sum(a, rows: rows, columns: n, into: out, strips: 0..<strips)
+            return
         }
-        while j < n {
-            var s: Float = 0
-            for r in 0..<rows { s += a[r * n + j] }
-            out[j] = s
-            j += 1
+        parallelFor(strips, grain: 4) { sum(a, rows: rows, columns: n, into: out, strips: $0) }
+    }
+
+    /// Columns `8·strips.lowerBound ..< min(8·strips.upperBound, n)`.
+    private static func sum(_ a: UnsafePointer<Float>, rows: Int, columns n: Int, into out: UnsafeMutablePointer<Float>,
+                            strips: Range<Int>) {
+        let full = Swift.min(strips.upperBound, n / 8)
+        var r = 0
+        // Four rows a pass: each strip's sums are loaded and stored once per four rows.
+        while r < rows {
+            let take = Swift.min(4, rows - r)
+            let row = a + r * n
+            for strip in strips.lowerBound..<Swift.max(full, strips.lowerBound) {
+                let j = strip * 8, p = UnsafeMutableRawPointer(out + j)
+                var acc = p.loadUnaligned(as: SIMD8<Float>.self)
+                for t in 0..<take { acc += UnsafeRawPointer(row + t * n + j).loadUnaligned(as: SIMD8<Float>.self) }
+                p.storeBytes(of: acc, as: SIMD8<Float>.self)
+            }
+            if strips.upperBound * 8 > n {
+                for j in Swift.max(full, strips.lowerBound) * 8..<n {
+                    var s = out[j]
+                    for t in 0..<take { s += row[t * n + j] }
+                    out[j] = s
+                }
+            }
+            r += take
         }
     }
 }

@@ -159,6 +159,15 @@ public final class MultiHeadAttention: Module, @unchecked Sendable {
         // Work batch-first and batched: [B, L, E].
         let batched = query.rank == 3
         func prepare(_ t: Tensor) -> Tensor { batched ? (batchFirst ? t : t.transposed(0, 1)) : t.unsqueezed(axis: 0) }
+        func restore(_ t: Tensor) -> Tensor { batched ? (batchFirst ? t : t.transposed(0, 1)) : t.squeezed(axis: 0) }
+
+        // Self-attention with at most a causal mask and no weights wanted: one projection
+        // product and the fused attention op (no score tensors, no head copies).
+        if keyPaddingMask == nil, attentionMask == nil, additiveMask == nil, !needWeights,
+           !(isTraining && dropout > 0), query.isSameTensor(as: key), query.isSameTensor(as: value) {
+            let qkv = prepare(query).linear(weight: inProjWeight.value, bias: inProjBias?.value)
+            return (restore(outProj(qkv.packedSelfAttention(heads: numHeads, causal: causal))), nil)
+        }
         let q0 = prepare(query), k0 = prepare(key), v0 = prepare(value)
         let b = q0.shape[0], l = q0.shape[1], s = k0.shape[1]
         let (e, h, d) = (embedDim, numHeads, headDim)
@@ -186,8 +195,7 @@ public final class MultiHeadAttention: Module, @unchecked Sendable {
         }
 
         // [B, H, L, d] -> [B, L, E] -> out_proj.
-        var out = outProj(attn.matmul(v).permuted(0, 2, 1, 3).reshaped([b, l, e]))
-        out = batched ? (batchFirst ? out : out.transposed(0, 1)) : out.squeezed(axis: 0)
+        let out = restore(outProj(attn.matmul(v).permuted(0, 2, 1, 3).reshaped([b, l, e])))
 
         guard needWeights else { return (out, nil) }
         var weights = averageWeights ? attn.mean(axis: 1) : attn
