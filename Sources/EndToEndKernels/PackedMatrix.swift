@@ -93,7 +93,11 @@ public final class PackedMatrix: @unchecked Sendable {
         // chunks stay balanced (a batch of 128: 11 + 11 units, where blocks of 48 split 2 : 1).
         let unit = isa == E2E_CPU_AVX512F && panels == 1 ? 8 : 6
         let units = (m + unit - 1) / unit
-        if (transposedA || panels < 2 * threads) && units >= 2 {
+        // Few pairs of panels that do not divide among the threads split the rows too: the
+        // transformer's 384-wide projection gave 3 pairs to 2 threads, 2 : 1.
+        let pairs = (panels + 1) / 2
+        let unevenPairs = pairs % threads != 0 && pairs < 4 * threads
+        if (transposedA || panels < 2 * threads || unevenPairs) && units >= 2 {
             parallelFor(units, grain: Swift.max(1, (1 << 18) / Swift.max(madds(unit, k, n), 1))) { range in
                 let r0 = range.lowerBound * unit, r1 = Swift.min(m, range.upperBound * unit)
                 _ = e2e_packed_gemm(isa, Int32(r1 - r0), n32, k32, a + (transposedA ? r0 : r0 * lda), la, ta, packed,
@@ -103,7 +107,6 @@ public final class PackedMatrix: @unchecked Sendable {
         }
         // Pairs of panels, the AVX-512 kernel's tile: a chunk boundary inside a pair would leave
         // both halves to the narrower one-panel kernel.
-        let pairs = (panels + 1) / 2
         parallelFor(pairs, grain: Swift.max(1, (1 << 18) / Swift.max(madds(m, k, 2 * nr), 1))) { range in
             _ = e2e_packed_gemm(isa, Int32(m), n32, k32, a, la, ta, packed, c, lc, acc, Int32(2 * range.lowerBound),
                                 Int32(Swift.min(panels, 2 * range.upperBound)))

@@ -11,7 +11,7 @@ public enum GradCheckCatalog {
 
     /// The op families; each file that adds ops adds its list here.
     nonisolated(unsafe) static let families: [(inout RandomGenerator) -> [GradCheckCase]] = [
-        elementwiseCases, reductionCases, viewCases, linearAlgebraCases, indexingCases, convolutionCases, recurrenceCases, fusedCases, attentionCases,
+        elementwiseCases, reductionCases, viewCases, linearAlgebraCases, indexingCases, convolutionCases, recurrenceCases, fusedCases, attentionCases, layerNormCases,
     ]
 
     /// Names of the ops covered.

@@ -35,8 +35,11 @@ extension Tensor {
         var out = Tensor(shape: outShape) { c, n in
             guard n > 0 else { return }
             if let b {
+                // The bias rows are the product's initial C; split over the pool when large
+                // (the transformer's 4,096 rows of 512 were a serial pass of 8 MB).
                 let pb = b.storage.pointer + b.offset
-                for r in 0..<rows { (c + r * outF).update(from: pb, count: outF) }
+                let fill = { (r: Range<Int>) in for i in r { (c + i * outF).update(from: pb, count: outF) } }
+                if n >= ParallelThreshold.elementwise { parallelFor(rows, grain: Swift.max(1, ParallelThreshold.elementwise / 4 / outF), fill) } else { fill(0..<rows) }
             }
             sgemm(transA: false, transB: true, m: rows, n: outF, k: inF, alpha: 1, a: x.storage.pointer + x.offset, lda: Swift.max(inF, 1),
                   b: w.storage.pointer + w.offset, ldb: Swift.max(inF, 1), beta: b == nil ? 0 : 1, c: c, ldc: outF)

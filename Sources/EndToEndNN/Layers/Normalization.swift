@@ -104,10 +104,9 @@ public final class LayerNorm: Module, @unchecked Sendable {
         guard x.rank >= normalizedShape.count, Array(x.shape.suffix(normalizedShape.count)) == normalizedShape else {
             fatalError("LayerNorm(\(normalizedShape)): input of shape \(shapeText(x.shape)) does not end with \(shapeText(normalizedShape))")
         }
+        if let weight, let bias { return x.layerNorm(weight: weight.value, bias: bias.value, epsilon: epsilon) }
         let d = normalizedShape.reduce(1, *)
-        var y = x.standardized(outer: 1, groups: x.count / d, inner: d, epsilon: epsilon).output
-        if let weight, let bias { y = y * weight.value + bias.value }
-        return y
+        return x.standardized(outer: 1, groups: x.count / d, inner: d, epsilon: epsilon).output
     }
 
     public override var summary: String { "LayerNorm(\(normalizedShape))" }
