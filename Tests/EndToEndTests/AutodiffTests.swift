@@ -26,6 +26,17 @@ final class AutodiffTests: XCTestCase {
         XCTAssertEqual(x.grad!.item, 2 * 2 + Foundation.exp(2) + 1, accuracy: 1e-4)
     }
 
+    /// The identity fused ops rely on: the same view of the same storage with the same record.
+    func testIsSameTensor() {
+        let x = Tensor.randn([2, 3], seed: 1).requiringGrad()
+        let alias = x
+        XCTAssertTrue(x.isSameTensor(as: alias))
+        XCTAssertFalse(x.isSameTensor(as: x.detached()), "a detached alias carries no gradient")
+        XCTAssertFalse(x.isSameTensor(as: x * 1), "equal values in another tensor")
+        XCTAssertFalse(x.isSameTensor(as: x.T), "another view of the storage")
+        XCTAssertFalse(x.isSameTensor(as: x.sliced(axis: 1, 0..<2)))
+    }
+
     func testNoGradAndDetach() {
         let x = Tensor([1, 2]).requiringGrad()
         let y = withNoGrad { x * 2 }
