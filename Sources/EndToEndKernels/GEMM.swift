@@ -19,12 +19,7 @@
 public func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                   a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                   beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
-    if m <= 0 || n <= 0 { return }
-    if k <= 0 || alpha == 0 {
-        // Handled here so BLAS never sees degenerate leading dimensions (lda = 0 etc.).
-        scaleMatrix(m: m, n: n, beta: beta, c: c, ldc: ldc)
-        return
-    }
+    if sgemmWithoutProduct(m: m, n: n, k: k, alpha: alpha, beta: beta, c: c, ldc: ldc) { return }
     if GEMM.preference == .automatic,
        sgemmPacked(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
                    b: b, ldb: ldb, beta: beta, c: c, ldc: ldc) {
@@ -37,6 +32,17 @@ public func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Flo
     }
     sgemmSwift(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
                b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+}
+
+/// Does the calls with no product to compute and answers `true`: nothing when `C` is empty,
+/// `C = beta·C` when `k` or `alpha` is 0. Done before any kernel, so that BLAS never sees
+/// degenerate leading dimensions (lda = 0 etc.).
+@inline(__always)
+func sgemmWithoutProduct(m: Int, n: Int, k: Int, alpha: Float, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) -> Bool {
+    if m <= 0 || n <= 0 { return true }
+    guard k <= 0 || alpha == 0 else { return false }
+    scaleMatrix(m: m, n: n, beta: beta, c: c, ldc: ldc)
+    return true
 }
 
 /// Batched GEMM: for `i in 0..<batch`,
@@ -110,12 +116,10 @@ public struct OneThreadGEMM: Sendable {
     public func callAsFunction(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                                a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                                beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        if m <= 0 || n <= 0 { return }
-        if k <= 0 || alpha == 0 {
-            scaleMatrix(m: m, n: n, beta: beta, c: c, ldc: ldc)
-        } else if useSwift || !blasSgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a,
-                                         lda: max(lda, 1), b: b, ldb: max(ldb, 1), beta: beta, c: c,
-                                         ldc: max(ldc, 1), syncThreads: false) {
+        if sgemmWithoutProduct(m: m, n: n, k: k, alpha: alpha, beta: beta, c: c, ldc: ldc) { return }
+        if useSwift || !blasSgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a,
+                                  lda: max(lda, 1), b: b, ldb: max(ldb, 1), beta: beta, c: c,
+                                  ldc: max(ldc, 1), syncThreads: false) {
             sgemmSwift(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
                        a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, threads: 1)
         }

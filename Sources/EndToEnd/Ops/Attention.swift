@@ -32,15 +32,15 @@ extension Tensor {
         let weights: TensorStorage? = keep ? TensorStorage(count: b * heads * l * l) : nil
         var out = Tensor(shape: [b, l, e]) { o, n in
             guard n > 0 else { return }
-            geometry.forward(x.storage.pointer + x.offset, out: o, weights: weights?.pointer)
+            geometry.forward(x.elementPointer, out: o, weights: weights?.pointer)
         }
         guard let weights else { return out }
         out.record(op: "packedSelfAttention", inputs: [self]) { g in
             let gc = g.contiguousCopyIfNeeded()
             return [Tensor(shape: [b, l, e3]) { dx, n in
                 guard n > 0 else { return }
-                geometry.backward(x.storage.pointer + x.offset, weights: weights.pointer,
-                                  gradient: gc.storage.pointer + gc.offset, into: dx)
+                geometry.backward(x.elementPointer, weights: weights.pointer,
+                                  gradient: gc.elementPointer, into: dx)
             }]
         }
         return out

@@ -219,7 +219,7 @@ extension Tensor {
         let shape = g.kernelShape
         let packedRoute = g.groups == 1 && GEMM.packedRouteTakes(m: g.np, n: g.outC, k: g.k)
         if packedRoute, CPUKernels.blockedColumnsAvailable(for: shape),
-           let packedW = PackedMatrix(k: g.k, n: g.outC, b: wd.convPointer, ldb: g.k, transposed: true) {
+           let packedW = PackedMatrix(k: g.k, n: g.outC, b: wd.elementPointer, ldb: g.k, transposed: true) {
             // outᵀ = colsᵀ · Wᵀ with colsᵀ unfolded straight into the AVX-512 kernel's own
             // order: the copy of a transposed A that the product below makes (9 % of the CNN
             // benchmark) is not needed. The weight gradient recomputes the columns row-major.
@@ -227,7 +227,7 @@ extension Tensor {
             let blocked = UnsafeMutablePointer<Float>.allocate(capacity: blocks * r * g.k)
             let tmp = UnsafeMutablePointer<Float>.allocate(capacity: g.outC * g.np)
             defer { blocked.deallocate(); tmp.deallocate() }
-            let xp = UnsafePointer(xd.convPointer)
+            let xp = UnsafePointer(xd.elementPointer)
             parallelFor(blocks, grain: Swift.max(1, 16384 / (r * g.k))) { range in
                 let done = CPUKernels.im2colBlocked(xp, shape, into: blocked, rowBlocks: range)
                 precondition(done, "conv: the blocked im2col declined a shape it was offered")
@@ -237,7 +237,7 @@ extension Tensor {
             storePositionMajor(tmp, into: outPtr, bias: bd, relu: relu, g)
         } else {
             let unfolded = Tensor(shape: [g.rows, g.np]) { _, _ in }  // im2col writes every element
-            im2col(xd.convPointer, g, unfolded.storage.pointer)
+            im2col(xd.elementPointer, g, unfolded.storage.pointer)
             cols = unfolded
             if packedRoute {
                 // outᵀ [NP, outC] = colsᵀ · Wᵀ: the packed kernels' shape (the small weight packed,
@@ -247,19 +247,19 @@ extension Tensor {
                 let tmp = UnsafeMutablePointer<Float>.allocate(capacity: g.outC * g.np)
                 defer { tmp.deallocate() }
                 sgemm(transA: true, transB: true, m: g.np, n: g.outC, k: g.k, alpha: 1, a: unfolded.storage.pointer, lda: g.np,
-                      b: wd.convPointer, ldb: g.k, beta: 0, c: tmp, ldc: g.outC)
+                      b: wd.elementPointer, ldb: g.k, beta: 0, c: tmp, ldc: g.outC)
                 storePositionMajor(tmp, into: outPtr, bias: bd, relu: relu, g)
             } else if g.n == 1 {
                 // [outC, P] is already the output layout.
-                convGEMMForward(wd.convPointer, unfolded.storage.pointer, outPtr, g)
-                if let bd { addBias(bd.convPointer, outPtr, channels: g.outC, plane: g.p) }
+                convGEMMForward(wd.elementPointer, unfolded.storage.pointer, outPtr, g)
+                if let bd { addBias(bd.elementPointer, outPtr, channels: g.outC, plane: g.p) }
                 if relu { ReLUKernels.forwardInPlace(outPtr, count: g.outC * g.p) }
             } else {
                 let tmp = UnsafeMutablePointer<Float>.allocate(capacity: g.outC * g.np)
                 defer { tmp.deallocate() }
-                convGEMMForward(wd.convPointer, unfolded.storage.pointer, tmp, g)
+                convGEMMForward(wd.elementPointer, unfolded.storage.pointer, tmp, g)
                 // [outC, N, P] -> [N, outC, P], adding the bias on the way.
-                let bp = bd?.convPointer
+                let bp = bd?.elementPointer
                 let p = g.p, np = g.np, outC = g.outC
                 parallelFor(g.n * outC, grain: Swift.max(1, 16384 / Swift.max(p, 1))) { range in
                     for idx in range {
@@ -291,7 +291,7 @@ extension Tensor {
             } else {
                 let py = y.map { UnsafePointer($0.storage.pointer) }
                 gT = Tensor(shape: [g.outC, g.np]) { dst, _ in
-                    let src = gd.convPointer, p = g.p, np = g.np, outC = g.outC
+                    let src = gd.elementPointer, p = g.p, np = g.np, outC = g.outC
                     parallelFor(g.n * outC, grain: Swift.max(1, 16384 / Swift.max(p, 1))) { range in
                         for idx in range {
                             let n = idx / outC, o = idx - n * outC
@@ -304,7 +304,7 @@ extension Tensor {
                     }
                 }
             }
-            let gp = gT.convPointer
+            let gp = gT.elementPointer
             var gx: Tensor? = nil, gw: Tensor? = nil, gb: Tensor? = nil
             if needB {
                 gb = Tensor(shape: [g.outC]) { dst, _ in
@@ -320,7 +320,7 @@ extension Tensor {
                 var colTensor = cached ?? Tensor.zeros([0])
                 if cached == nil, let xKeep {
                     colTensor = Tensor(shape: [g.rows, g.np]) { _, _ in }
-                    im2col(xKeep.convPointer, g, colTensor.storage.pointer)
+                    im2col(xKeep.elementPointer, g, colTensor.storage.pointer)
                 }
                 gw = Tensor(shape: [g.outC, g.cPerGroup, g.kH, g.kW]) { dst, _ in
                     let og = g.outPerGroup, k = g.k, np = g.np
@@ -356,7 +356,7 @@ extension Tensor {
                 let og = g.outPerGroup, k = g.k, np = g.np
                 let gCols = UnsafeMutablePointer<Float>.allocate(capacity: g.rows * np)
                 defer { gCols.deallocate() }
-                let wp = wd.convPointer
+                let wp = wd.elementPointer
                 for grp in 0..<g.groups {
                     // dCols_g [K, NP] = W_g^T · dY_g
                     sgemm(transA: true, transB: false, m: k, n: np, k: og, alpha: 1,
@@ -379,7 +379,7 @@ extension Tensor {
             for n in range {
                 let sample = outPtr + n * outC * p
                 transposeMatrix(rows: p, cols: outC, src: tmp + n * p * outC, lds: outC, dst: sample, ldd: p)
-                if let bd { addBias(bd.convPointer, sample, channels: outC, plane: p) }
+                if let bd { addBias(bd.elementPointer, sample, channels: outC, plane: p) }
                 if relu { ReLUKernels.forward(sample, sample, count: outC * p) }
             }
         }
@@ -494,8 +494,6 @@ extension Tensor {
     /// `self` if dense, else a dense copy; no autodiff history either way.
     fileprivate var convDense: Tensor { isContiguous ? detached() : contiguousCopy() }
 
-    /// The first element of a dense tensor.
-    fileprivate var convPointer: UnsafeMutablePointer<Float> { storage.pointer + offset }
 }
 
 /// Copies and sums of the short rows (a few to a few dozen floats) that im2col and col2im

@@ -23,14 +23,14 @@ extension Tensor {
         let stats = TensorStorage(count: 2 * rows)  // mean, then 1/√(variance + ε), per row
         var out = Tensor(shape: shape) { y, n in
             guard n > 0 else { return }
-            kernels.forward(x.pointer, weight: w.pointer, bias: b.pointer, out: y, stats: stats.pointer)
+            kernels.forward(x.elementPointer, weight: w.elementPointer, bias: b.elementPointer, out: y, stats: stats.pointer)
         }
         let needs = (x: requiresGrad, w: weight.requiresGrad, b: bias.requiresGrad)
         out.record(op: "layerNorm", inputs: [self, weight, bias]) { g in
             let gc = g.contiguousCopyIfNeeded()
             let dx = needs.x ? TensorStorage(count: rows * d) : nil
             let dw = needs.w ? TensorStorage(count: d) : nil, db = needs.b ? TensorStorage(count: d) : nil
-            kernels.backward(x.pointer, weight: w.pointer, gradient: gc.pointer, stats: stats.pointer,
+            kernels.backward(x.elementPointer, weight: w.elementPointer, gradient: gc.elementPointer, stats: stats.pointer,
                              dx: dx?.pointer, dWeight: dw?.pointer, dBias: db?.pointer)
             return [dx.map { Tensor(storage: $0, shape: x.shape) }, dw.map { Tensor(storage: $0, shape: weight.shape) },
                     db.map { Tensor(storage: $0, shape: bias.shape) }]
@@ -51,9 +51,6 @@ extension Tensor {
         guard epsilon >= 0, epsilon.isFinite else { return TensorError(op, "epsilon must be finite and non-negative, got \(epsilon)") }
         return nil
     }
-
-    /// The first element of a contiguous tensor.
-    fileprivate var pointer: UnsafeMutablePointer<Float> { storage.pointer + offset }
 }
 
 /// The row loops of ``Tensor/layerNorm(weight:bias:epsilon:)``.
@@ -67,23 +64,14 @@ struct LayerNormKernels: Sendable {
     /// Whether the rows are worth splitting over the pool.
     var parallel: Bool { rows > 1 && rows * width >= ParallelThreshold.elementwise }
 
-    /// The mean and inverse deviation of row `r`, computed as `standardized` computes them
-    /// (Float sums of 16 lanes, totalled in Double), so that the results agree to the bit.
-    @inline(__always)
-    func statistics(_ p: UnsafePointer<Float>) -> (mean: Float, inverse: Float) {
-        let n = Double(width)
-        let m = Float(Double(RunSums.sum(p, width)) / n)
-        let variance = Double(RunSums.centeredSquares(p, width, mean: m)) / n
-        return (m, Float(1 / (variance + Double(epsilon)).squareRoot()))
-    }
-
     func forward(_ x: UnsafePointer<Float>, weight w: UnsafePointer<Float>, bias b: UnsafePointer<Float>,
                  out y: UnsafeMutablePointer<Float>, stats: UnsafeMutablePointer<Float>) {
         let d = width
         func body(_ range: Range<Int>) {
             for r in range {
                 let p = x + r * d, q = y + r * d
-                let (m, inv) = statistics(p)
+                // The sums `standardized` makes (``GroupSums``), so the two agree to the bit.
+                let (m, _, inv) = GroupSums.statistics(p, runs: 1, stride: d, inner: d, epsilon: epsilon)
                 for j in 0..<d { q[j] = (p[j] - m) * inv * w[j] + b[j] }
                 stats[2 * r] = m
                 stats[2 * r + 1] = inv
@@ -98,7 +86,7 @@ struct LayerNormKernels: Sendable {
     func backward(_ x: UnsafePointer<Float>, weight w: UnsafePointer<Float>, gradient g: UnsafePointer<Float>,
                   stats: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?, dWeight: UnsafeMutablePointer<Float>?,
                   dBias: UnsafeMutablePointer<Float>?) {
-        let d = width, n = Double(width)
+        let d = width
         let blocks = (rows + Self.blockRows - 1) / Self.blockRows
         let sums = dWeight != nil || dBias != nil
         // Per block: Σ g ⊙ x̂, then Σ g.
@@ -120,7 +108,7 @@ struct LayerNormKernels: Sendable {
                     }
                     guard let dx else { continue }
                     for j in 0..<d { h[j] = q[j] * w[j] }
-                    let mh = Float(Double(RunSums.sum(h, d)) / n), mhx = Float(Double(RunSums.dot(h, xh, d)) / n)
+                    let (mh, mhx) = GroupSums.gradientMeans(h, xh, runs: 1, stride: d, inner: d)
                     let o = dx + r * d
                     for j in 0..<d { o[j] = inv * (h[j] - mh - xh[j] * mhx) }
                 }

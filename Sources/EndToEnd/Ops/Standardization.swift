@@ -34,27 +34,14 @@ extension Tensor {
         let src = isContiguous ? self : contiguousCopy()
         let x = UnsafePointer(src.storage.pointer + src.offset)
         var means = [Float](repeating: 0, count: groups), variances = means, inverse = means
-        let n = Double(outer * inner)
         var out = Tensor(shape: shape) { y, _ in
             means.withUnsafeMutableBufferPointer { pm in
                 variances.withUnsafeMutableBufferPointer { pv in
                     inverse.withUnsafeMutableBufferPointer { pi in
                         let pm = pm.baseAddress!, pv = pv.baseAddress!, pi = pi.baseAddress!
                         Self.forEachGroup(groups, work: count) { c in
-                            var s = 0.0
-                            for a in 0..<outer {
-                                let p = x + (a * groups + c) * inner
-                                s += Double(RunSums.sum(p, inner))
-                            }
-                            let mean = s / n
-                            let m = Float(mean)
-                            var ss = 0.0
-                            for a in 0..<outer {
-                                let p = x + (a * groups + c) * inner
-                                ss += Double(RunSums.centeredSquares(p, inner, mean: m))
-                            }
-                            let variance = ss / n
-                            let inv = Float(1 / (variance + Double(epsilon)).squareRoot())
+                            let (m, variance, inv) = GroupSums.statistics(x + c * inner, runs: outer, stride: groups * inner,
+                                                                          inner: inner, epsilon: epsilon)
                             for a in 0..<outer {
                                 let o = (a * groups + c) * inner
                                 let p = x + o, q = y + o
@@ -76,14 +63,9 @@ extension Tensor {
                 inv.withUnsafeBufferPointer { pi in
                     let pi = pi.baseAddress!
                     Self.forEachGroup(groups, work: y.count) { c in
-                        var sg = 0.0, sgy = 0.0
-                        for a in 0..<outer {
-                            let o = (a * groups + c) * inner
-                            let q = pg + o, r = py + o
-                            sg += Double(RunSums.sum(q, inner))
-                            sgy += Double(RunSums.dot(q, r, inner))
-                        }
-                        let mg = Float(sg / n), mgy = Float(sgy / n), k = pi[c]
+                        let (mg, mgy) = GroupSums.gradientMeans(pg + c * inner, py + c * inner, runs: outer,
+                                                                stride: groups * inner, inner: inner)
+                        let k = pi[c]
                         for a in 0..<outer {
                             let o = (a * groups + c) * inner
                             let q = pg + o, r = py + o, d = dx + o
@@ -104,6 +86,40 @@ extension Tensor {
         } else {
             for c in 0..<groups { body(c) }
         }
+    }
+}
+
+/// The group sums that ``Tensor/standardized(outer:groups:inner:epsilon:)`` and
+/// ``Tensor/layerNorm(weight:bias:epsilon:)`` share, so that the two round alike: each
+/// contiguous run of a group summed in Float lanes (``RunSums``), the runs' sums in Double.
+/// A group is `runs` runs of `inner` values, the first at `base`, each `stride` after the last.
+enum GroupSums {
+    /// The mean, the biased variance and `1/√(variance + ε)`.
+    @inline(__always)
+    static func statistics(_ base: UnsafePointer<Float>, runs: Int, stride: Int, inner: Int,
+                           epsilon: Float) -> (mean: Float, variance: Double, inverse: Float) {
+        let n = Double(runs * inner)
+        var s = 0.0
+        for a in 0..<runs { s += Double(RunSums.sum(base + a * stride, inner)) }
+        let m = Float(s / n)
+        var ss = 0.0
+        for a in 0..<runs { ss += Double(RunSums.centeredSquares(base + a * stride, inner, mean: m)) }
+        let variance = ss / n
+        return (m, variance, Float(1 / (variance + Double(epsilon)).squareRoot()))
+    }
+
+    /// `mean(g)` and `mean(g·y)` over the group, for the standardization's input gradient
+    /// `(g − mean(g) − y·mean(g·y)) / √(variance + ε)`.
+    @inline(__always)
+    static func gradientMeans(_ g: UnsafePointer<Float>, _ y: UnsafePointer<Float>, runs: Int, stride: Int,
+                              inner: Int) -> (g: Float, gy: Float) {
+        let n = Double(runs * inner)
+        var sg = 0.0, sgy = 0.0
+        for a in 0..<runs {
+            sg += Double(RunSums.sum(g + a * stride, inner))
+            sgy += Double(RunSums.dot(g + a * stride, y + a * stride, inner))
+        }
+        return (Float(sg / n), Float(sgy / n))
     }
 }
 

@@ -77,6 +77,10 @@ public struct Tensor: @unchecked Sendable {
     /// Number of elements.
     @inlinable public var count: Int { Shape.count(shape) }
 
+    /// Where the first element is in storage: the start of a contiguous tensor's elements, for
+    /// kernels that read them as one dense run.
+    var elementPointer: UnsafeMutablePointer<Float> { storage.pointer + offset }
+
     /// Whether elements are laid out densely in row-major order starting at `offset`.
     public var isContiguous: Bool {
         var expected = 1
