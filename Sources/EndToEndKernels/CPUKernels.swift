@@ -76,26 +76,43 @@ extension CPUKernels {
 }
 
 extension CPUKernels {
-    /// One LSTM cell row forward (see `e2e_lstm_cell_forward`): activates the gates `a`
-    /// (`4 · hidden`) in place and writes `c`, `tanh(c)` and `h`. `false` when the C kernels
-    /// are off or missing (nothing written).
-    @inline(__always)
-    public static func lstmCellForward(gates a: UnsafeMutablePointer<Float>, cPrev: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
-                                       tanhC: UnsafeMutablePointer<Float>, h: UnsafeMutablePointer<Float>, hidden: Int) -> Bool {
-        let isa = self.isa
-        return isa != 0 && hidden <= Int(Int32.max) && e2e_lstm_cell_forward(isa, a, cPrev, c, tanhC, h, Int32(hidden)) == 0
-    }
+    /// The LSTM cell's C kernels for the running CPU (`e2e_lstm_cell_forward` and
+    /// `e2e_lstm_cell_backward`), the instruction set read once: ``CPUKernels/isEnabled`` sits
+    /// behind a lock, and reading it for each of the 4,096 rows of a step cost 1.5 % of the
+    /// LSTM benchmark (and the two threads contended for it).
+    public struct LSTMCell: Sendable {
+        let isa: Int32
 
-    /// One LSTM cell row backward (see `e2e_lstm_cell_backward`): writes the pre-activation
-    /// gate gradients `d` and carries `dc` one step back. `false` when the C kernels are off
-    /// or missing (nothing written).
-    @inline(__always)
-    public static func lstmCellBackward(gates a: UnsafePointer<Float>, tanhC: UnsafePointer<Float>, outputGradient gy: UnsafePointer<Float>,
-                                        hiddenGradient dh: UnsafePointer<Float>, cPrev: UnsafePointer<Float>,
-                                        cellGradient dc: UnsafeMutablePointer<Float>, gateGradients d: UnsafeMutablePointer<Float>,
-                                        hidden: Int) -> Bool {
-        let isa = self.isa
-        return isa != 0 && hidden <= Int(Int32.max) && e2e_lstm_cell_backward(isa, a, tanhC, gy, dh, cPrev, dc, d, Int32(hidden)) == 0
+        /// The kernels, or `nil` when the C kernels are off or missing.
+        public static var current: LSTMCell? {
+            let isa = CPUKernels.isa
+            return isa != 0 ? LSTMCell(isa: isa) : nil
+        }
+
+        /// Units `0 ..< count` of one cell row forward: `gates` points at the first unit's
+        /// pre-activation gate `i`, with `f`, `g` and `o` `hidden`, `2 · hidden` and
+        /// `3 · hidden` floats on; `bias` (the same layout, or `nil`) is added to them, and they
+        /// get their activations in place; writes `count` floats of `c`, `tanh(c)` and `h`.
+        @inline(__always)
+        public func forward(gates: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?, cPrev: UnsafePointer<Float>,
+                            c: UnsafeMutablePointer<Float>, tanhC: UnsafeMutablePointer<Float>, h: UnsafeMutablePointer<Float>,
+                            hidden: Int, count: Int) {
+            precondition(count <= hidden && hidden <= Int(Int32.max) / 4, "LSTMCell.forward: count \(count), hidden \(hidden)")
+            _ = e2e_lstm_cell_forward(isa, gates, bias, cPrev, c, tanhC, h, Int32(hidden), Int32(count))
+        }
+
+        /// Units `0 ..< count` of one cell row backward: writes the pre-activation gate
+        /// gradients `gateGradients` (laid out as the gates) and carries `cellGradient` one step
+        /// back.
+        @inline(__always)
+        public func backward(gates: UnsafePointer<Float>, tanhC: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
+                             hiddenGradient: UnsafePointer<Float>, cPrev: UnsafePointer<Float>,
+                             cellGradient: UnsafeMutablePointer<Float>, gateGradients: UnsafeMutablePointer<Float>,
+                             hidden: Int, count: Int) {
+            precondition(count <= hidden && hidden <= Int(Int32.max) / 4, "LSTMCell.backward: count \(count), hidden \(hidden)")
+            _ = e2e_lstm_cell_backward(isa, gates, tanhC, outputGradient, hiddenGradient, cPrev, cellGradient, gateGradients,
+                                       Int32(hidden), Int32(count))
+        }
     }
 }
 

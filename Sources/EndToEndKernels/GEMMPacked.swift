@@ -13,8 +13,8 @@ import EndToEndKernelsC
 ///
 /// Declined (the caller uses the BLAS): other `alpha` or `beta`; fewer than 16 rows, where
 /// packing `B` costs more than the product; a `B` of more than 2^21 elements; and widths that
-/// waste more than a fifth of the kernel's column panel (a product with 10 columns would run
-/// at 10/32 of the peak).
+/// waste more than a quarter of the AVX-512 kernel's column panels, or a fifth of the AVX2
+/// kernel's (a product with 10 columns would run at 10/32 of the peak).
 func sgemmPacked(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                  a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                  beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) -> Bool {
@@ -112,10 +112,15 @@ private func packedRouteISA(m: Int, n: Int, k: Int, alpha: Float, beta: Float) -
     guard isa != 0 else { return nil }
     let lim = Int(Int32.max)
     guard m <= lim, n <= lim, k <= lim else { return nil }
-    // The AVX2 body skips the empty half of the last panel, so it pads to 16 columns.
+    // The AVX2 body skips the empty half of the last panel, so it pads to 16 columns. With
+    // AVX-512 a width that fills 3/4 of its panels is taken too: OpenBLAS pads its own tiles,
+    // and the packed kernel (B packed on every call) ran 1.05-1.36x faster than OpenBLAS 0.3.21
+    // at 72 to 112 columns of 2,048-row products, K 64 to 784 (Ice Lake Xeon, one thread); the
+    // language models' 98-symbol output layer (98 of 128 columns) is one of them.
     let width = isa == E2E_CPU_AVX512F ? Int(E2E_PACK_NR) : Int(E2E_PACK_NR) / 2
     let padded = (n + width - 1) / width * width
-    guard 5 * n >= 4 * padded else { return nil }
+    let filled = isa == E2E_CPU_AVX512F ? 4 * n >= 3 * padded : 5 * n >= 4 * padded
+    guard filled else { return nil }
     // Packing costs about what 2-4 rows of the product do (50-70 GB/s against ~110 GFLOP/s).
     // Above 2^21 elements B no longer fits the caches whole, and with few rows the copy then
     // dominates: a convolution's 16 output channels against its whole 64 x 64,000 im2col matrix

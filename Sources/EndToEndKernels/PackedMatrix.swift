@@ -68,6 +68,26 @@ public final class PackedMatrix: @unchecked Sendable {
                       accumulate: accumulate)
     }
 
+    /// Columns per packed panel (32): the unit of ``multiply(m:a:lda:c:ldc:accumulate:panels:)``'s range.
+    public static let panelWidth = Int(E2E_PACK_NR)
+
+    /// Panels of `B` (`⌈n / panelWidth⌉`).
+    public var panelCount: Int { (n + Self.panelWidth - 1) / Self.panelWidth }
+
+    /// `C = A · B` (or `C += A · B`) for the columns of the panels `panels` only (columns
+    /// `panels.lowerBound · panelWidth` up to `min(n, panels.upperBound · panelWidth)`), on the
+    /// calling thread; `A` row-major (row stride `lda`) and `c` the address of column 0. For
+    /// callers that split the work over threads themselves: the LSTM's per-step products, each
+    /// thread a slice of the hidden units together with the cell that consumes it.
+    public func multiply(m: Int, a: UnsafePointer<Float>, lda: Int, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool,
+                         panels: Range<Int>) {
+        if m <= 0 || panels.isEmpty { return }
+        precondition(lda >= k && ldc >= n && m <= Int(Int32.max) && panels.lowerBound >= 0 && panels.upperBound <= panelCount,
+                     "PackedMatrix.multiply: lda \(lda), ldc \(ldc), panels \(panels) do not fit m \(m), k \(k), n \(n)")
+        _ = e2e_packed_gemm(isa, Int32(m), Int32(n), Int32(k), a, Int32(lda), 0, storage, c, Int32(ldc), accumulate ? 1 : 0,
+                            Int32(panels.lowerBound), Int32(panels.upperBound))
+    }
+
     /// The threaded product against packed panels (see ``multiply(m:a:lda:transposedA:c:ldc:accumulate:)``).
     static func multiply(isa: Int32, k: Int, n: Int, packed: UnsafePointer<Float>, m: Int, a: UnsafePointer<Float>, lda: Int,
                          transposedA: Bool, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {

@@ -54,8 +54,9 @@ final class GEMMPackedTests: XCTestCase {
         let saved = CPUKernels.limitedToAVX2
         defer { CPUKernels.limitedToAVX2 = saved }
         // Shapes the route takes: 16 and 33 rows, 64+ rows with row and panel tails,
-        // K across the copied-A blocks (128 with AVX-512, 256 with AVX2), and a split by rows.
-        let shapes = [(16, 32, 40), (33, 512, 300), (64, 96, 33), (70, 64, 300), (129, 130, 129), (200, 56, 520)]
+        // K across the copied-A blocks (128 with AVX-512, 256 with AVX2), a split by rows, and
+        // 98 columns (3/4 of the AVX-512 panels filled).
+        let shapes = [(16, 32, 40), (33, 512, 300), (64, 96, 33), (70, 64, 300), (129, 130, 129), (200, 56, 520), (100, 98, 70)]
         for avx2 in families {
             CPUKernels.limitedToAVX2 = avx2
             for (m, n, k) in shapes {

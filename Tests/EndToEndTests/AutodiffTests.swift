@@ -1,5 +1,6 @@
 import XCTest
 @testable import EndToEnd
+import EndToEndKernels
 
 final class AutodiffTests: XCTestCase {
     func testBackwardOnScalar() {
@@ -35,6 +36,40 @@ final class AutodiffTests: XCTestCase {
         XCTAssertFalse(x.isSameTensor(as: x * 1), "equal values in another tensor")
         XCTAssertFalse(x.isSameTensor(as: x.T), "another view of the storage")
         XCTAssertFalse(x.isSameTensor(as: x.sliced(axis: 1, 0..<2)))
+    }
+
+    /// A slice's gradient (the upstream gradient at the slice, zeros elsewhere) on every axis,
+    /// through the one-pass fill for unstrided slices and the strided assignment for stepped
+    /// ones and permuted gradients, against a loop over the elements; on 1 and 2 threads, with
+    /// a slice large enough to be split.
+    func testSliceGradientPlacesTheUpstreamGradient() {
+        for (shape, axis, range, step) in [([3, 4, 5], 0, 1..<3, 1), ([3, 4, 5], 1, 0..<4, 1), ([3, 4, 5], 2, 2..<5, 1),
+                                           ([3, 4, 5], 1, 1..<4, 2), ([2, 300, 400], 1, 7..<291, 1), ([90_000], 0, 100..<70_000, 1)] {
+            for threads in [1, 2] {
+                for permutedUpstream in [false, true] where shape.count == 3 || !permutedUpstream {
+                    let x = Tensor.randn(shape, seed: 3).requiringGrad()
+                    let s = x.sliced(axis: axis, range, step: step)
+                    // Through a permutation the upstream gradient reaches the slice's backward as a
+                    // strided view.
+                    let y = permutedUpstream ? s.permuted([2, 1, 0]) : s
+                    let u = Tensor.randn(y.shape, seed: 4)
+                    Threading.withThreadCount(threads) { (y * u).sum().backward() }
+                    let got = x.grad!.scalars
+                    let gs = (permutedUpstream ? u.permuted([2, 1, 0]) : u).contiguousCopy().scalars
+                    var want = [Float](repeating: 0, count: got.count)
+                    let inner = shape[(axis + 1)...].reduce(1, *), outer = shape[..<axis].reduce(1, *)
+                    let picked = Array(stride(from: range.lowerBound, to: range.upperBound, by: step))
+                    for o in 0..<outer {
+                        for (k, i) in picked.enumerated() {
+                            for e in 0..<inner {
+                                want[(o * shape[axis] + i) * inner + e] = gs[(o * picked.count + k) * inner + e]
+                            }
+                        }
+                    }
+                    XCTAssertEqual(got, want, "shape \(shape) axis \(axis) range \(range) step \(step) threads \(threads) permuted \(permutedUpstream)")
+                }
+            }
+        }
     }
 
     func testNoGradAndDetach() {

@@ -65,28 +65,43 @@ final class RecurrenceTests: XCTestCase {
     func testCKernelsMatchTheReferencePath() throws {
         try XCTSkipIf(CPUKernels.instructionSet == nil, "this CPU has neither AVX-512 nor AVX2 + FMA")
         let families = kernelFamiliesOfThisCPU
-        for (T, B, F, H) in [(7, 11, 5, 37), (30, 12, 9, 21)] {
-            func run(_ fast: Bool, avx2: Bool, threads: Int) -> [[Float]] {
-                withCPUKernels(enabled: fast, avx2: avx2, threads: threads) {
-                    let x = Tensor.randn([B, T, F], seed: 21).requiringGrad(), wih = (Tensor.randn([4 * H, F], seed: 22) * 0.3).requiringGrad()
-                    let whh = (Tensor.randn([4 * H, H], seed: 23) * 0.3).requiringGrad(), b = Tensor.randn([4 * H], seed: 24).requiringGrad()
-                    let b2 = Tensor.randn([4 * H], seed: 28).requiringGrad()
-                    let h0 = Tensor.randn([B, H], seed: 25).requiringGrad(), c0 = Tensor.randn([B, H], seed: 26).requiringGrad()
-                    let r = Tensor.lstm(x, weightIH: wih, weightHH: whh, biasIH: b, biasHH: b2, h0: h0, c0: c0, batchFirst: true)
-                    ((r.output * Tensor.randn([B, T, H], seed: 27)).sum() + r.c.sum() + r.h.sum()).backward()
-                    return [r.output.scalars, r.c.scalars] + [x, wih, whh, b, b2, h0, c0].map { $0.grad!.scalars }
-                }
-            }
-            let reference = run(false, avx2: false, threads: 1)
+        // H = 37 and 21 take the per-row cell; H = 128 and 32 (whole panels of hidden units) the
+        // fused step, with and without initial states, in both layouts, and over a single step.
+        // At B · H ≥ 2,048 the 4 panels of 128 units split over 2 and 3 threads.
+        for (T, B, F, H, batchFirst, states) in [(7, 11, 5, 37, true, true), (30, 12, 9, 21, true, true),
+                                                  (5, 16, 6, 128, true, true), (4, 20, 7, 128, false, false),
+                                                  (1, 3, 4, 32, true, false), (1, 4, 3, 32, false, true)] {
+            let label = "T \(T) B \(B) H \(H) batchFirst \(batchFirst) states \(states)"
+            let reference = lstmResults(T: T, B: B, F: F, H: H, batchFirst: batchFirst, states: states, fast: false, avx2: false, threads: 1)
             for avx2 in families {
-                for threads in [1, 2] {
-                    let fast = run(true, avx2: avx2, threads: threads)
+                let one = lstmResults(T: T, B: B, F: F, H: H, batchFirst: batchFirst, states: states, fast: true, avx2: avx2, threads: 1)
+                for threads in [1, 2, 3] {
+                    let fast = threads == 1 ? one
+                        : lstmResults(T: T, B: B, F: F, H: H, batchFirst: batchFirst, states: states, fast: true, avx2: avx2, threads: threads)
                     for (i, (f, r)) in zip(fast, reference).enumerated() {
                         let worst = zip(f, r).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? 0
-                        XCTAssertLessThan(worst, 1e-5, "T \(T) B \(B) H \(H) avx2 \(avx2) threads \(threads): result \(i) (output, c, then the gradients of x, W_ih, W_hh, b_ih, b_hh, h0, c0)")
+                        XCTAssertLessThan(worst, 1e-5, "\(label) avx2 \(avx2) threads \(threads): result \(i) (output, c, h, then the gradients of x, W_ih, W_hh, b_ih, b_hh, h0, c0)")
                     }
+                    // The threads split the hidden units or the batch rows, never a sum.
+                    XCTAssertEqual(fast, one, "\(label) avx2 \(avx2): \(threads) threads differ from one in some bit")
                 }
             }
+        }
+    }
+
+    /// Output, final c and h, then every gradient of one LSTM call and backward.
+    private func lstmResults(T: Int, B: Int, F: Int, H: Int, batchFirst: Bool, states: Bool, fast: Bool, avx2: Bool,
+                             threads: Int) -> [[Float]] {
+        withCPUKernels(enabled: fast, avx2: avx2, threads: threads) {
+            let x = Tensor.randn(batchFirst ? [B, T, F] : [T, B, F], seed: 21).requiringGrad()
+            let wih = (Tensor.randn([4 * H, F], seed: 22) * 0.3).requiringGrad()
+            let whh = (Tensor.randn([4 * H, H], seed: 23) * 0.3).requiringGrad(), b = Tensor.randn([4 * H], seed: 24).requiringGrad()
+            let b2 = Tensor.randn([4 * H], seed: 28).requiringGrad()
+            let h0 = states ? Tensor.randn([B, H], seed: 25).requiringGrad() : nil
+            let c0 = states ? Tensor.randn([B, H], seed: 26).requiringGrad() : nil
+            let r = Tensor.lstm(x, weightIH: wih, weightHH: whh, biasIH: b, biasHH: b2, h0: h0, c0: c0, batchFirst: batchFirst)
+            ((r.output * Tensor.randn(r.output.shape, seed: 27)).sum() + r.c.sum() + (r.h * 0.5).sum()).backward()
+            return [r.output.scalars, r.c.scalars, r.h.scalars] + ([x, wih, whh, b, b2] + [h0, c0].compactMap { $0 }).map { $0.grad!.scalars }
         }
     }
 

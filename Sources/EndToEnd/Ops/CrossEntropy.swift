@@ -15,19 +15,33 @@ extension Tensor {
         let (n, c) = (shape[0], shape[1])
         let x = contiguousCopyIfNeeded()
         let t = targets.scalars
-        // Row log-sum-exps are kept for backward: softmax = exp(x − lse).
+        // Row log-sum-exps are kept for backward: softmax = exp(x − lse). Rows split over the
+        // threads (the language models' [2048, 98] logits took 1 % of a step on one thread
+        // while the other waited); each row's loss is kept and summed in order afterwards, so
+        // the total does not depend on the thread count.
         var lse = [Float](repeating: 0, count: n)
-        var total: Double = 0
+        var rowLoss = [Float](repeating: 0, count: n)
         let px = x.storage.pointer + x.offset
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: Swift.max(c, 1)) { tmp in
-            let e = tmp.baseAddress!
-            for i in 0..<n {
-                let row = px + i * c
-                let (m, s) = SoftmaxKernels.shiftedExp(row, into: e, count: c)
-                lse[i] = Foundation.log(s) + m
-                total += Double(lse[i] - row[Int(t[i])])
+        let grain = Swift.max(1, (1 << 14) / Swift.max(c, 1))
+        lse.withUnsafeMutableBufferPointer { lb in
+            rowLoss.withUnsafeMutableBufferPointer { rb in
+                let (pl, pr) = (lb.baseAddress!, rb.baseAddress!)
+                parallelFor(n, grain: grain) { range in
+                    withUnsafeTemporaryAllocation(of: Float.self, capacity: Swift.max(c, 1)) { tmp in
+                        let e = tmp.baseAddress!
+                        for i in range {
+                            let row = px + i * c
+                            let (m, s) = SoftmaxKernels.shiftedExp(row, into: e, count: c)
+                            pl[i] = Foundation.log(s) + m
+                            pr[i] = pl[i] - row[Int(t[i])]
+                        }
+                    }
+                }
             }
         }
+        var total: Double = 0
+        for v in rowLoss { total += Double(v) }
+        let rowLSE = lse
         let scale: Float = mean ? (n > 0 ? 1 / Float(n) : .nan) : 1
         var out = Tensor(mean ? Float(total / Double(n)) : Float(total))
         let inShape = shape
@@ -36,12 +50,14 @@ extension Tensor {
             // Captures `x`, which keeps the logits alive until the graph is freed.
             let px = x.storage.pointer + x.offset
             return Tensor(shape: inShape) { d, _ in
-                for i in 0..<n {
-                    let row = px + i * c, drow = d + i * c
-                    for j in 0..<c { drow[j] = row[j] - lse[i] }
-                    VectorMath.exp(drow, drow, count: c)
-                    for j in 0..<c { drow[j] *= k }
-                    drow[Int(t[i])] -= k
+                parallelFor(n, grain: grain) { range in
+                    for i in range {
+                        let row = px + i * c, drow = d + i * c
+                        for j in 0..<c { drow[j] = row[j] - rowLSE[i] }
+                        VectorMath.exp(drow, drow, count: c)
+                        for j in 0..<c { drow[j] *= k }
+                        drow[Int(t[i])] -= k
+                    }
                 }
             }
         }

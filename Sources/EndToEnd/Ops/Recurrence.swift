@@ -113,6 +113,18 @@ struct LSTMLayout {
     /// Enough batch rows per parallel chunk that a thread gets a few thousand elements.
     var grain: Int { Swift.max(1, 2048 / Swift.max(H, 1)) }
 
+    /// Runs `body(j0, j1)` over slices of the hidden units `0 ..< H`, whole panels of the packed
+    /// kernels each, split over the threads: one fork and join per time step, in which a thread
+    /// computes its units' gates and consumes them in its own cache. Splitting the product by
+    /// panels and then the cell by batch rows took two, and moved every gate row between cores.
+    func slices(_ body: (Int, Int) -> Void) {
+        let nr = PackedMatrix.panelWidth, units = H / nr
+        // About 2^18 multiply-adds per slice pay for a dispatch, as in the packed products.
+        parallelFor(units, grain: Swift.max(1, (1 << 18) / Swift.max(1, B * H * 4 * nr))) { range in
+            body(range.lowerBound * nr, range.upperBound * nr)
+        }
+    }
+
     /// Copies `[T, B, w]` time-major rows to `[B, T, w]` (or the reverse with `toTimeMajor`).
     func transpose(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, width w: Int, toTimeMajor: Bool) {
         for t in 0..<T {
@@ -154,26 +166,31 @@ enum LSTMForward {
         let hidden = L.batchFirst ? Tensor(shape: [L.rows, H]) { _, _ in } : combined
         let pg = gates.storage.pointer, pc = cells.storage.pointer, ptc = tanhCells.storage.pointer
         let hs = hidden.storage.pointer
-        // Input projection of every step at once, on top of the summed biases.
-        if !bias.isEmpty {
-            // The biases summed once, then one copy per row (the sum per row was a scalar loop
-            // over every row of the sequence: 2 % of the LSTM benchmark, on one thread).
-            let pb = bias.map { UnsafePointer($0.storage.pointer + $0.offset) }
-            var summed = [Float](UnsafeBufferPointer(start: pb[0], count: G))
-            for extra in pb.dropFirst() { for j in 0..<G { summed[j] += extra[j] } }
-            summed.withUnsafeBufferPointer { sb in
-                parallelFor(L.rows, grain: Swift.max(1, (1 << 16) / G)) { range in
-                    for r in range { (pg + r * G).update(from: sb.baseAddress!, count: G) }
-                }
+        let cell = CPUKernels.LSTMCell.current
+        // The biases summed once. The C cell adds them to the gates as it activates them; the
+        // Swift path copies them into every row first, and the input projection adds to that
+        // (a pass over the whole [T·B, 4H] gate buffer, 1.5 % of the LSTM benchmark).
+        let biasSum: Tensor? = bias.isEmpty ? nil : Tensor(shape: [G]) { p, _ in
+            p.update(from: bias[0].storage.pointer + bias[0].offset, count: G)
+            for extra in bias.dropFirst() {
+                let e = extra.storage.pointer + extra.offset
+                for j in 0..<G { p[j] += e[j] }
+            }
+        }
+        let pbias = biasSum.map { UnsafePointer($0.storage.pointer) }
+        let rowsHoldBias = pbias != nil && cell == nil
+        if rowsHoldBias, let pbias {
+            parallelFor(L.rows, grain: Swift.max(1, (1 << 16) / G)) { range in
+                for r in range { (pg + r * G).update(from: pbias, count: G) }
             }
         }
         // All steps' input projections at once: x [T·B, F] · W_ihᵀ. The packed kernel beats
         // the BLAS on this tall, thin-K shape (F is the embedding width).
         if let packedWih = PackedMatrix(k: F, n: G, b: wih.storage.pointer + wih.offset, ldb: F, transposed: true) {
-            packedWih.multiply(m: L.rows, a: x.storage.pointer + x.offset, lda: F, c: pg, ldc: G, accumulate: !bias.isEmpty)
+            packedWih.multiply(m: L.rows, a: x.storage.pointer + x.offset, lda: F, c: pg, ldc: G, accumulate: rowsHoldBias)
         } else {
             sgemm(transA: false, transB: true, m: L.rows, n: G, k: F, alpha: 1, a: x.storage.pointer + x.offset, lda: F,
-                  b: wih.storage.pointer + wih.offset, ldb: F, beta: bias.isEmpty ? 0 : 1, c: pg, ldc: G)
+                  b: wih.storage.pointer + wih.offset, ldb: F, beta: rowsHoldBias ? 1 : 0, c: pg, ldc: G)
         }
         let pwhh = whh.storage.pointer + whh.offset
         let ph0 = h0.map { UnsafePointer($0.storage.pointer + $0.offset) }
@@ -181,10 +198,35 @@ enum LSTMForward {
         let pc0 = UnsafePointer(c0.map { $0.storage.pointer + $0.offset } ?? zero.storage.pointer)
         // W_hhᵀ packed once for the T small products (a BLAS would re-pack it every step).
         let packedWhh = T > 1 || ph0 != nil ? PackedMatrix(k: H, n: G, b: pwhh, ldb: H, transposed: true) : nil
+        let out = combined.storage.pointer
+        // Whole panels of hidden units: each thread's step is its units' four gate slices of the
+        // product and then their cells (see `LSTMLayout.slices`).
+        let fused = cell != nil && (packedWhh != nil || T == 1 && ph0 == nil) && H % PackedMatrix.panelWidth == 0
         for t in 0..<T {
             let g0 = pg + t * B * G
             // Recurrent term: gates_t += h_{t-1} · W_hhᵀ (nothing at t = 0 from a zero state).
             let hPrev: UnsafePointer<Float>? = t > 0 ? UnsafePointer(hs + (t - 1) * B * H) : ph0
+            let cPrev0 = t > 0 ? UnsafePointer(pc + (t - 1) * B * H) : pc0
+            if fused, let cell {
+                L.slices { j0, j1 in
+                    if let hPrev, let packedWhh {
+                        let nr = PackedMatrix.panelWidth
+                        for gate in 0..<4 {
+                            packedWhh.multiply(m: B, a: hPrev, lda: H, c: g0, ldc: G, accumulate: true,
+                                               panels: (gate * H + j0) / nr..<(gate * H + j1) / nr)
+                        }
+                    }
+                    for b in 0..<B {
+                        let r = t * B + b, o = r * H + j0
+                        cell.forward(gates: pg + r * G + j0, bias: pbias.map { $0 + j0 }, cPrev: cPrev0 + b * H + j0, c: pc + o,
+                                     tanhC: ptc + o, h: hs + o, hidden: H, count: j1 - j0)
+                        // Batch-first output written while the row is in cache (a separate pass
+                        // over the whole sequence afterwards was 1-2 % of the benchmark).
+                        if L.batchFirst { (out + (b * T + t) * H + j0).update(from: hs + o, count: j1 - j0) }
+                    }
+                }
+                continue
+            }
             if let hPrev {
                 if let packedWhh {
                     packedWhh.multiply(m: B, a: hPrev, lda: H, c: g0, ldc: G, accumulate: true)
@@ -193,13 +235,13 @@ enum LSTMForward {
                           b: pwhh, ldb: H, beta: 1, c: g0, ldc: G)
                 }
             }
-            let cPrev0 = t > 0 ? UnsafePointer(pc + (t - 1) * B * H) : pc0
             parallelFor(B, grain: L.grain) { range in
                 for b in range {
                     let r = t * B + b
                     let a = pg + r * G
-                    if CPUKernels.lstmCellForward(gates: a, cPrev: cPrev0 + b * H, c: pc + r * H, tanhC: ptc + r * H,
-                                                  h: hs + r * H, hidden: H) {
+                    if let cell {
+                        cell.forward(gates: a, bias: pbias, cPrev: cPrev0 + b * H, c: pc + r * H, tanhC: ptc + r * H,
+                                     h: hs + r * H, hidden: H, count: H)
                         continue
                     }
                     VectorMath.sigmoid(a, a, count: 2 * H)
@@ -221,10 +263,10 @@ enum LSTMForward {
                 }
             }
         }
-        let out = combined.storage.pointer
-        if L.batchFirst { L.transpose(hs, out, width: H, toTimeMajor: false) }
+        if L.batchFirst && !fused { L.transpose(hs, out, width: H, toTimeMajor: false) }
         // Final cell state after the sequence.
         (out + L.rows * H).update(from: pc + (T - 1) * B * H, count: B * H)
+        withExtendedLifetime(biasSum) {}
         return LSTMSaved(combined: combined, hidden: hidden, gates: gates, cells: cells, tanhCells: tanhCells)
     }
 }
@@ -245,9 +287,11 @@ enum LSTMBackward {
         let rows = L.rows
         let gy = gradient.contiguousCopyIfNeeded()
         let pgyCaller = UnsafePointer(gy.storage.pointer + gy.offset)
-        // Output gradients time-major.
-        let gyTime: Tensor? = L.batchFirst ? Tensor(shape: [rows, H]) { p, _ in L.transpose(pgyCaller, p, width: H, toTimeMajor: true) } : nil
-        let pgy = gyTime.map { UnsafePointer($0.storage.pointer) } ?? pgyCaller
+        // The output gradient's row for step t, batch row b, read in the caller's layout (a
+        // time-major copy of it was 1 % of the benchmark).
+        @inline(__always) func gyRow(_ t: Int, _ b: Int) -> UnsafePointer<Float> {
+            pgyCaller + (L.batchFirst ? b * T + t : t * B + b) * H
+        }
         let pa = saved.gates.storage.pointer, pc = saved.cells.storage.pointer, ptc = saved.tanhCells.storage.pointer
         let hs = saved.hidden.storage.pointer
         let zero = Tensor(shape: [B * H]) { p, n in p.initialize(repeating: 0, count: n) }
@@ -261,16 +305,40 @@ enum LSTMBackward {
         let dc = Tensor(shape: [B, H]) { p, n in p.update(from: pgyCaller + rows * H, count: n) }
         let pdh = dh.storage.pointer, pdc = dc.storage.pointer
         let packedWhh = T > 1 || needH0 ? PackedMatrix(k: G, n: H, b: pwhh, ldb: H, transposed: false) : nil
+        let cell = CPUKernels.LSTMCell.current
+        // As in the forward: each thread its hidden units' columns of dh_t = dGates_{t+1} · W_hh
+        // and then their cells, which read only those columns.
+        let fused = cell != nil && (packedWhh != nil || T == 1) && H % PackedMatrix.panelWidth == 0
         for t in stride(from: T - 1, through: 0, by: -1) {
             let cPrev0 = t > 0 ? UnsafePointer(pc + (t - 1) * B * H) : pc0
+            if fused, let cell {
+                L.slices { j0, j1 in
+                    if t < T - 1, let packedWhh {
+                        let nr = PackedMatrix.panelWidth
+                        packedWhh.multiply(m: B, a: pdg + (t + 1) * B * G, lda: G, c: pdh, ldc: H, accumulate: false,
+                                           panels: j0 / nr..<j1 / nr)
+                    }
+                    for b in 0..<B {
+                        let r = t * B + b, o = b * H + j0
+                        cell.backward(gates: pa + r * G + j0, tanhC: ptc + r * H + j0, outputGradient: gyRow(t, b) + j0,
+                                      hiddenGradient: pdh + o, cPrev: cPrev0 + o, cellGradient: pdc + o,
+                                      gateGradients: pdg + r * G + j0, hidden: H, count: j1 - j0)
+                    }
+                }
+                if t == 0 && needH0, let packedWhh {
+                    packedWhh.multiply(m: B, a: pdg, lda: G, c: pdh, ldc: H, accumulate: false)
+                }
+                continue
+            }
             parallelFor(B, grain: L.grain) { range in
                 for b in range {
                     let r = t * B + b
                     let a = pa + r * G, d = pdg + r * G
-                    let tc = ptc + r * H, gyr = pgy + r * H, cPrev = cPrev0 + b * H
+                    let tc = ptc + r * H, gyr = gyRow(t, b), cPrev = cPrev0 + b * H
                     let dhb = pdh + b * H, dcb = pdc + b * H
-                    if CPUKernels.lstmCellBackward(gates: a, tanhC: tc, outputGradient: gyr, hiddenGradient: dhb, cPrev: cPrev,
-                                                   cellGradient: dcb, gateGradients: d, hidden: H) {
+                    if let cell {
+                        cell.backward(gates: a, tanhC: tc, outputGradient: gyr, hiddenGradient: dhb, cPrev: cPrev,
+                                      cellGradient: dcb, gateGradients: d, hidden: H, count: H)
                         continue
                     }
                     var j = 0
@@ -336,12 +404,9 @@ enum LSTMBackward {
                       b: x.storage.pointer + x.offset, ldb: F, beta: 0, c: p, ldc: F)
             }
         }
-        // Column sums of the gate gradients, as a product with a row of ones.
-        let ones = Tensor(shape: [rows]) { p, n in p.initialize(repeating: 1, count: n) }
-        let dBias = Tensor(shape: [G]) { p, _ in
-            sgemm(transA: false, transB: false, m: 1, n: G, k: rows, alpha: 1, a: ones.storage.pointer, lda: rows,
-                  b: pdg, ldb: G, beta: 0, c: p, ldc: G)
-        }
+        // Column sums of the gate gradients, row by row (as a product with a row of ones the
+        // BLAS copied all of dGates into its packed order first: 2.7 % of the benchmark).
+        let dBias = Tensor(shape: [G]) { p, _ in ColumnSums.sum(pdg, rows: rows, columns: G, into: p) }
         var dx: Tensor? = nil
         if needInput {
             let dxTime = Tensor(shape: [rows, F]) { p, _ in

@@ -1,3 +1,5 @@
+import EndToEndKernels
+
 /// Shape-changing views. Each shares storage with its input where the layout allows, and
 /// is differentiable.
 extension Tensor {
@@ -77,11 +79,47 @@ extension Tensor {
         var out = Tensor(storage: storage, shape: newShape, strides: newStrides, offset: offset + range.lowerBound * strides[ax])
         let inShape = shape
         out.recordUnary(self, op: "slice") { g in
+            if step == 1 && g.isContiguous && g.shape == newShape {
+                return Tensor.sliceGradient(g, into: inShape, axis: ax, range)
+            }
             var full = Tensor.zeros(inShape)
             full.sliceAssign(axis: ax, range, step: step, g)
             return full
         }
         return out
+    }
+
+    /// The gradient of an unstrided slice: `g` (dense, the slice's shape) placed at `range`
+    /// along `axis` of zeros of `shape`, written in one parallel pass of fills and copies. The
+    /// LSTM's output is such a slice of its combined result, and zeroing it and then copying
+    /// through the strided loop took 1.5 % of the benchmark on one thread.
+    static func sliceGradient(_ g: Tensor, into shape: [Int], axis ax: Int, _ range: Range<Int>) -> Tensor {
+        let inner = shape[(ax + 1)...].reduce(1, *), span = shape[ax] * inner
+        let lo = range.lowerBound * inner, len = range.count * inner
+        let total = shape[..<ax].reduce(1, *) * span
+        let src = UnsafePointer(g.storage.pointer + g.offset)
+        return Tensor(shape: shape) { p, _ in
+            // Pieces of the flat output; each position in a span is a zero before the slice, a
+            // copy within it or a zero after it.
+            parallelFor(total, grain: 1 << 16) { r in
+                var i = r.lowerBound
+                while i < r.upperBound {
+                    let o = i / span, w = i - o * span, base = o * span
+                    let end: Int
+                    if w < lo {
+                        end = Swift.min(r.upperBound, base + lo)
+                        (p + i).initialize(repeating: 0, count: end - i)
+                    } else if w < lo + len {
+                        end = Swift.min(r.upperBound, base + lo + len)
+                        (p + i).initialize(from: src + o * len + (w - lo), count: end - i)
+                    } else {
+                        end = Swift.min(r.upperBound, base + span)
+                        (p + i).initialize(repeating: 0, count: end - i)
+                    }
+                    i = end
+                }
+            }
+        }
     }
 
     /// Element `index` along `axis`, with that axis removed (a view).

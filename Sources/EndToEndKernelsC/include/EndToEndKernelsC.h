@@ -95,17 +95,21 @@ int e2e_col2im(int isa, const float *cols, const e2e_conv_geometry *g, float *dx
 /// -1 for an unknown `isa`.
 int e2e_maxpool2x2(int isa, const float *src, float *dst, int *indices, long planes, int h, int w, int oh, int ow);
 
-/// One LSTM cell row of H units, forward: `a` holds the pre-activation gates [i, f, g, o]
-/// (4H) and gets their activations (sigmoid, sigmoid, tanh, sigmoid) in place; then
-/// c = f * c_prev + i * g, tc = tanh(c), h = o * tc. Returns 0, or -1 for an unknown `isa`.
-int e2e_lstm_cell_forward(int isa, float *a, const float *c_prev, float *c, float *tc, float *h, int hidden);
+/// `count` units of one LSTM cell row of `hidden` units, forward: `a` points at the first
+/// unit's pre-activation gate i, with f, g and o `hidden`, 2 `hidden` and 3 `hidden` floats on;
+/// `bias` (laid out the same way, or NULL) is added to them, and they get their activations
+/// (sigmoid, sigmoid, tanh, sigmoid) in place; then c = f * c_prev + i * g, tc = tanh(c),
+/// h = o * tc (`count` floats each). Returns 0, or -1 for an unknown `isa`.
+int e2e_lstm_cell_forward(int isa, float *a, const float *bias, const float *c_prev, float *c, float *tc, float *h,
+                          int hidden, int count);
 
-/// One LSTM cell row backward: from the activated gates `a`, tanh(c) `tc`, the output
-/// gradient `gy`, the recurrent gradient `dh` and c_prev, writes the pre-activation gate
-/// gradients `d` (4H) and replaces the carried cell gradient `dc` by its value for the
-/// previous step. Returns 0, or -1 for an unknown `isa`.
+/// `count` units of one LSTM cell row backward: from the activated gates `a` (laid out as in
+/// the forward), tanh(c) `tc`, the output gradient `gy`, the recurrent gradient `dh` and
+/// c_prev, writes the pre-activation gate gradients `d` (the gates' layout) and replaces the
+/// carried cell gradient `dc` by its value for the previous step. Returns 0, or -1 for an
+/// unknown `isa`.
 int e2e_lstm_cell_backward(int isa, const float *a, const float *tc, const float *gy, const float *dh,
-                           const float *c_prev, float *dc, float *d, int hidden);
+                           const float *c_prev, float *dc, float *d, int hidden, int count);
 
 /// The exact GELU, y = x * Phi(x) = 0.5 x (1 + erf(x / sqrt 2)), and its gradient,
 /// dx = g * (Phi(x) + x * phi(x)), over n floats, with erf from Abramowitz & Stegun 7.1.26
