@@ -29,20 +29,38 @@ public enum CPUKernels {
         return 0
     }()
 
-    /// Both switches in one value, so ``isa`` (called per LSTM row, per pooling plane, ...)
-    /// takes one lock. `E2E_C_KERNELS` sets them at launch: `0`, `false`, `no` or `off` turns
-    /// the kernels off, `avx2` limits them to AVX2 + FMA.
-    private struct Switches { var enabled: Bool; var avx2Only: Bool }
+    /// Both switches in one value, written under its lock; the instruction set they select is
+    /// published to an atomic that ``isa`` (called per LSTM row, per softmax row, per pooling
+    /// plane, ...) reads without a lock. `E2E_C_KERNELS` sets them at launch: `0`, `false`, `no`
+    /// or `off` turns the kernels off, `avx2` limits them to AVX2 + FMA.
+    private struct Switches {
+        var enabled: Bool
+        var avx2Only: Bool
+        var isa: Int32 {
+            guard detected != 0 && enabled else { return 0 }
+            return avx2Only ? E2E_CPU_AVX2_FMA : detected
+        }
+    }
     private static let switches = LockedValue<Switches>({
         guard let p = getenv("E2E_C_KERNELS") else { return Switches(enabled: true, avx2Only: false) }
         let v = String(cString: p).lowercased()
         return Switches(enabled: !["0", "false", "no", "off"].contains(v), avx2Only: v == "avx2")
     }())
+    /// The launch value published once, before the first read or write.
+    private static let published: Void = { switches.update { e2e_setting_store(E2E_SETTING_ISA, $0.isa) } }()
+
+    private static func setSwitches(_ change: (inout Switches) -> Void) {
+        _ = published
+        switches.update {
+            change(&$0)
+            e2e_setting_store(E2E_SETTING_ISA, $0.isa)
+        }
+    }
 
     /// Whether the C kernels are used where the CPU has them. Thread-safe; a global switch.
     public static var isEnabled: Bool {
         get { switches.get().enabled }
-        set { switches.update { $0.enabled = newValue } }
+        set { setSwitches { $0.enabled = newValue } }
     }
 
     /// Whether the AVX2 + FMA kernels are used even on a CPU with AVX-512 (`E2E_C_KERNELS=avx2`
@@ -50,15 +68,14 @@ public enum CPUKernels {
     /// and it reproduces an AVX2-only CPU's arithmetic. Thread-safe; a global switch.
     public static var limitedToAVX2: Bool {
         get { switches.get().avx2Only }
-        set { switches.update { $0.avx2Only = newValue } }
+        set { setSwitches { $0.avx2Only = newValue } }
     }
 
     /// The instruction set to call the C kernels with now, or 0 for the reference path.
     @inline(__always)
     static var isa: Int32 {
-        let s = switches.get()
-        guard detected != 0 && s.enabled else { return 0 }
-        return s.avx2Only ? E2E_CPU_AVX2_FMA : detected
+        _ = published
+        return e2e_setting_load(E2E_SETTING_ISA)
     }
 }
 

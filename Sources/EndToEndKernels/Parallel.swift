@@ -68,14 +68,26 @@ public enum Threading {
     /// Number of logical CPUs available to this process (at least 1).
     public static let activeProcessorCount: Int = detectProcessorCount()
 
+    /// Writes go through the lock; reads (every parallelFor) take the published atomic.
     private static let storage = LockedValue<Int>(activeProcessorCount)
+    private static let published: Void = { storage.update { e2e_setting_store(E2E_SETTING_THREADS, Int32(clamping: $0)) } }()
 
     /// Maximum number of threads kernels may use. Defaults to ``activeProcessorCount``.
     ///
-    /// Setting a value below 1 stores 1. Reads and writes are thread-safe (lock-backed, ~20 ns).
+    /// Setting a value below 1 stores 1. Reads and writes are thread-safe (reads are an atomic
+    /// load; writes take a lock).
     public static var threadCount: Int {
-        get { storage.get() }
-        set { storage.set(max(1, newValue)) }
+        get {
+            _ = published
+            return Int(e2e_setting_load(E2E_SETTING_THREADS))
+        }
+        set {
+            _ = published
+            storage.update {
+                $0 = max(1, min(newValue, Int(Int32.max)))
+                e2e_setting_store(E2E_SETTING_THREADS, Int32($0))
+            }
+        }
     }
 
     /// Runs `body` with ``threadCount`` temporarily set to `count`, restoring the previous
