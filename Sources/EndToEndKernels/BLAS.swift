@@ -147,7 +147,8 @@ final class BLASLibrary: @unchecked Sendable {
     let setNumThreads: SetNumThreadsFn?
     let backend: GEMMBackend
     let configString: String?
-    /// Thread count last pushed into OpenBLAS (0 = never).
+    /// Thread count last pushed into OpenBLAS (0 = never); written under the lock and published
+    /// to the atomic `E2E_SETTING_BLAS_THREADS`, which the calls check first.
     private let appliedThreads = LockedValue<Int>(0)
 
     /// Global lazily-initialized instance (Swift globals use `swift_once`: thread-safe, run once).
@@ -166,25 +167,27 @@ final class BLASLibrary: @unchecked Sendable {
     /// Keeps OpenBLAS's pool size equal to `Threading.threadCount` (cheap when unchanged).
     @inline(__always)
     func syncThreads() {
-        guard let setNumThreads else { return }
-        let want = Threading.threadCount
-        appliedThreads.update { applied in
-            if applied != want {
-                setNumThreads(Int32(clamping: want))
-                applied = want
-            }
-        }
+        apply(Threading.threadCount)
     }
 
     /// Makes OpenBLAS run the next calls on the calling thread only, so that several of our
     /// workers can each run one product; the next ``syncThreads()`` restores the pool size.
     func runOnCallingThreadOnly() {
+        apply(1)
+    }
+
+    private func apply(_ threads: Int) {
         guard let setNumThreads else { return }
+        let want = Int32(clamping: threads)
+        // Unchanged is the common case: an atomic load, no lock (the attention's per-head
+        // products call this from both threads of a 2-thread run).
+        if e2e_setting_load(E2E_SETTING_BLAS_THREADS) == want { return }
         appliedThreads.update { applied in
-            if applied != 1 {
-                setNumThreads(1)
-                applied = 1
+            if applied != Int(want) {
+                setNumThreads(want)
+                applied = Int(want)
             }
+            e2e_setting_store(E2E_SETTING_BLAS_THREADS, want)
         }
     }
 
