@@ -42,6 +42,10 @@ void e2e_pack_b(int k, int n, const float *b, int ldb, int trans_b, float *packe
 /// dst[j * ldd + i] = src[i * lds + j] for i < rows, j < cols: 8 x 8 blocks transposed in AVX
 /// registers where the CPU has AVX2, scalar elsewhere and at the edges.
 void e2e_transpose(int rows, int cols, const float *src, int lds, float *dst, int ldd);
+/// e2e_transpose with an epilogue on each destination row j (source column j): plus bias[j]
+/// when `bias` is not NULL, then zero unless above zero (NaN too) when `relu` is not 0. A
+/// convolution computed position-major stores its output channel-major in this one pass.
+void e2e_transpose_bias_relu(int rows, int cols, const float *src, int lds, float *dst, int ldd, const float *bias, int relu);
 
 /// C[M x N] = A[M x K] * B (+ C when `accumulate`), B packed by `e2e_pack_b`, A row-major
 /// (a[i * lda + k]) or, when `trans_a`, stored transposed (a[k * lda + i]), for the panels
