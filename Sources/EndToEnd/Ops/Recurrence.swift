@@ -424,6 +424,8 @@ enum LSTMBackward {
                 dx = dxTime.reshaped([T, B, F])
             }
         }
+        // The loops above read these through raw pointers only.
+        withExtendedLifetime((gy, dGates)) {}
         return Gradients(input: dx, weightIH: dWih, weightHH: dWhh, bias: dBias, h0: needH0 ? dh : nil, c0: dc)
     }
 }
