@@ -94,9 +94,9 @@ extension CPUKernels {
 
 extension CPUKernels {
     /// The LSTM cell's C kernels for the running CPU (`e2e_lstm_cell_forward` and
-    /// `e2e_lstm_cell_backward`), the instruction set read once: ``CPUKernels/isEnabled`` sits
-    /// behind a lock, and reading it for each of the 4,096 rows of a step cost 1.5 % of the
-    /// LSTM benchmark (and the two threads contended for it).
+    /// `e2e_lstm_cell_backward`), with the instruction set read once per LSTM call rather than
+    /// for each of a step's rows (when that read took a lock, it cost 1.5 % of the LSTM
+    /// benchmark); `nil` tells the caller to take the Swift path.
     public struct LSTMCell: Sendable {
         let isa: Int32
 

@@ -3,6 +3,12 @@
 // plain copy (a quarter of a 128 x 784 x 512 product's time in its packing).
 #include "EndToEndKernelsC.h"
 
+// One element of e2e_transpose_bias_relu's epilogue: plus bias[j] when given, then the ReLU.
+static inline float epilogue1(float v, const float *bias, int j, int relu) {
+    if (bias) v += bias[j];
+    return relu ? (v > 0 ? v : 0.0f) : v;
+}
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 
@@ -38,13 +44,8 @@ static inline void transpose8x8_op(const float *src, size_t lds, float *dst, siz
     _mm256_storeu_ps(dst + 7 * ldd, epilogue(_mm256_permute2f128_ps(u3, u7, 0x31), bias8, 7, relu));
 }
 
-static inline float epilogue1(float v, const float *bias, int j, int relu) {
-    if (bias) v += bias[j];
-    return relu ? (v > 0 ? v : 0.0f) : v;
-}
-
 // Tiles of 32 x 32 (8 x 8 blocks inside) keep both sides' cache lines in L1 while they are used.
-// The epilogue is a template argument in effect: always_inline with constant bias/relu per call.
+// Inlined into both callers, so the plain transposition keeps no epilogue.
 __attribute__((target("avx2"), always_inline))
 static inline void transpose_avx2_op(int rows, int cols, const float *src, size_t lds, float *dst, size_t ldd,
                                      const float *bias, int relu) {
@@ -73,12 +74,7 @@ static void transpose_avx2(int rows, int cols, const float *src, size_t lds, flo
 __attribute__((target("avx2")))
 static void transpose_avx2_bias_relu(int rows, int cols, const float *src, size_t lds, float *dst, size_t ldd,
                                      const float *bias, int relu) {
-    if (relu) {
-        if (bias) transpose_avx2_op(rows, cols, src, lds, dst, ldd, bias, 1);
-        else transpose_avx2_op(rows, cols, src, lds, dst, ldd, NULL, 1);
-    } else {
-        transpose_avx2_op(rows, cols, src, lds, dst, ldd, bias, 0);
-    }
+    transpose_avx2_op(rows, cols, src, lds, dst, ldd, bias, relu);
 }
 #endif
 
@@ -103,9 +99,5 @@ void e2e_transpose_bias_relu(int rows, int cols, const float *src, int lds, floa
     if (has_avx2()) { transpose_avx2_bias_relu(rows, cols, src, (size_t)lds, dst, (size_t)ldd, bias, relu); return; }
 #endif
     for (int i = 0; i < rows; i++)
-        for (int j = 0; j < cols; j++) {
-            float v = src[(size_t)i * lds + j];
-            if (bias) v += bias[j];
-            dst[(size_t)j * ldd + i] = relu ? (v > 0 ? v : 0.0f) : v;
-        }
+        for (int j = 0; j < cols; j++) dst[(size_t)j * ldd + i] = epilogue1(src[(size_t)i * lds + j], bias, j, relu);
 }

@@ -383,7 +383,6 @@ extension Tensor {
                                 bias: bias, relu: relu)
             }
         }
-        withExtendedLifetime(bd) {}
     }
 
     /// `out[grp]` `[Og, NP]` `= W_g [Og, K] · cols_g [K, NP]` for every group.

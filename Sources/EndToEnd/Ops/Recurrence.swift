@@ -125,13 +125,10 @@ struct LSTMLayout {
         }
     }
 
-    /// Copies `[T, B, w]` time-major rows to `[B, T, w]` (or the reverse with `toTimeMajor`).
-    func transpose(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, width w: Int, toTimeMajor: Bool) {
+    /// Copies `[T, B, w]` time-major rows to the caller's `[B, T, w]`.
+    func toBatchFirst(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, width w: Int) {
         for t in 0..<T {
-            for b in 0..<B {
-                let tm = (t * B + b) * w, bm = (b * T + t) * w
-                if toTimeMajor { (dst + tm).update(from: src + bm, count: w) } else { (dst + bm).update(from: src + tm, count: w) }
-            }
+            for b in 0..<B { (dst + (b * T + t) * w).update(from: src + (t * B + b) * w, count: w) }
         }
     }
 }
@@ -263,7 +260,7 @@ enum LSTMForward {
                 }
             }
         }
-        if L.batchFirst && !fused { L.transpose(hs, out, width: H, toTimeMajor: false) }
+        if L.batchFirst && !fused { L.toBatchFirst(hs, out, width: H) }
         // Final cell state after the sequence.
         (out + L.rows * H).update(from: pc + (T - 1) * B * H, count: B * H)
         withExtendedLifetime(biasSum) {}
@@ -419,7 +416,7 @@ enum LSTMBackward {
                 }
             }
             if L.batchFirst {
-                dx = Tensor(shape: [B, T, F]) { p, _ in L.transpose(dxTime.storage.pointer, p, width: F, toTimeMajor: false) }
+                dx = Tensor(shape: [B, T, F]) { p, _ in L.toBatchFirst(dxTime.storage.pointer, p, width: F) }
             } else {
                 dx = dxTime.reshaped([T, B, F])
             }
