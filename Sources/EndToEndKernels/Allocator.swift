@@ -30,3 +30,17 @@ public enum Allocator {
         return e2e_tune_allocator(mmapThreshold, trimThreshold) == 0
     }()
 }
+
+extension UnsafeMutablePointer where Pointee == Float {
+    /// `count` uninitialized floats starting on a 64-byte (cache line) boundary; give them back
+    /// with `deallocate()`.
+    ///
+    /// Why: `allocate(capacity:)` aligns floats to 16 bytes, and an AVX-512 load or store of a
+    /// whole line from such a buffer spans two lines. Packed GEMM operands read that way made the
+    /// LSTM's per-step product about 1.5× slower (a C driver, Intel Xeon: 14–17 ms against 9.4
+    /// for the 64 steps' products and cells).
+    public static func allocateCacheAligned(_ count: Int) -> UnsafeMutablePointer<Float> {
+        UnsafeMutableRawPointer.allocate(byteCount: Swift.max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
+            .bindMemory(to: Float.self, capacity: Swift.max(count, 1))
+    }
+}

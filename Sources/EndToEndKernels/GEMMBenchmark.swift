@@ -46,9 +46,9 @@ public func benchmarkGEMM(sizes: [Int] = [256, 512, 1024, 2048], threads: Int,
 private func benchmarkOneSize(_ n: Int, assumedGFLOPs: Double) -> Double {
     guard n > 0 else { return 0 }
     let count = n * n
-    let a = UnsafeMutablePointer<Float>.allocate(capacity: count)
-    let b = UnsafeMutablePointer<Float>.allocate(capacity: count)
-    let c = UnsafeMutablePointer<Float>.allocate(capacity: count)
+    let a = UnsafeMutablePointer<Float>.allocateCacheAligned(count)
+    let b = UnsafeMutablePointer<Float>.allocateCacheAligned(count)
+    let c = UnsafeMutablePointer<Float>.allocateCacheAligned(count)
     defer { a.deallocate(); b.deallocate(); c.deallocate() }
     // Deterministic uniform(-1, 1) data (xorshift); values never hit denormals.
     var state: UInt64 = 0x9E37_79B9_7F4A_7C15

@@ -28,16 +28,72 @@ public final class PackedMatrix: @unchecked Sendable {
         self.k = k
         self.n = n
         self.isa = isa
-        storage = .allocate(capacity: e2e_packed_count(Int32(k), Int32(n)))
+        // Cache-line aligned: the kernels load B a whole line at a time.
+        storage = .allocateCacheAligned(e2e_packed_count(Int32(k), Int32(n)))
         Self.pack(k: k, n: n, b: b, ldb: ldb, transposed: transposed, into: storage)
+    }
+
+    /// A block of the `B` that ``init(k:n:pieces:)`` packs: rows `rows` and columns `columns`,
+    /// element `(r, c)` read from `b[(r − rows.lowerBound) · ldb + c − columns.lowerBound]`
+    /// (row-major), or zeros when `b` is `nil`.
+    public struct Piece {
+        public let rows: Range<Int>
+        public let columns: Range<Int>
+        public let b: UnsafePointer<Float>?
+        public let ldb: Int
+
+        public init(rows: Range<Int>, columns: Range<Int>, b: UnsafePointer<Float>?, ldb: Int) {
+            self.rows = rows
+            self.columns = columns
+            self.b = b
+            self.ldb = ldb
+        }
+    }
+
+    /// Packs a `B` (`k × n`) assembled from row-major pieces, without first copying them side by
+    /// side: the LSTM's weight gradients `dGatesᵀ · [h_{t−1} | x_t]` as one product, which reads
+    /// (and copies into the kernel's order) the transposed `dGates` once instead of twice.
+    ///
+    /// The pieces must cover every element once; each column range starts on a panel boundary
+    /// (a multiple of ``panelWidth``) and ends on one or at `n`. `nil` where ``init(k:n:b:ldb:transposed:)``
+    /// would return it.
+    public init?(k: Int, n: Int, pieces: [Piece]) {
+        let isa = CPUKernels.isa
+        guard isa != 0, k > 0, n > 0, k <= Int(Int32.max), n <= Int(Int32.max) else { return nil }
+        let nr = Self.panelWidth
+        for piece in pieces {
+            precondition(piece.rows.lowerBound >= 0 && piece.rows.upperBound <= k && piece.columns.lowerBound >= 0
+                         && piece.columns.upperBound <= n && piece.columns.lowerBound % nr == 0
+                         && (piece.columns.upperBound % nr == 0 || piece.columns.upperBound == n)
+                         && (piece.b == nil || piece.ldb >= piece.columns.count),
+                         "PackedMatrix(pieces:): rows \(piece.rows), columns \(piece.columns), ldb \(piece.ldb) do not fit k \(k), n \(n) in whole panels")
+        }
+        self.k = k
+        self.n = n
+        self.isa = isa
+        storage = .allocateCacheAligned(e2e_packed_count(Int32(k), Int32(n)))
+        for piece in pieces where !piece.rows.isEmpty && !piece.columns.isEmpty {
+            let first = storage + piece.columns.lowerBound * k + piece.rows.lowerBound * nr
+            if let b = piece.b {
+                Self.pack(k: piece.rows.count, n: piece.columns.count, b: b, ldb: piece.ldb, transposed: false, into: first,
+                          panelStride: k * nr)
+            } else {
+                for panel in 0..<((piece.columns.count + nr - 1) / nr) {
+                    (first + panel * k * nr).initialize(repeating: 0, count: piece.rows.count * nr)
+                }
+            }
+        }
     }
 
     /// Packs `B` into `storage` (``e2e_packed_count`` floats), split over the worker threads by
     /// panels and, within a panel, by runs of rows: the LSTM packs 4-5 MiB of weights and states
     /// per step, which ran on one thread, and a convolution's weight gradient packs a one-panel
     /// `dYᵀ` of up to 2^21 floats (2 % of the CNN benchmark on the main thread, the worker idle).
-    static func pack(k: Int, n: Int, b: UnsafePointer<Float>, ldb: Int, transposed: Bool, into storage: UnsafeMutablePointer<Float>) {
-        let nr = Int(E2E_PACK_NR), panels = (n + nr - 1) / nr
+    /// Panel `p` starts `p · panelStride` floats on (`k · panelWidth` by default: the panels of a
+    /// `B` that is the whole matrix).
+    static func pack(k: Int, n: Int, b: UnsafePointer<Float>, ldb: Int, transposed: Bool, into storage: UnsafeMutablePointer<Float>,
+                     panelStride: Int? = nil) {
+        let nr = Int(E2E_PACK_NR), panels = (n + nr - 1) / nr, stride = panelStride ?? k * nr
         let t: Int32 = transposed ? 1 : 0
         // Row runs of 2^16 floats (2,048 rows, a multiple of e2e_pack_b's 8-row transposition
         // blocks); shorter panels are grouped to about that size per chunk, as before.
@@ -47,7 +103,7 @@ public final class PackedMatrix: @unchecked Sendable {
                 let panel = item / runs, r0 = (item % runs) * runRows, r1 = Swift.min(k, r0 + runRows)
                 let n0 = panel * nr, n1 = Swift.min(n, n0 + nr)
                 let src = transposed ? b + n0 * ldb + r0 : b + r0 * ldb + n0
-                e2e_pack_b(Int32(r1 - r0), Int32(n1 - n0), src, Int32(ldb), t, storage + panel * k * nr + r0 * nr)
+                e2e_pack_b(Int32(r1 - r0), Int32(n1 - n0), src, Int32(ldb), t, storage + panel * stride + r0 * nr)
             }
         }
     }

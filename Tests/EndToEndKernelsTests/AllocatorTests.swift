@@ -31,4 +31,13 @@ final class AllocatorTests: XCTestCase {
         throw XCTSkip("glibc only")
         #endif
     }
+
+    /// Packed GEMM operands and kernel scratch start on a cache line (see `allocateCacheAligned`).
+    func testCacheAlignedBuffersStartOnALine() {
+        for count in [1, 3, 17, 1000, 1 << 20] {
+            let p = UnsafeMutablePointer<Float>.allocateCacheAligned(count)
+            XCTAssertEqual(Int(bitPattern: p) % 64, 0, "\(count) floats")
+            p.deallocate()
+        }
+    }
 }

@@ -124,6 +124,54 @@ final class PackedMatrixTests: XCTestCase {
         }
     }
 
+    /// A `B` packed from pieces (a zero block, a block read with a wider row stride, and a
+    /// narrow last block that is not whole panels) multiplies exactly as the same matrix
+    /// assembled first and packed whole: the same panels, bit for bit, on 1 and 2 threads.
+    func testPiecesPackTheAssembledMatrix() throws {
+        try XCTSkipIf(CPUKernels.instructionSet == nil, "this CPU has neither AVX-512 nor AVX2 + FMA")
+        let (m, k, n) = (13, 70, 84), (wide, narrow, ldWide) = (64, 20, 67)
+        let top = 8
+        let first = kernelTestValues((k - top) * ldWide, seed: 21), second = kernelTestValues(k * narrow, seed: 22)
+        var whole = [Float](repeating: 0, count: k * n)
+        for r in top..<k { for c in 0..<wide { whole[r * n + c] = first[(r - top) * ldWide + c] } }
+        for r in 0..<k { for c in 0..<narrow { whole[r * n + wide + c] = second[r * narrow + c] } }
+        let a = kernelTestValues(k * m, seed: 23)
+        for transposedA in [false, true] {
+            for threads in [1, 2] {
+                var got = [Float](repeating: 0, count: m * n), want = got
+                first.withUnsafeBufferPointer { p1 in
+                    second.withUnsafeBufferPointer { p2 in
+                        let pieces = [PackedMatrix.Piece(rows: 0..<top, columns: 0..<wide, b: nil, ldb: 0),
+                                      PackedMatrix.Piece(rows: top..<k, columns: 0..<wide, b: p1.baseAddress!, ldb: ldWide),
+                                      PackedMatrix.Piece(rows: 0..<k, columns: wide..<n, b: p2.baseAddress!, ldb: narrow)]
+                        let packed = PackedMatrix(k: k, n: n, pieces: pieces)!
+                        a.withUnsafeBufferPointer { pa in
+                            got.withUnsafeMutableBufferPointer { pc in
+                                Threading.withThreadCount(threads) {
+                                    packed.multiply(m: m, a: pa.baseAddress!, lda: transposedA ? m : k, transposedA: transposedA,
+                                                    c: pc.baseAddress!, ldc: n, accumulate: false)
+                                }
+                            }
+                        }
+                    }
+                }
+                whole.withUnsafeBufferPointer { pw in
+                    let packed = PackedMatrix(k: k, n: n, b: pw.baseAddress!, ldb: n, transposed: false)!
+                    a.withUnsafeBufferPointer { pa in
+                        want.withUnsafeMutableBufferPointer { pc in
+                            Threading.withThreadCount(threads) {
+                                packed.multiply(m: m, a: pa.baseAddress!, lda: transposedA ? m : k, transposedA: transposedA,
+                                                c: pc.baseAddress!, ldc: n, accumulate: false)
+                            }
+                        }
+                    }
+                }
+                XCTAssertEqual(got, want, "transposed A \(transposedA), threads \(threads)")
+                XCTAssertNotEqual(got.filter { $0 != 0 }.count, 0)
+            }
+        }
+    }
+
     func testDisabledKernelsGiveNoPackedMatrix() {
         let b: [Float] = [1, 2, 3, 4]
         let saved = CPUKernels.isEnabled

@@ -86,7 +86,7 @@ struct SelfAttentionKernels: Sendable {
         let gemm = OneThreadGEMM(), blocks = blocks()
         parallelFor(batch * heads) { range in
             // Without kept weights, one head's worth of scratch per chunk.
-            let scratch = weights == nil ? UnsafeMutablePointer<Float>.allocate(capacity: l * l) : nil
+            let scratch = weights == nil ? UnsafeMutablePointer<Float>.allocateCacheAligned(l * l) : nil
             defer { scratch?.deallocate() }
             for bh in range {
                 let (bi, h) = (bh / heads, bh % heads)
@@ -123,7 +123,7 @@ struct SelfAttentionKernels: Sendable {
         let (l, e, d, e3) = (length, embed, headDim, 3 * embed)
         let gemm = OneThreadGEMM(), blocks = Array(blocks().reversed())
         parallelFor(batch * heads) { range in
-            let ds = UnsafeMutablePointer<Float>.allocate(capacity: blockRows * l)
+            let ds = UnsafeMutablePointer<Float>.allocateCacheAligned(blockRows * l)
             defer { ds.deallocate() }
             for bh in range {
                 let (bi, h) = (bh / heads, bh % heads)

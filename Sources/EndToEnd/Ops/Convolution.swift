@@ -224,8 +224,8 @@ extension Tensor {
             // order: the copy of a transposed A that the product below makes (9 % of the CNN
             // benchmark) is not needed. The weight gradient recomputes the columns row-major.
             let r = PackedMatrix.blockedRows, blocks = (g.np + r - 1) / r
-            let blocked = UnsafeMutablePointer<Float>.allocate(capacity: blocks * r * g.k)
-            let tmp = UnsafeMutablePointer<Float>.allocate(capacity: g.outC * g.np)
+            let blocked = UnsafeMutablePointer<Float>.allocateCacheAligned(blocks * r * g.k)
+            let tmp = UnsafeMutablePointer<Float>.allocateCacheAligned(g.outC * g.np)
             defer { blocked.deallocate(); tmp.deallocate() }
             let xp = UnsafePointer(xd.elementPointer)
             parallelFor(blocks, grain: Swift.max(1, 16384 / (r * g.k))) { range in
@@ -244,7 +244,7 @@ extension Tensor {
                 // the columns streamed), where W · cols packs the whole column matrix for a few rows
                 // (LeNet's first layer: 32 rows against 25 x 36,864 columns ran at 50 GFLOP/s in
                 // OpenBLAS, 85 this way, Zen 4).
-                let tmp = UnsafeMutablePointer<Float>.allocate(capacity: g.outC * g.np)
+                let tmp = UnsafeMutablePointer<Float>.allocateCacheAligned(g.outC * g.np)
                 defer { tmp.deallocate() }
                 sgemm(transA: true, transB: true, m: g.np, n: g.outC, k: g.k, alpha: 1, a: unfolded.storage.pointer, lda: g.np,
                       b: wd.elementPointer, ldb: g.k, beta: 0, c: tmp, ldc: g.outC)
@@ -255,7 +255,7 @@ extension Tensor {
                 if let bd { addBias(bd.elementPointer, outPtr, channels: g.outC, plane: g.p) }
                 if relu { ReLUKernels.forwardInPlace(outPtr, count: g.outC * g.p) }
             } else {
-                let tmp = UnsafeMutablePointer<Float>.allocate(capacity: g.outC * g.np)
+                let tmp = UnsafeMutablePointer<Float>.allocateCacheAligned(g.outC * g.np)
                 defer { tmp.deallocate() }
                 convGEMMForward(wd.elementPointer, unfolded.storage.pointer, tmp, g)
                 // [outC, N, P] -> [N, outC, P], adding the bias on the way.
@@ -329,8 +329,8 @@ extension Tensor {
                         // packs the column matrix for a few rows (LeNet's second layer: 64 rows
                         // against 800 x 4,096; 71 GFLOP/s in OpenBLAS, 109 this way, Zen 4).
                         let p = g.p
-                        let gYT = UnsafeMutablePointer<Float>.allocate(capacity: np * og)
-                        let dWT = UnsafeMutablePointer<Float>.allocate(capacity: k * og)
+                        let gYT = UnsafeMutablePointer<Float>.allocateCacheAligned(np * og)
+                        let dWT = UnsafeMutablePointer<Float>.allocateCacheAligned(k * og)
                         defer { gYT.deallocate(); dWT.deallocate() }
                         // From gT ([outC, N·P]: sample n's block at column n·P), which holds the
                         // ReLU's mask when there is one.
@@ -354,7 +354,7 @@ extension Tensor {
             }
             if needX {
                 let og = g.outPerGroup, k = g.k, np = g.np
-                let gCols = UnsafeMutablePointer<Float>.allocate(capacity: g.rows * np)
+                let gCols = UnsafeMutablePointer<Float>.allocateCacheAligned(g.rows * np)
                 defer { gCols.deallocate() }
                 let wp = wd.elementPointer
                 for grp in 0..<g.groups {

@@ -90,10 +90,10 @@ struct LayerNormKernels: Sendable {
         let blocks = (rows + Self.blockRows - 1) / Self.blockRows
         let sums = dWeight != nil || dBias != nil
         // Per block: Σ g ⊙ x̂, then Σ g.
-        let partial = UnsafeMutablePointer<Float>.allocate(capacity: sums ? Swift.max(1, blocks * 2 * d) : 1)
+        let partial = UnsafeMutablePointer<Float>.allocateCacheAligned(sums ? Swift.max(1, blocks * 2 * d) : 1)
         defer { partial.deallocate() }
         func body(_ range: Range<Int>) {
-            let xh = UnsafeMutablePointer<Float>.allocate(capacity: 2 * d)
+            let xh = UnsafeMutablePointer<Float>.allocateCacheAligned(2 * d)
             defer { xh.deallocate() }
             let h = xh + d
             for block in range {
