@@ -90,6 +90,17 @@ extension CPUKernels {
         guard isa != 0, h <= Int(Int32.max), w <= Int(Int32.max), h * w <= Int(Int32.max) else { return false }
         return e2e_maxpool2x2(isa, src, dst, indices, planes, Int32(h), Int32(w), Int32(oH), Int32(oW)) == 0
     }
+
+    /// Max pooling of `rows` rows of `w` floats (`h` rows per plane) in windows of `k` with stride
+    /// `k` and no padding, `oW` per row, by the C kernel (`e2e_maxpool_rows`): values, and
+    /// in-plane indices of each window's first maximum when `indices` is given. `false` (nothing
+    /// written) where there is no kernel for this CPU.
+    public static func maxPoolRows(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
+                                   indices: UnsafeMutablePointer<Int32>?, rows: Int, h: Int, w: Int, oW: Int, k: Int) -> Bool {
+        let isa = self.isa
+        guard isa != 0, h <= Int(Int32.max), w <= Int(Int32.max), h * w <= Int(Int32.max), k >= 1, oW * k <= w else { return false }
+        return e2e_maxpool_rows(isa, src, dst, indices, rows, Int32(h), Int32(w), Int32(oW), Int32(k)) == 0
+    }
 }
 
 extension CPUKernels {

@@ -124,6 +124,20 @@ public final class PackedMatrix: @unchecked Sendable {
                       accumulate: accumulate)
     }
 
+    /// ``multiply(m:a:lda:transposedA:c:ldc:accumulate:)`` for an `A` whose rows (or, when
+    /// `transposedA`, columns) start `stride` floats apart and may overlap: element `(i, kk)` at
+    /// `a[i · stride + kk]`, or `a[kk · stride + i]` transposed. A 1-D convolution of one input
+    /// channel with stride `s` and no padding has this as its (transposed) column matrix, read
+    /// straight from the input signal: no unfolded copy, `kernel / s` times the signal's size.
+    public func multiply(m: Int, windows a: UnsafePointer<Float>, stride: Int, transposedA: Bool = false,
+                         c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+        if m <= 0 { return }
+        precondition(stride >= 1 && stride <= Int(Int32.max) && ldc >= n && m <= Int(Int32.max),
+                     "PackedMatrix.multiply(windows:): stride \(stride), ldc \(ldc) do not fit m \(m), n \(n)")
+        Self.multiply(isa: isa, k: k, n: n, packed: storage, m: m, a: a, lda: stride, transposedA: transposedA, c: c, ldc: ldc,
+                      accumulate: accumulate)
+    }
+
     /// Columns per packed panel (32): the unit of ``multiply(m:a:lda:c:ldc:accumulate:panels:)``'s range.
     public static let panelWidth = Int(E2E_PACK_NR)
 

@@ -153,7 +153,8 @@ final class ConvolutionTests: XCTestCase {
     /// The C im2col and col2im against the Swift loops, element for element (both copy the same
     /// values and add in the same order): padding wider than the kernel's reach, dilation,
     /// vertical strides, rows of 1 to 52 floats (8-lane chunks with masked tails), and a
-    /// horizontal stride of 2, which the C kernels decline (the Swift loop runs).
+    /// horizontal stride of 2, which the C kernels decline (the strided path runs on both
+    /// sides; `testStridedUnfoldMatchesTheDefinition` checks it).
     func testUnfoldKernelsMatchTheReferenceLoops() throws {
         try XCTSkipIf(CPUKernels.instructionSet == nil, "this CPU has neither AVX-512 nor AVX2 + FMA")
         // (x [N, C, H, W], kernel, stride, padding, dilation)
@@ -189,6 +190,90 @@ final class ConvolutionTests: XCTestCase {
                     XCTAssertEqual(fast.unfolded, reference.unfolded, "im2col, x \(xs) kernel \(kernel) stride \(stride) padding \(padding) dilation \(dilation), avx2 \(avx2), threads \(threads)")
                     XCTAssertEqual(fast.folded, reference.folded, "col2im, x \(xs) kernel \(kernel) stride \(stride) padding \(padding) dilation \(dilation), avx2 \(avx2), threads \(threads)")
                 }
+            }
+        }
+    }
+
+    /// One-channel 1-D convolutions with a stride and no padding, whose products read the input
+    /// in place as overlapping windows (no column matrix): output and every gradient, with and
+    /// without the fused ReLU, against the reference path (C kernels off), both kernel
+    /// families, one and two threads. Kernel 64 / stride 8 is the voice network's first layer;
+    /// kernel 3 / stride 4 leaves gaps between windows; 40 channels span two panels, one partial.
+    func testWindowsInPlaceMatchTheReferencePath() throws {
+        try XCTSkipIf(CPUKernels.instructionSet == nil, "this CPU has neither AVX-512 nor AVX2 + FMA")
+        let cases: [([Int], [Int], Int, Bool)] = [
+            ([3, 1, 1000], [16, 1, 64], 8, true), ([2, 1, 50], [32, 1, 5], 3, false),
+            ([2, 1, 40], [8, 1, 3], 4, true), ([1, 1, 17], [40, 1, 2], 2, false),
+        ]
+        for (xs, ws, stride, relu) in cases {
+            let g = try Tensor.conv1dGeometry(input: xs, weight: ws, bias: [ws[0]], stride: stride, padding: 0, dilation: 1, groups: 1)
+            XCTAssertTrue(g.windowsInPlace, "x \(xs) w \(ws) stride \(stride) does not reach the in-place path")
+            func run(_ fast: Bool, avx2: Bool, threads: Int) -> [[Float]] {
+                withCPUKernels(enabled: fast, avx2: avx2, threads: threads) {
+                    var rng = RandomGenerator(seed: 47)
+                    let x = Tensor.normal(xs, using: &rng).requiringGrad(), w = Tensor.normal(ws, using: &rng).requiringGrad()
+                    let b = Tensor.normal([ws[0]], using: &rng).requiringGrad()
+                    let y = relu ? x.conv1dReLU(w, bias: b, stride: stride) : x.conv1d(w, bias: b, stride: stride)
+                    (y * Tensor.normal(y.shape, using: &rng)).sum().backward()
+                    return [y.scalars, x.grad!.scalars, w.grad!.scalars, b.grad!.scalars]
+                }
+            }
+            let reference = run(false, avx2: false, threads: 1)
+            for avx2 in kernelFamiliesOfThisCPU {
+                for threads in [1, 2] {
+                    for (i, (f, r)) in zip(run(true, avx2: avx2, threads: threads), reference).enumerated() {
+                        let worst = zip(f, r).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? 0
+                        XCTAssertLessThan(worst, 2e-5, "x \(xs) w \(ws) stride \(stride) avx2 \(avx2) threads \(threads): result \(i) (output, then the gradients of x, W, b)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// The column matrix of horizontally strided convolutions (the transposition path) against
+    /// its definition, element for element: the voice network's first layer (kernel 64, stride
+    /// 8), vertical and horizontal strides and padding together, padding wider than the stride,
+    /// a kernel wider than the input, and kernels narrower than 8 or dilated (the element-wise
+    /// loop), on 1 and 2 threads.
+    func testStridedUnfoldMatchesTheDefinition() {
+        // (x [N, C, H, W], kernel, stride, padding, dilation)
+        let cases: [([Int], (Int, Int), (Int, Int), (Int, Int), (Int, Int))] = [
+            ([2, 1, 1, 1000], (1, 64), (1, 8), (0, 0), (1, 1)), ([2, 3, 10, 37], (3, 5), (2, 3), (2, 3), (1, 1)),
+            ([1, 2, 5, 19], (2, 8), (1, 2), (1, 9), (1, 1)), ([2, 1, 1, 7], (1, 9), (1, 2), (0, 1), (1, 1)),
+            ([1, 2, 4, 30], (1, 3), (1, 4), (0, 2), (1, 3)), ([3, 2, 1, 50], (1, 8), (1, 8), (0, 0), (1, 1)),
+            ([2, 3, 7, 40], (3, 10), (2, 3), (1, 2), (1, 1)),
+        ]
+        for (xs, kernel, stride, padding, dilation) in cases {
+            let oH = (xs[2] + 2 * padding.0 - dilation.0 * (kernel.0 - 1) - 1) / stride.0 + 1
+            let oW = (xs[3] + 2 * padding.1 - dilation.1 * (kernel.1 - 1) - 1) / stride.1 + 1
+            let g = ConvGeometry(n: xs[0], c: xs[1], h: xs[2], w: xs[3], outC: 1, groups: 1, kH: kernel.0, kW: kernel.1,
+                                 sH: stride.0, sW: stride.1, pH: padding.0, pW: padding.1, dH: dilation.0, dW: dilation.1,
+                                 oH: oH, oW: oW)
+            var rng = RandomGenerator(seed: 44)
+            let x = Tensor.normal(xs, using: &rng), xv = x.scalars
+            var want = [Float](repeating: 0, count: g.rows * g.np)
+            for c in 0..<g.c {
+                for i in 0..<g.kH {
+                    for j in 0..<g.kW {
+                        let r = (c * g.kH + i) * g.kW + j
+                        for n in 0..<g.n {
+                            for oh in 0..<oH {
+                                for ow in 0..<oW {
+                                    let ih = oh * g.sH - g.pH + i * g.dH, iw = ow * g.sW - g.pW + j * g.dW
+                                    let inside = ih >= 0 && ih < g.h && iw >= 0 && iw < g.w
+                                    want[r * g.np + (n * oH + oh) * oW + ow] = inside ? xv[((n * g.c + c) * g.h + ih) * g.w + iw] : 0
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            for threads in [1, 2] {
+                var got = [Float](repeating: .nan, count: g.rows * g.np)
+                Threading.withThreadCount(threads) {
+                    x.withContiguousData { p in got.withUnsafeMutableBufferPointer { Tensor.im2col(p, g, $0.baseAddress!) } }
+                }
+                XCTAssertEqual(got, want, "x \(xs) kernel \(kernel) stride \(stride) padding \(padding) dilation \(dilation), threads \(threads)")
             }
         }
     }

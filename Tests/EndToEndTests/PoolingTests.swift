@@ -128,6 +128,33 @@ final class PoolingTests: XCTestCase {
         }
     }
 
+    /// The C row-window kernel against the reference loop: 1-D pools of 4, 2 and 3 (windows
+    /// that leave a remainder of the row unread, vector tails of 1 to 15 windows) and a 2-D pool
+    /// with a window one row high; values and the gradient's routing, ties and NaN included,
+    /// bit for bit.
+    func testMaxPoolRowsCKernelMatchesTheReferenceLoop() throws {
+        try XCTSkipIf(CPUKernels.instructionSet != "avx512f", "the row-window kernel is AVX-512 only")
+        for (shape, kernel) in [([3, 2, 1993], 4), ([2, 3, 70], 2), ([2, 2, 50], 3), ([1, 1, 4], 4), ([2, 2, 3, 40], 5)] {
+            let count = shape.reduce(1, *)
+            var values = Tensor.randn(shape, seed: UInt64(count)).scalars.map { ($0 * 2).rounded() / 2 }  // many ties
+            values[1] = .nan
+            values[count - 2] = .nan
+            func run(_ fast: Bool) -> ([Float], [Float]) {
+                let saved = CPUKernels.isEnabled
+                CPUKernels.isEnabled = fast
+                defer { CPUKernels.isEnabled = saved }
+                let x = Tensor(shape: shape, scalars: values).requiringGrad()
+                let y = shape.count == 3 ? x.maxPool1d(kernelSize: kernel)
+                    : x.maxPool2d(kernelSize: (1, kernel), stride: (1, kernel))
+                (y * Tensor.randn(y.shape, seed: 9)).sum().backward()
+                return (y.scalars, x.grad!.scalars)
+            }
+            let (fy, fg) = run(true), (ry, rg) = run(false)
+            XCTAssertEqual(fy.map(\.bitPattern), ry.map(\.bitPattern), "values \(shape) kernel \(kernel)")
+            XCTAssertEqual(fg.map(\.bitPattern), rg.map(\.bitPattern), "gradients \(shape) kernel \(kernel)")
+        }
+    }
+
     func testPool2dValidationMessages() {
         XCTAssertEqual(poolError("maxPool2d", [1, 4, 4], kernel: (2, 2)), "maxPool2d: input must be 4-D [N, C, H, W], got [1, 4, 4]")
         XCTAssertEqual(poolError("avgPool2d", [1, 1, 4, 4], kernel: (3, 3), padding: (2, 1)),

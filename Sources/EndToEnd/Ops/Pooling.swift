@@ -247,6 +247,13 @@ extension Tensor {
             }
             return
         }
+        // Windows one row high that tile the rows (the voice network's pools of 4): the C kernel.
+        if kH == 1 && sH == 1 && pH == 0 && pW == 0 && kW == sW && oH == h,
+           CPUKernels.maxPoolRows(src + range.lowerBound * inPlane, dst + range.lowerBound * outPlane,
+                                  indices: indices.map { $0 + range.lowerBound * outPlane }, rows: range.count * h,
+                                  h: h, w: w, oW: oW, k: kW) {
+            return
+        }
         for pl in range {
             let plane = src + pl * inPlane
             var o = pl * outPlane

@@ -110,6 +110,13 @@ int e2e_col2im(int isa, const float *cols, const e2e_conv_geometry *g, float *dx
 /// -1 for an unknown `isa`.
 int e2e_maxpool2x2(int isa, const float *src, float *dst, int *indices, long planes, int h, int w, int oh, int ow);
 
+/// Max pooling along rows with a window of `k` floats and a stride of `k`, no padding: `rows`
+/// rows of `w` floats in (the planes' rows, `h` per plane), `ow` (ow * k <= w) out per row;
+/// each window's maximum and, in `indices` (when not NULL), its first maximum's in-plane index
+/// ((row % h) * w + column), by the same rule as `e2e_maxpool2x2`. AVX-512 only: returns -1
+/// (nothing written) for any other `isa`, else 0.
+int e2e_maxpool_rows(int isa, const float *src, float *dst, int *indices, long rows, int h, int w, int ow, int k);
+
 /// `count` units of one LSTM cell row of `hidden` units, forward: `a` points at the first
 /// unit's pre-activation gate i, with f, g and o `hidden`, 2 `hidden` and 3 `hidden` floats on;
 /// `bias` (laid out the same way, or NULL) is added to them, and they get their activations
