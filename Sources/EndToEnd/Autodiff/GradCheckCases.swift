@@ -123,6 +123,10 @@ public enum GradCheckCatalog {
             c.append(GradCheckCase("standardized", "\(shapeString(s)) as [\(o), \(g), \(i)]", inputs: [normal(s, &rng) * 2]) {
                 $0[0].standardized(outer: o, groups: g, inner: i, epsilon: 1e-3).output
             })
+            c.append(GradCheckCase("standardizedAffine", "\(shapeString(s)) as [\(o), \(g), \(i)]",
+                                   inputs: [normal(s, &rng) * 2, normal([g], &rng), normal([g], &rng)]) {
+                $0[0].standardized(outer: o, groups: g, inner: i, epsilon: 1e-3, scale: $0[1], shift: $0[2]).output
+            })
         }
         return c
     }

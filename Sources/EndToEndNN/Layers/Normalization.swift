@@ -42,7 +42,13 @@ public class BatchNorm: Module, @unchecked Sendable {
         if isTraining {
             let n = axes.reduce(1) { $0 * x.shape[$1] }
             precondition(n > 1, "\(summary): training needs more than one value per channel, got input \(shapeText(x.shape))")
-            let s = x.standardized(outer: x.shape[0], groups: features, inner: n / x.shape[0], epsilon: epsilon)
+            let (outer, inner) = (x.shape[0], n / x.shape[0])
+            let s = if let weight, let bias {
+                // γ and β inside the op (see standardized(outer:groups:inner:epsilon:scale:shift:)).
+                x.standardized(outer: outer, groups: features, inner: inner, epsilon: epsilon, scale: weight.value, shift: bias.value)
+            } else {
+                x.standardized(outer: outer, groups: features, inner: inner, epsilon: epsilon)
+            }
             y = s.output
             withNoGrad {
                 let v = s.variance * (Float(n) / Float(n - 1))
@@ -54,8 +60,8 @@ public class BatchNorm: Module, @unchecked Sendable {
             let mean = runningMean.value.reshaped(statShape)
             let variance = runningVar.value.reshaped(statShape)
             y = (x - mean) / (variance + epsilon).sqrt()
+            if let weight, let bias { y = y * weight.value.reshaped(statShape) + bias.value.reshaped(statShape) }
         }
-        if let weight, let bias { y = y * weight.value.reshaped(statShape) + bias.value.reshaped(statShape) }
         return y
     }
 
