@@ -91,6 +91,9 @@ struct AppCommand: ParsableCommand {
         // Finished parts are on disk, each written atomically, so stopping at once loses only the part in progress.
         let interrupts = InterruptHandler(stopping: "stopping now; finished parts are kept") { sig in
             RunSupport.out("interrupted; resume with: \(resumeCommand)")
+            // _exit skips the defer above: without this, every interrupted run left its
+            // scratch directory in the temporary directory.
+            try? FileManager.default.removeItem(at: artifacts)
             _exit(128 + sig)
         }
         RunSupport.out("e2e app \(name)\(size == .full ? "" : " --" + size.rawValue): seed \(seed), report \(path)")

@@ -19,12 +19,22 @@ final class AppResumeTests: XCTestCase {
         return ((try? FileManager.default.contentsOfDirectory(atPath: parts.path)) ?? []).filter { $0.hasSuffix(".json") }.count
     }
 
+    /// The children's temporary directory (TMPDIR), inside `dir`.
+    var scratch: URL { dir.appendingPathComponent("tmp", isDirectory: true) }
+
+    /// Scratch directories that runs of `e2e app` left in ``scratch``.
+    func leftScratch() -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: scratch.path)) ?? []).filter { $0.hasPrefix("e2e-app-") }
+    }
+
     /// Runs e2e in `dir`; `signal` is sent once `report` has `parts` finished parts.
     func e2e(_ args: [String], signal: Int32? = nil, afterParts parts: Int = 0, of report: String = "") throws -> (status: Int32, out: String) {
         let p = Process()
         p.executableURL = TrainResumeTests.e2e
         p.arguments = args
         p.currentDirectoryURL = dir
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        p.environment = ProcessInfo.processInfo.environment.merging(["TMPDIR": scratch.path]) { $1 }
         let out = dir.appendingPathComponent("out-\(UUID().uuidString).log")
         FileManager.default.createFile(atPath: out.path, contents: nil)
         let handle = try FileHandle(forWritingTo: out)
@@ -64,11 +74,13 @@ final class AppResumeTests: XCTestCase {
         XCTAssertEqual(fresh.status, 1)
         XCTAssertTrue(fresh.out.contains("e2e app diagnosis --resume cut"), fresh.out)
 
-        let done = finishedParts("cut")
+        let done = finishedParts("cut"), leftByTheKill = leftScratch()
         let interrupted = try e2e(["app", "diagnosis", "--resume", "cut"], signal: SIGINT, afterParts: done + 1, of: "cut")
         XCTAssertEqual(interrupted.status, 130, interrupted.out)
         XCTAssertTrue(interrupted.out.contains("resume with: e2e app diagnosis --resume cut"), interrupted.out)
         XCTAssertTrue(interrupted.out.contains("read back"), interrupted.out)
+        // SIGKILL leaves its scratch behind; an interrupt must not.
+        XCTAssertEqual(leftScratch(), leftByTheKill, "the interrupted run left its scratch directory")
 
         let resumed = try e2e(["app", "diagnosis", "--resume", "cut"])
         XCTAssertEqual(resumed.status, 0, resumed.out)
