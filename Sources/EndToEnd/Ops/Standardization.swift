@@ -34,7 +34,7 @@ extension Tensor {
     /// by broadcasting, bit for bit; gradients flow to the input, `scale` and `shift`.
     ///
     /// Why one op: the broadcast product and sum, and the reductions of their gradients over
-    /// the batch, were four more passes over the activations (about 13 % of the conv1d
+    /// the batch, were four more passes over the activations (about 12 % of the conv1d
     /// benchmark). Here `dscale = Σ g·y` and `dshift = Σ g` are the sums the input gradient
     /// already needs.
     public func standardized(outer: Int, groups: Int, inner: Int, epsilon: Float, scale: Tensor, shift: Tensor) -> Standardized {
