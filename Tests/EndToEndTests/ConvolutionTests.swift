@@ -111,7 +111,6 @@ final class ConvolutionTests: XCTestCase {
     /// `W · cols` through the BLAS or Swift), both kernel families, one and two threads.
     func testTransposedProductsMatchTheReferencePath() throws {
         try XCTSkipIf(CPUKernels.instructionSet == nil, "this CPU has neither AVX-512 nor AVX2 + FMA")
-        let families = kernelFamiliesOfThisCPU
         // (x, weight, stride, padding): 2-D with bias and padding, strided, one sample, and 1-D;
         // output positions 243, 70, 16 and 160 (row blocks of 8 with and without a partial one).
         let cases: [([Int], [Int], (Int, Int), (Int, Int))] = [
@@ -138,15 +137,7 @@ final class ConvolutionTests: XCTestCase {
                                              pH: padding.0, pW: padding.1, dH: 1, dW: 1, oH: oH, oW: oW)
                 XCTAssertTrue(CPUKernels.blockedColumnsAvailable(for: shape), "x \(xs) w \(ws) does not reach the blocked columns")
             }
-            let reference = run(false, avx2: false, threads: 1)
-            for avx2 in families {
-                for threads in [1, 2] {
-                    for (i, (f, r)) in zip(run(true, avx2: avx2, threads: threads), reference).enumerated() {
-                        let worst = zip(f, r).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? 0
-                        XCTAssertLessThan(worst, 2e-5, "x \(xs) w \(ws) avx2 \(avx2) threads \(threads): result \(i) (output, then the gradients of x, W, b)")
-                    }
-                }
-            }
+            assertFastPathsMatchTheReference(run, "x \(xs) w \(ws)")
         }
     }
 
@@ -166,11 +157,7 @@ final class ConvolutionTests: XCTestCase {
             ([1, 1, 3, 1], (2, 1), (1, 1), (0, 0), (1, 1)),
         ]
         for (xs, kernel, stride, padding, dilation) in cases {
-            let oH = (xs[2] + 2 * padding.0 - dilation.0 * (kernel.0 - 1) - 1) / stride.0 + 1
-            let oW = (xs[3] + 2 * padding.1 - dilation.1 * (kernel.1 - 1) - 1) / stride.1 + 1
-            let g = ConvGeometry(n: xs[0], c: xs[1], h: xs[2], w: xs[3], outC: 1, groups: 1, kH: kernel.0, kW: kernel.1,
-                                 sH: stride.0, sW: stride.1, pH: padding.0, pW: padding.1, dH: dilation.0, dW: dilation.1,
-                                 oH: oH, oW: oW)
+            let g = Self.unfoldGeometry(xs, kernel, stride, padding, dilation)
             var rng = RandomGenerator(seed: 43)
             let x = Tensor.normal(xs, using: &rng), cols = Tensor.normal([g.rows, g.np], using: &rng)
             func run(_ fast: Bool, avx2: Bool, threads: Int) -> (unfolded: [Float], folded: [Float]) {
@@ -218,15 +205,7 @@ final class ConvolutionTests: XCTestCase {
                     return [y.scalars, x.grad!.scalars, w.grad!.scalars, b.grad!.scalars]
                 }
             }
-            let reference = run(false, avx2: false, threads: 1)
-            for avx2 in kernelFamiliesOfThisCPU {
-                for threads in [1, 2] {
-                    for (i, (f, r)) in zip(run(true, avx2: avx2, threads: threads), reference).enumerated() {
-                        let worst = zip(f, r).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? 0
-                        XCTAssertLessThan(worst, 2e-5, "x \(xs) w \(ws) stride \(stride) avx2 \(avx2) threads \(threads): result \(i) (output, then the gradients of x, W, b)")
-                    }
-                }
-            }
+            assertFastPathsMatchTheReference(run, "x \(xs) w \(ws) stride \(stride)")
         }
     }
 
@@ -244,11 +223,7 @@ final class ConvolutionTests: XCTestCase {
             ([2, 3, 7, 40], (3, 10), (2, 3), (1, 2), (1, 1)),
         ]
         for (xs, kernel, stride, padding, dilation) in cases {
-            let oH = (xs[2] + 2 * padding.0 - dilation.0 * (kernel.0 - 1) - 1) / stride.0 + 1
-            let oW = (xs[3] + 2 * padding.1 - dilation.1 * (kernel.1 - 1) - 1) / stride.1 + 1
-            let g = ConvGeometry(n: xs[0], c: xs[1], h: xs[2], w: xs[3], outC: 1, groups: 1, kH: kernel.0, kW: kernel.1,
-                                 sH: stride.0, sW: stride.1, pH: padding.0, pW: padding.1, dH: dilation.0, dW: dilation.1,
-                                 oH: oH, oW: oW)
+            let g = Self.unfoldGeometry(xs, kernel, stride, padding, dilation)
             var rng = RandomGenerator(seed: 44)
             let x = Tensor.normal(xs, using: &rng), xv = x.scalars
             var want = [Float](repeating: 0, count: g.rows * g.np)
@@ -257,11 +232,11 @@ final class ConvolutionTests: XCTestCase {
                     for j in 0..<g.kW {
                         let r = (c * g.kH + i) * g.kW + j
                         for n in 0..<g.n {
-                            for oh in 0..<oH {
-                                for ow in 0..<oW {
+                            for oh in 0..<g.oH {
+                                for ow in 0..<g.oW {
                                     let ih = oh * g.sH - g.pH + i * g.dH, iw = ow * g.sW - g.pW + j * g.dW
                                     let inside = ih >= 0 && ih < g.h && iw >= 0 && iw < g.w
-                                    want[r * g.np + (n * oH + oh) * oW + ow] = inside ? xv[((n * g.c + c) * g.h + ih) * g.w + iw] : 0
+                                    want[r * g.np + (n * g.oH + oh) * g.oW + ow] = inside ? xv[((n * g.c + c) * g.h + ih) * g.w + iw] : 0
                                 }
                             }
                         }
@@ -274,6 +249,33 @@ final class ConvolutionTests: XCTestCase {
                     x.withContiguousData { p in got.withUnsafeMutableBufferPointer { Tensor.im2col(p, g, $0.baseAddress!) } }
                 }
                 XCTAssertEqual(got, want, "x \(xs) kernel \(kernel) stride \(stride) padding \(padding) dilation \(dilation), threads \(threads)")
+            }
+        }
+    }
+
+    /// The geometry of unfolding `x` (`[N, C, H, W]`) with this kernel, stride, padding and
+    /// dilation (one output channel).
+    private static func unfoldGeometry(_ xs: [Int], _ kernel: (Int, Int), _ stride: (Int, Int), _ padding: (Int, Int),
+                                       _ dilation: (Int, Int)) -> ConvGeometry {
+        let oH = (xs[2] + 2 * padding.0 - dilation.0 * (kernel.0 - 1) - 1) / stride.0 + 1
+        let oW = (xs[3] + 2 * padding.1 - dilation.1 * (kernel.1 - 1) - 1) / stride.1 + 1
+        return ConvGeometry(n: xs[0], c: xs[1], h: xs[2], w: xs[3], outC: 1, groups: 1, kH: kernel.0, kW: kernel.1,
+                            sH: stride.0, sW: stride.1, pH: padding.0, pW: padding.1, dH: dilation.0, dW: dilation.1,
+                            oH: oH, oW: oW)
+    }
+
+    /// `run(fast, avx2, threads)` (the output, then the gradients of x, W and b) with the C
+    /// kernels on, for each kernel family of this CPU on one and two threads, within 2e-5 of the
+    /// reference path (kernels off, one thread).
+    private func assertFastPathsMatchTheReference(_ run: (Bool, Bool, Int) -> [[Float]], _ what: String, line: UInt = #line) {
+        let reference = run(false, false, 1)
+        for avx2 in kernelFamiliesOfThisCPU {
+            for threads in [1, 2] {
+                for (i, (f, r)) in zip(run(true, avx2, threads), reference).enumerated() {
+                    let worst = zip(f, r).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? 0
+                    XCTAssertLessThan(worst, 2e-5, "\(what) avx2 \(avx2) threads \(threads): result \(i) (output, then the gradients of x, W, b)",
+                                      line: line)
+                }
             }
         }
     }

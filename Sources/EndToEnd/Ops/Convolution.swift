@@ -340,18 +340,17 @@ extension Tensor {
                     }
                 }
             }
-            if needW {
-                if windowsPacked, let xKeep, CPUKernels.isEnabled && CPUKernels.instructionSet != nil {
-                    gw = Tensor(shape: [g.outC, g.cPerGroup, g.kH, g.kW]) { dst, _ in
-                        windowsWeightGradient(x: xKeep.elementPointer, gT: gp, g, into: dst)
-                    }
+            if needW, windowsPacked, let xKeep, CPUKernels.isEnabled && CPUKernels.instructionSet != nil {
+                gw = Tensor(shape: [g.outC, g.cPerGroup, g.kH, g.kW]) { dst, _ in
+                    windowsWeightGradient(x: xKeep.elementPointer, gT: gp, g, into: dst)
                 }
+            } else if needW {
                 var colTensor = cached ?? Tensor.zeros([0])
-                if gw == nil, cached == nil, let xKeep {
+                if cached == nil, let xKeep {
                     colTensor = Tensor(shape: [g.rows, g.np]) { _, _ in }
                     im2col(xKeep.elementPointer, g, colTensor.storage.pointer)
                 }
-                if gw == nil { gw = Tensor(shape: [g.outC, g.cPerGroup, g.kH, g.kW]) { dst, _ in
+                gw = Tensor(shape: [g.outC, g.cPerGroup, g.kH, g.kW]) { dst, _ in
                     let og = g.outPerGroup, k = g.k, np = g.np
                     if g.groups == 1 && GEMM.packedRouteTakes(m: k, n: og, k: np) {
                         // dWᵀ [K, outC] = cols · dYᵀ, with dYᵀ [NP, outC] the packed operand: dY · colsᵀ
@@ -379,7 +378,7 @@ extension Tensor {
                               a: gp + grp * og * np, lda: np, b: colTensor.storage.pointer + grp * k * np, ldb: np,
                               beta: 0, c: dst + grp * og * k, ldc: k)
                     }
-                } }
+                }
             }
             if needX {
                 let og = g.outPerGroup, k = g.k, np = g.np
@@ -512,10 +511,10 @@ extension Tensor {
     /// benchmark.
     static func im2colStrided(_ x: UnsafePointer<Float>, _ g: ConvGeometry, _ cols: UnsafeMutablePointer<Float>) {
         let np = g.np, p = g.p, (w, kW, sW, pW, oW) = (g.w, g.kW, g.sW, g.pW, g.oW)
-        // Output columns whose every tap lies inside the row: ow·sW − pW ≥ 0 and
-        // ow·sW − pW + kW − 1 ≤ w − 1.
-        let lo = Swift.min(oW, (pW + sW - 1) / sW)
-        let hi = Swift.max(lo, Swift.min(oW, w - kW + pW >= 0 ? (w - kW + pW) / sW + 1 : 0))
+        // Output columns whose every tap lies inside the row: from the first tap's lower bound
+        // to the last tap's upper one.
+        let lo = convValidRange(offset: -pW, stride: sW, size: w, outSize: oW).0
+        let hi = Swift.max(lo, convValidRange(offset: kW - 1 - pW, stride: sW, size: w, outSize: oW).1)
         parallelFor(g.c * g.kH * g.n, grain: Swift.max(1, 16384 / Swift.max(kW * p, 1))) { range in
             for item in range {
                 let n = item % g.n, ci = item / g.n, i = ci % g.kH, c = ci / g.kH
