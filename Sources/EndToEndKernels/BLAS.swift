@@ -51,10 +51,15 @@ public enum GEMMBackend: Sendable, Equatable, CustomStringConvertible {
 ///   `/usr/lib/x86_64-linux-gnu/libopenblas.so.0`, then `libblas.so.3`.
 /// - `OPENBLAS_CORETYPE`: honoured if set; otherwise set to `SkylakeX` on CPUs with
 ///   AVX-512F before loading (Debian's OpenBLAS 0.3.21 misdetects newer CPUs as Haswell).
-/// - `OPENBLAS_THREAD_TIMEOUT`: honoured if set; otherwise set to `4` so idle OpenBLAS
-///   workers sleep instead of spinning on cores that ``parallelFor(_:grain:_:)`` needs.
-///
-/// OpenBLAS's thread count follows ``Threading/threadCount`` (synced before each call).
+/// - `OPENBLAS_NUM_THREADS` is set to `1` before loading, and OpenBLAS's thread count is
+///   pinned at 1 after it: each call runs on its caller, and products large enough to share
+///   are split into slabs planned from their shape alone, which ``parallelFor(_:grain:_:)``'s
+///   workers share. Why: OpenBLAS's last bits depend on its thread count and on the shape
+///   of each call (Debian's 0.3.21 on an AVX2-only Zen 3 gave other bits for a third to a
+///   half of the elements of a product computed on 2 threads instead of 1, or in two calls of
+///   half the rows), so a result must not depend on how many threads happened to run it:
+///   `--threads 1` and `--threads 2`, one process and the ranks of an MPI job, give the same
+///   bits.
 public enum BLAS {
     /// The backend selected at load time (``GEMMBackend/swift`` when no BLAS is available).
     public static var backend: GEMMBackend { BLASLibrary.shared?.backend ?? .swift }
@@ -147,9 +152,6 @@ final class BLASLibrary: @unchecked Sendable {
     let setNumThreads: SetNumThreadsFn?
     let backend: GEMMBackend
     let configString: String?
-    /// Thread count last pushed into OpenBLAS (0 = never); written under the lock and published
-    /// to the atomic `E2E_SETTING_BLAS_THREADS`, which the calls check first.
-    private let appliedThreads = LockedValue<Int>(0)
 
     /// Global lazily-initialized instance (Swift globals use `swift_once`: thread-safe, run once).
     static let shared: BLASLibrary? = load()
@@ -162,33 +164,6 @@ final class BLASLibrary: @unchecked Sendable {
         self.setNumThreads = setNumThreads
         self.backend = backend
         self.configString = configString
-    }
-
-    /// Keeps OpenBLAS's pool size equal to `Threading.threadCount` (cheap when unchanged).
-    @inline(__always)
-    func syncThreads() {
-        apply(Threading.threadCount)
-    }
-
-    /// Makes OpenBLAS run the next calls on the calling thread only, so that several of our
-    /// workers can each run one product; the next ``syncThreads()`` restores the pool size.
-    func runOnCallingThreadOnly() {
-        apply(1)
-    }
-
-    private func apply(_ threads: Int) {
-        guard let setNumThreads else { return }
-        let want = Int32(clamping: threads)
-        // Unchanged is the common case: an atomic load, no lock (the attention's per-head
-        // products call this from both threads of a 2-thread run).
-        if e2e_setting_load(E2E_SETTING_BLAS_THREADS) == want { return }
-        appliedThreads.update { applied in
-            if applied != Int(want) {
-                setNumThreads(want)
-                applied = Int(want)
-            }
-            e2e_setting_store(E2E_SETTING_BLAS_THREADS, want)
-        }
     }
 
     private static func getenvString(_ name: String) -> String? {
@@ -238,12 +213,10 @@ final class BLASLibrary: @unchecked Sendable {
         if getenv("OPENBLAS_CORETYPE") == nil && cpuHasAVX512F() {
             setenv("OPENBLAS_CORETYPE", "SkylakeX", 0)
         }
-        // OpenBLAS workers busy-wait ~2^28 cycles (~0.1 s) after each call, stealing the
-        // cores our own parallelFor needs: measured 2x slower element-wise ops right after
-        // a GEMM on 2 vCPUs. 2^4 cycles makes them sleep at once, with no measurable GEMM cost.
-        if getenv("OPENBLAS_THREAD_TIMEOUT") == nil {
-            setenv("OPENBLAS_THREAD_TIMEOUT", "4", 0)
-        }
+        // One thread, so that OpenBLAS starts no pool of its own (its idle workers had
+        // busy-waited on the cores parallelFor needs) and every call is deterministic for its
+        // shape (see ``BLAS``); set over a user's value, which would break that.
+        setenv("OPENBLAS_NUM_THREADS", "1", 1)
 
         var tried: [String] = []
         for name in candidates {
@@ -276,7 +249,7 @@ final class BLASLibrary: @unchecked Sendable {
                 : .cblas(path: path)
             let lib = BLASLibrary(handle: h, sgemm: sgemm, setNumThreads: setThreads,
                                   backend: backend, configString: config)
-            lib.syncThreads()
+            setThreads?(1)
             return lib
         }
         failureReason.set("no CBLAS found (" + tried.joined(separator: "; ") + ")")
@@ -311,17 +284,64 @@ final class BLASLibrary: @unchecked Sendable {
     }
 }
 
-/// Calls `cblas_sgemm` (row-major). Returns false when no BLAS is loaded or a dimension
-/// does not fit in 32 bits, in which case the caller must use the Swift kernels.
-@inline(__always)
+/// Calls `cblas_sgemm` (row-major) on the planned slabs of the product (``BLASSlabs``), over
+/// the worker threads, or one after another on the calling thread when `parallel` is false.
+/// Returns false when no BLAS is loaded or a dimension does not fit in 32 bits, in which case
+/// the caller must use the Swift kernels.
 func blasSgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-               beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, syncThreads: Bool = true) -> Bool {
+               beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, parallel: Bool = true) -> Bool {
     guard let lib = BLASLibrary.shared else { return false }
     let lim = Int(Int32.max)
     guard m <= lim, n <= lim, k <= lim, lda <= lim, ldb <= lim, ldc <= lim else { return false }
-    if syncThreads { lib.syncThreads() }
-    lib.sgemm(cblasRowMajor, transA ? cblasTrans : cblasNoTrans, transB ? cblasTrans : cblasNoTrans,
-              Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    let ta = transA ? cblasTrans : cblasNoTrans, tb = transB ? cblasTrans : cblasNoTrans
+    let plan = BLASSlabs(m: m, n: n, k: k)
+    func slab(_ s: Int) {
+        let r = plan.range(s)
+        if plan.splitsRows {
+            lib.sgemm(cblasRowMajor, ta, tb, Int32(r.count), Int32(n), Int32(k), alpha,
+                      transA ? a + r.lowerBound : a + r.lowerBound * lda, Int32(lda), b, Int32(ldb), beta,
+                      c + r.lowerBound * ldc, Int32(ldc))
+        } else {
+            lib.sgemm(cblasRowMajor, ta, tb, Int32(m), Int32(r.count), Int32(k), alpha, a, Int32(lda),
+                      transB ? b + r.lowerBound * ldb : b + r.lowerBound, Int32(ldb), beta, c + r.lowerBound, Int32(ldc))
+        }
+    }
+    if parallel && plan.count > 1 {
+        parallelFor(plan.count) { range in for s in range { slab(s) } }
+    } else {
+        for s in 0..<plan.count { slab(s) }
+    }
     return true
+}
+
+/// How ``blasSgemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:parallel:)`` cuts a product
+/// into calls: from its shape alone, never the thread count, so that the bits do not depend
+/// on how many threads share the slabs. A power of two of them (1, 2, 4 or 8), so that 2 and
+/// 4 threads share them evenly, of about 2^20 multiply-adds or more each (tens of µs against a
+/// dispatch of a few), cut across the longer of `m` and `n` into pieces of at least 64 rows or
+/// columns (each call packs the other operand again: a 64th of its work at most), their
+/// bounds multiples of 16 (OpenBLAS's register tiles).
+struct BLASSlabs: Equatable {
+    /// Whether the slabs are bands of rows of `C` (else bands of its columns).
+    let splitsRows: Bool
+    let count: Int
+    let extent: Int
+
+    init(m: Int, n: Int, k: Int) {
+        let (mn, o1) = m.multipliedReportingOverflow(by: n), (madds, o2) = mn.multipliedReportingOverflow(by: max(k, 1))
+        let byWork = o1 || o2 ? 8 : min(8, madds >> 20)
+        splitsRows = m >= n
+        extent = splitsRows ? m : n
+        let wanted = min(byWork, extent / 64)
+        var c = 1
+        while 2 * c <= wanted { c *= 2 }
+        count = c
+    }
+
+    /// Rows (or columns) of slab `s` of ``count``.
+    func range(_ s: Int) -> Range<Int> {
+        func bound(_ i: Int) -> Int { i == 0 ? 0 : i == count ? extent : (i * extent / count) & ~15 }
+        return bound(s)..<bound(s + 1)
+    }
 }

@@ -50,9 +50,10 @@ func sgemmWithoutProduct(m: Int, n: Int, k: Int, alpha: Float, beta: Float, c: U
 /// (strides in elements; a stride of 0 broadcasts that operand across the batch, which is
 /// allowed for A and B but not C).
 ///
-/// Small matrices (≤ 64³ multiply-adds each, or ≤ 2²² when there are at least two per thread)
-/// are parallelised over the batch with each product single-threaded; larger ones run one
-/// after another, each using all threads.
+/// Small matrices (≤ 64³ multiply-adds each, or ≤ 2²² when there are at least four) are
+/// parallelised over the batch with each product single-threaded; larger ones run one after
+/// another, each using all threads. The choice depends on the shapes alone, not the thread
+/// count, so that the result does not either (the two routes round differently).
 public func sgemmBatched(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                          a: UnsafePointer<Float>, lda: Int, strideA: Int,
                          b: UnsafePointer<Float>, ldb: Int, strideB: Int,
@@ -65,13 +66,14 @@ public func sgemmBatched(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alp
         return
     }
     let work = m * n * max(k, 1)
-    // Up to 2^22 multiply-adds a product, with at least two products per thread, the batch is
-    // split over our workers and each product runs on one thread: OpenBLAS threading each
-    // product instead woke its sleeping workers for every call (the transformer's 128 attention
-    // products of 2^19 per layer). Below 64^3 OpenBLAS stays single-threaded by itself.
-    let threads = Threading.threadCount, small = work <= 64 * 64 * 64
-    if threads > 1 && (small || (work <= 1 << 22 && batch >= 2 * threads)) {
-        let gemm = OneThreadGEMM(keepPoolSize: small)
+    // Up to 2^22 multiply-adds a product, with at least four products (two per thread of a
+    // 2-thread run), the batch is split over our workers and each product runs on one thread:
+    // OpenBLAS threading each product instead woke its sleeping workers for every call (the
+    // transformer's 128 attention products of 2^19 per layer). One thread runs the same
+    // products in turn.
+    let small = work <= 64 * 64 * 64
+    if small || (work <= 1 << 22 && batch >= 4) {
+        let gemm = OneThreadGEMM()
         // Enough products per chunk to amortise dispatch (~2^17 multiply-adds per chunk).
         let grain = max(1, (1 << 17) / work)
         parallelFor(batch, grain: grain) { range in
@@ -99,18 +101,13 @@ public func sgemmBatched(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alp
 /// (one product per batch item or attention head, each on one thread).
 ///
 /// Make it outside the parallel loop and call it inside: it reads the task-local backend
-/// preference (``GEMM/withBackend(_:_:)``), which the pool's threads do not inherit, and it
-/// sets OpenBLAS to run each call on its caller, so that two workers do not each wake the
-/// BLAS's own threads. Semantics are those of
+/// preference (``GEMM/withBackend(_:_:)``), which the pool's threads do not inherit. Semantics are those of
 /// ``sgemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``.
 public struct OneThreadGEMM: Sendable {
     let useSwift: Bool
 
-    /// - Parameter keepPoolSize: leave OpenBLAS's pool as ``Threading/threadCount`` sets it;
-    ///   for products of at most 64³ multiply-adds, which OpenBLAS runs on one thread anyway.
-    public init(keepPoolSize: Bool = false) {
+    public init() {
         useSwift = GEMM.preference == .swift || BLASLibrary.shared == nil
-        if keepPoolSize { BLASLibrary.shared?.syncThreads() } else { BLASLibrary.shared?.runOnCallingThreadOnly() }
     }
 
     public func callAsFunction(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
@@ -119,7 +116,7 @@ public struct OneThreadGEMM: Sendable {
         if sgemmWithoutProduct(m: m, n: n, k: k, alpha: alpha, beta: beta, c: c, ldc: ldc) { return }
         if useSwift || !blasSgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a,
                                   lda: max(lda, 1), b: b, ldb: max(ldb, 1), beta: beta, c: c,
-                                  ldc: max(ldc, 1), syncThreads: false) {
+                                  ldc: max(ldc, 1), parallel: false) {
             sgemmSwift(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
                        a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, threads: 1)
         }

@@ -72,6 +72,11 @@ final class RecurrenceTests: XCTestCase {
                                                   (5, 16, 6, 128, true, true), (4, 20, 7, 128, false, false),
                                                   (1, 3, 4, 32, true, false), (1, 4, 3, 32, false, true)] {
             let label = "T \(T) B \(B) H \(H) batchFirst \(batchFirst) states \(states)"
+            // The weight and bias gradients (results 4 to 7) are sums over T · B steps and rows,
+            // added in another order by each path: float rounding's bound for a sum of K terms
+            // is K · 2^-24 of their magnitudes, twice that here (T 30 × B 12 differed by 1.2e-5
+            // on an AVX2-only Zen 3, where the reference's OpenBLAS is its Haswell kernel).
+            func tolerance(_ result: Int) -> Float { (4...7).contains(result) ? max(1e-5, Float(2 * T * B) * 0x1p-24) : 1e-5 }
             let reference = lstmResults(T: T, B: B, F: F, H: H, batchFirst: batchFirst, states: states, fast: false, avx2: false, threads: 1)
             for avx2 in families {
                 let one = lstmResults(T: T, B: B, F: F, H: H, batchFirst: batchFirst, states: states, fast: true, avx2: avx2, threads: 1)
@@ -80,7 +85,7 @@ final class RecurrenceTests: XCTestCase {
                         : lstmResults(T: T, B: B, F: F, H: H, batchFirst: batchFirst, states: states, fast: true, avx2: avx2, threads: threads)
                     for (i, (f, r)) in zip(fast, reference).enumerated() {
                         let worst = zip(f, r).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? 0
-                        XCTAssertLessThan(worst, 1e-5, "\(label) avx2 \(avx2) threads \(threads): result \(i) (output, c, h, then the gradients of x, W_ih, W_hh, b_ih, b_hh, h0, c0)")
+                        XCTAssertLessThan(worst, tolerance(i), "\(label) avx2 \(avx2) threads \(threads): result \(i) (output, c, h, then the gradients of x, W_ih, W_hh, b_ih, b_hh, h0, c0)")
                     }
                     // The threads split the hidden units or the batch rows, never a sum.
                     XCTAssertEqual(fast, one, "\(label) avx2 \(avx2): \(threads) threads differ from one in some bit")

@@ -16,14 +16,12 @@ int e2e_cpu_features(void);
 
 /// Process-wide integer settings, read and written atomically (relaxed): slot
 /// E2E_SETTING_ISA holds the instruction set the kernels run with now (0: the reference path),
-/// E2E_SETTING_THREADS the thread count, E2E_SETTING_BLAS_THREADS the thread count last given
-/// to OpenBLAS (0: never). Out-of-range slots read 0 and ignore stores.
+/// E2E_SETTING_THREADS the thread count. Out-of-range slots read 0 and ignore stores.
 int e2e_setting_load(int slot);
 void e2e_setting_store(int slot, int value);
 #define E2E_SETTING_ISA 0
 #define E2E_SETTING_THREADS 1
-#define E2E_SETTING_BLAS_THREADS 2
-#define E2E_SETTING_COUNT 3
+#define E2E_SETTING_COUNT 2
 
 /// Sets glibc malloc's M_MMAP_THRESHOLD and M_TRIM_THRESHOLD (bytes). Returns 0, or -1 where
 /// the C library is not glibc or refuses the values.
