@@ -3,7 +3,7 @@
 
 import EndToEndKernelsC
 
-/// `C = op(A) · op(B)` or `C += op(A) · op(B)` (`alpha = 1`, `beta` 0 or 1) with the C kernels
+/// `C = alpha · op(A) · op(B)` (`beta` 0) or `C += alpha · op(A) · op(B)` (`beta` 1) with the C kernels
 /// of ``PackedMatrix``, or `false` (nothing written) where they do not serve the call.
 ///
 /// Why ahead of the BLAS: on Zen 4 the 8 × 32 AVX-512 tile ran square products at 94-96 % of
@@ -11,7 +11,7 @@ import EndToEndKernelsC
 /// 83-89 %; on an Ice Lake Xeon the 6 × 64 tile that replaced it runs n = 1024 at about 85 %,
 /// where the 8 × 32 one was bound by its loads at 56-65 %.
 ///
-/// Declined (the caller uses the BLAS): other `alpha` or `beta`; fewer than 16 rows, where
+/// Declined (the caller uses the BLAS): other `beta`; fewer than 16 rows, where
 /// packing `B` costs more than the product; a `B` of more than 2^21 elements; and widths that
 /// waste more than a quarter of the AVX-512 kernel's column panels, or a fifth of the AVX2
 /// kernel's (a product with 10 columns would run at 10/32 of the peak).
@@ -22,15 +22,15 @@ func sgemmPacked(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Floa
     guard lda <= lim, ldb <= lim, ldc <= lim else { return false }
     if transB && !transA, swapPays(m: m, n: n, k: k, beta: beta),
        let isa = packedRouteISA(m: n, n: m, k: k, alpha: alpha, beta: beta) {
-        multiplySwapped(isa: isa, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        multiplySwapped(isa: isa, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
         return true
     }
     // B packed whole (one block of all k rows), or in blocks of its rows when it is too large.
     let route = packedRouteISA(m: m, n: n, k: k, alpha: alpha, beta: beta).map { (isa: $0, kb: k) }
         ?? kBlockedRoute(m: m, n: n, k: k, alpha: alpha, beta: beta)
     guard let (isa, kb) = route else { return false }
-    multiplyInKBlocks(isa: isa, kb: kb, transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
-                      beta: beta, c: c, ldc: ldc)
+    multiplyInKBlocks(isa: isa, kb: kb, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+                      b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
     return true
 }
 
@@ -51,7 +51,7 @@ func swapPays(m: Int, n: Int, k: Int, beta: Float) -> Bool {
 
 /// `C = A · Bᵀ` (`beta` 0) or `C += A · Bᵀ` (`beta` 1) as `Cᵀ = B · Aᵀ` into a pooled
 /// scratch, then transposed into `C` (see ``swapPays(m:n:k:beta:)``).
-private func multiplySwapped(isa: Int32, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+private func multiplySwapped(isa: Int32, m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
                              b: UnsafePointer<Float>, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
     let floats = e2e_packed_count(Int32(k), Int32(m))
     let buf = PackBufferPool.shared.acquire(bytes: (floats + n * m) * 4)
@@ -60,6 +60,7 @@ private func multiplySwapped(isa: Int32, m: Int, n: Int, k: Int, a: UnsafePointe
     let ct = packed + floats  // Cᵀ, n × m
     if beta == 1 { transposeMatrix(rows: m, cols: n, src: c, lds: ldc, dst: ct, ldd: m) }
     PackedMatrix.pack(k: k, n: m, b: a, ldb: lda, transposed: true, into: packed)
+    scalePacked(packed, count: floats, by: alpha)
     PackedMatrix.multiply(isa: isa, k: k, n: m, packed: packed, m: n, a: b, lda: ldb, transposedA: false,
                           c: ct, ldc: m, accumulate: beta == 1)
     transposeMatrix(rows: n, cols: m, src: ct, lds: m, dst: c, ldd: ldc)
@@ -86,7 +87,7 @@ func kBlockedRoute(m: Int, n: Int, k: Int, alpha: Float, beta: Float) -> (isa: I
 /// the first accumulating. Blocks, for a `B` too large to pack whole: OpenBLAS ran n = 2048 at
 /// 96-109 GFLOP/s on one thread of an Ice Lake Xeon, where the packed kernels run n = 1024 at
 /// 134-144.
-private func multiplyInKBlocks(isa: Int32, kb: Int, transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+private func multiplyInKBlocks(isa: Int32, kb: Int, transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                                a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                                beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
     let floats = e2e_packed_count(Int32(kb), Int32(n))
@@ -98,16 +99,25 @@ private func multiplyInKBlocks(isa: Int32, kb: Int, transA: Bool, transB: Bool, 
         let kc = Swift.min(kb, k - k0)
         // Rows k0 ..< k0 + kc of op(B), and the matching columns of op(A).
         PackedMatrix.pack(k: kc, n: n, b: transB ? b + k0 : b + k0 * ldb, ldb: ldb, transposed: transB, into: packed)
+        scalePacked(packed, count: e2e_packed_count(Int32(kc), Int32(n)), by: alpha)
         PackedMatrix.multiply(isa: isa, k: kc, n: n, packed: packed, m: m, a: transA ? a + k0 * lda : a + k0, lda: lda,
                               transposedA: transA, c: c, ldc: ldc, accumulate: beta == 1 || k0 > 0)
         k0 += kc
     }
 }
 
+/// `alpha · op(B)` packed: the kernels compute `op(A) · (alpha · op(B))`, one rounding more
+/// than the BLAS's `alpha · (op(A) · op(B))` per element and the same cost (the attention's
+/// scaled score products are a few thousand floats of `B` against 2^17 multiply-adds).
+private func scalePacked(_ p: UnsafeMutablePointer<Float>, count: Int, by alpha: Float) {
+    guard alpha != 1 else { return }
+    for i in 0..<count { p[i] *= alpha }
+}
+
 /// The C kernels' instruction set when ``sgemmPacked(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``
 /// takes a product of these sizes, else `nil`.
 private func packedRouteISA(m: Int, n: Int, k: Int, alpha: Float, beta: Float) -> Int32? {
-    guard alpha == 1, beta == 0 || beta == 1, m >= 16, k > 0, GEMM.preference == .automatic else { return nil }
+    guard alpha.isFinite, beta == 0 || beta == 1, m >= 16, k > 0, GEMM.preference == .automatic else { return nil }
     let isa = CPUKernels.isa
     guard isa != 0 else { return nil }
     let lim = Int(Int32.max)

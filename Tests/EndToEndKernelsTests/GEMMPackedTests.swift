@@ -129,10 +129,10 @@ final class GEMMPackedTests: XCTestCase {
 
     func testCallsOutsideTheRouteGoToTheBLASUntouched() throws {
         try XCTSkipIf(CPUKernels.instructionSet == nil, "this CPU has neither AVX-512 nor AVX2 + FMA")
-        // alpha != 1, beta not 0 or 1, under 16 rows, a narrow width (10 of 32 columns), a B
-        // beyond 2^21 elements with fewer than 128 rows of A.
+        // beta not 0 or 1, under 16 rows, a narrow width (10 of 32 columns), a B beyond 2^21
+        // elements with fewer than 128 rows of A.
         let declined: [(m: Int, n: Int, k: Int, alpha: Float, beta: Float)] = [
-            (64, 64, 64, 2, 0), (64, 64, 64, 1, 0.5), (15, 64, 64, 1, 0), (128, 10, 256, 1, 0),
+            (64, 64, 64, 1, 0.5), (15, 64, 64, 1, 0), (128, 10, 256, 1, 0),
             (64, 2048, 1025, 1, 0), (127, 2100, 1000, 1, 0),
         ]
         for s in declined {
@@ -146,6 +146,33 @@ final class GEMMPackedTests: XCTestCase {
             let auto = product(.automatic, transA: false, transB: false, m: s.m, n: s.n, k: s.k, alpha: s.alpha, beta: s.beta, pad: 0, c0: c0).c
             let worst = zip(want, auto).map { abs($0 - $1) / max(1, abs($0)) }.max() ?? 0
             XCTAssertLessThan(worst, 1e-4, "\(s)")
+        }
+    }
+
+    /// `alpha` other than 1 is folded into the packed operand, on every route: `B` packed whole,
+    /// `A · Bᵀ` swapped (A packed), `B` in blocks of its rows; and through `OneThreadGEMM`
+    /// (the attention's scaled products) as through `sgemm`.
+    func testAlphaIsFoldedIntoThePackedOperand() throws {
+        try XCTSkipIf(CPUKernels.instructionSet == nil, "this CPU has neither AVX-512 nor AVX2 + FMA")
+        for (transA, transB, m, n, k) in [(false, false, 64, 64, 64), (false, true, 32, 128, 32), (true, false, 128, 32, 32),
+                                          (false, true, 64, 512, 784), (false, false, 256, 1024, 2100)] {
+            for (alpha, beta): (Float, Float) in [(0.1767767, 0), (-2, 1)] {
+                let label = "tA \(transA) tB \(transB) \(m)x\(n)x\(k) alpha \(alpha) beta \(beta)"
+                let c0 = kernelTestValues(m * n, seed: 6)
+                let got = product(.automatic, direct: true, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+                                  beta: beta, pad: 0, c0: c0)
+                XCTAssertTrue(got.taken, label)
+                let want = product(.swift, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta, pad: 0, c0: c0).c
+                let worst = zip(want, got.c).map { abs($0 - $1) / max(1, abs($0)) }.max() ?? 0
+                XCTAssertLessThan(worst, 1e-5 * Float(k).squareRoot() * 4, label)
+                // OneThreadGEMM gives sgemm's bits.
+                let lda = transA ? m : k, ldb = transB ? k : n
+                let a = kernelTestValues((transA ? k : m) * lda, seed: 11), b = kernelTestValues((transB ? n : k) * ldb, seed: 12)
+                var one = c0
+                OneThreadGEMM()(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                                beta: beta, c: &one, ldc: n)
+                XCTAssertEqual(one, got.c, "\(label): OneThreadGEMM differs from the packed route")
+            }
         }
     }
 
