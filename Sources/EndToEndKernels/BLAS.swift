@@ -149,7 +149,6 @@ let cblasTrans: Int32 = 112
 final class BLASLibrary: @unchecked Sendable {
     let handle: UnsafeMutableRawPointer
     let sgemm: CblasSgemmFn
-    let setNumThreads: SetNumThreadsFn?
     let backend: GEMMBackend
     let configString: String?
 
@@ -157,11 +156,10 @@ final class BLASLibrary: @unchecked Sendable {
     static let shared: BLASLibrary? = load()
     static let failureReason = LockedValue<String?>(nil)
 
-    private init(handle: UnsafeMutableRawPointer, sgemm: CblasSgemmFn, setNumThreads: SetNumThreadsFn?,
+    private init(handle: UnsafeMutableRawPointer, sgemm: CblasSgemmFn,
                  backend: GEMMBackend, configString: String?) {
         self.handle = handle
         self.sgemm = sgemm
-        self.setNumThreads = setNumThreads
         self.backend = backend
         self.configString = configString
     }
@@ -247,7 +245,7 @@ final class BLASLibrary: @unchecked Sendable {
             let backend: GEMMBackend = isOpenBLAS
                 ? .openBLAS(path: path, coreType: coreName.map(prettyCoreName))
                 : .cblas(path: path)
-            let lib = BLASLibrary(handle: h, sgemm: sgemm, setNumThreads: setThreads,
+            let lib = BLASLibrary(handle: h, sgemm: sgemm,
                                   backend: backend, configString: config)
             setThreads?(1)
             return lib
@@ -285,12 +283,12 @@ final class BLASLibrary: @unchecked Sendable {
 }
 
 /// Calls `cblas_sgemm` (row-major) on the planned slabs of the product (``BLASSlabs``), over
-/// the worker threads, or one after another on the calling thread when `parallel` is false.
+/// the worker threads (inside a parallel loop, one after another on the calling thread).
 /// Returns false when no BLAS is loaded or a dimension does not fit in 32 bits, in which case
 /// the caller must use the Swift kernels.
 func blasSgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-               beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, parallel: Bool = true) -> Bool {
+               beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) -> Bool {
     guard let lib = BLASLibrary.shared else { return false }
     let lim = Int(Int32.max)
     guard m <= lim, n <= lim, k <= lim, lda <= lim, ldb <= lim, ldc <= lim else { return false }
@@ -307,15 +305,11 @@ func blasSgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                       transB ? b + r.lowerBound * ldb : b + r.lowerBound, Int32(ldb), beta, c + r.lowerBound, Int32(ldc))
         }
     }
-    if parallel && plan.count > 1 {
-        parallelFor(plan.count) { range in for s in range { slab(s) } }
-    } else {
-        for s in 0..<plan.count { slab(s) }
-    }
+    parallelFor(plan.count) { range in for s in range { slab(s) } }
     return true
 }
 
-/// How ``blasSgemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:parallel:)`` cuts a product
+/// How ``blasSgemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)`` cuts a product
 /// into calls: from its shape alone, never the thread count, so that the bits do not depend
 /// on how many threads share the slabs. A power of two of them (1, 2, 4 or 8), so that 2 and
 /// 4 threads share them evenly, of about 2^20 multiply-adds or more each (tens of µs against a

@@ -100,7 +100,7 @@ public func sgemmBatched(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alp
 /// SGEMM for work that is itself split over the worker pool (one product per batch item or
 /// attention head, each on one thread): the packed C kernels where they serve the call, as in
 /// ``sgemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)`` and with its bits (inside a
-/// parallel loop their own loops run inline, on the calling thread), else one BLAS call. The
+/// parallel loop their own loops run inline, on the calling thread), else the BLAS in sgemm's slabs. The
 /// attention's per-head products had gone to OpenBLAS, which zeroed `C` for `beta` 0 and packed
 /// both operands: 13.5 % of a 1-thread transformer step on a Zen 3, 3.1 points of it the zeroing.
 ///
@@ -127,7 +127,7 @@ public struct OneThreadGEMM: Sendable {
         }
         if useSwift || !blasSgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a,
                                   lda: max(lda, 1), b: b, ldb: max(ldb, 1), beta: beta, c: c,
-                                  ldc: max(ldc, 1), parallel: false) {
+                                  ldc: max(ldc, 1)) {
             sgemmSwift(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
                        a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, threads: 1)
         }

@@ -138,12 +138,13 @@ final class LoopEquivalenceTests: XCTestCase {
         let ta = a.replacing(number, with: "#"), tb = b.replacing(number, with: "#")
         guard ta == tb else { return false }
         let na = a.matches(of: number).map { Double(a[$0.range])! }
-        let nb = b.matches(of: number).map { Double(b[$0.range])! }
+        let numbersOfB = b.matches(of: number)
+        let nb = numbersOfB.map { Double(b[$0.range])! }
         guard na.count == nb.count else { return false }
         var scale = nb.map { max(1, abs($0)) }
         for m in b.matches(of: /w=/) {
             // The SUM is the number right after "w=", its ABS the one after that.
-            let i = b.matches(of: number).firstIndex { $0.range.lowerBound == m.range.upperBound }
+            let i = numbersOfB.firstIndex { $0.range.lowerBound == m.range.upperBound }
             if let i, i + 1 < nb.count { scale[i] = max(scale[i], abs(nb[i + 1])) }
         }
         return zip(zip(na, nb), scale).allSatisfy { abs($0.0 - $0.1) <= 1e-5 * $1 }
